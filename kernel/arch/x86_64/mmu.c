@@ -1,0 +1,358 @@
+/*
+ * arch/x86_64/mmu.c — 4-level page tables behind the generic keel/vm.h interface.
+ *
+ * Range operations recurse over the tree: at each level, every entry overlapping the range is
+ * either a leaf (4 KiB at level 0, 2 MiB / 1 GiB with PS at levels 1 / 2) or a pointer to the
+ * next table. A huge leaf only partly inside an unmap or protect range is split first into a
+ * table of 512 smaller leaves with the same attributes. Tables of levels 0 and 1 are freed when
+ * an unmap leaves them empty; PML4 and PDPT pages stay (kernel PDPTs are shared by every
+ * address space, so they must never go away).
+ *
+ * Intermediate entries are always present+writable, and user-accessible only in the user half:
+ * the leaf decides the real rights. Flushes: this CPU's TLB by INVLPG per changed leaf (which
+ * also drops paging-structure caches); other CPUs are the SMP code's job.
+ */
+#include <keel/vm.h>
+#include <keel/errno.h>
+#include <keel/frame.h>
+#include <keel/log.h>
+#include <keel/memmap.h>
+#include <keel/mm.h>
+#include <keel/panic.h>
+#include <keel/string.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+
+struct pagetable kernel_pt = { 0, SPINLOCK_INIT("kernel_pt") };
+static size_t pt_pages;
+static uint64_t pte_nx;		/* PTE_NX when the CPU has NX, else 0 (the bit is reserved) */
+static uint64_t pte_g;		/* PTE_G when the CPU has PGE */
+
+static uint64_t *table_virt(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+static bool is_leaf(uint64_t e, int level)
+{
+	return level == 0 || (e & PTE_PS);
+}
+
+static phys_addr_t pt_alloc(void)
+{
+	void *va;
+
+	pt_pages++;
+	if (!frame_ready())
+		return bootalloc_pages(1);
+	va = page_alloc_zeroed(PAGE_PAGETABLE);
+	if (!va) {
+		pt_pages--;
+		return 0;
+	}
+	return virt_to_phys(va);
+}
+
+static void pt_free(uint64_t entry)
+{
+	pt_pages--;
+	frame_free(pfn_to_page((entry & PTE_ADDR) >> PAGE_SHIFT), 0);
+}
+
+size_t vm_pagetable_pages(void)
+{
+	return pt_pages;
+}
+
+static uint64_t prot_to_pte(unsigned prot, int level)
+{
+	uint64_t e = PTE_P | PTE_A;
+
+	if (prot & VM_WRITE)
+		e |= PTE_W | PTE_D;
+	if (prot & VM_USER)
+		e |= PTE_U;
+	if (!(prot & VM_EXEC))
+		e |= pte_nx;
+	if (prot & VM_GLOBAL)
+		e |= pte_g;
+	if (prot & VM_NOCACHE)
+		e |= PTE_PCD | PTE_PWT;
+	if (level > 0)
+		e |= PTE_PS;
+	return e;
+}
+
+static unsigned pte_to_prot(uint64_t e)
+{
+	unsigned prot = 0;
+
+	if (e & PTE_W) prot |= VM_WRITE;
+	if (e & PTE_U) prot |= VM_USER;
+	if (!(e & PTE_NX)) prot |= VM_EXEC;
+	if (e & PTE_G) prot |= VM_GLOBAL;
+	if (e & PTE_PCD) prot |= VM_NOCACHE;
+	return prot;
+}
+
+static uint64_t table_entry(phys_addr_t table, uintptr_t va)
+{
+	return table | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+}
+
+/* Changes to pt are visible to this CPU's TLB only if pt is live here (or kernel-half). */
+static void flush_one(struct pagetable *pt, uintptr_t va)
+{
+	if (va >= KERNEL_SPACE_BASE || (read_cr3() & PTE_ADDR) == pt->root)
+		invlpg(va);
+}
+
+static bool level_allowed(int level, unsigned prot)
+{
+	if (level == 0)
+		return true;
+	if (!(prot & VM_HUGE))
+		return false;
+	return level == 1 || (level == 2 && cpu_has(FEAT_PDPE1GB));
+}
+
+/* Maps one leaf of the largest allowed size at va; returns its size, or a negative errno. */
+static int64_t map_one(struct pagetable *pt, uintptr_t va, phys_addr_t pa, size_t left,
+		       unsigned prot)
+{
+	int level = 2;
+	uint64_t *table = phys_to_virt(pt->root);
+
+	while (level > 0 && !(level_allowed(level, prot) &&
+			      IS_ALIGNED(va | pa, 1UL << pt_shift(level)) &&
+			      left >= (1UL << pt_shift(level))))
+		level--;
+	for (int l = PT_LEVELS - 1; l > level; l--) {
+		uint64_t *e = &table[pt_index(va, l)];
+
+		if (!(*e & PTE_P)) {
+			phys_addr_t t = pt_alloc();
+
+			if (!t)
+				return -ENOMEM;
+			*e = table_entry(t, va);
+		} else if (is_leaf(*e, l)) {
+			return -EEXIST;
+		}
+		table = table_virt(*e);
+	}
+	if (table[pt_index(va, level)] & PTE_P)
+		return -EEXIST;
+	table[pt_index(va, level)] = (pa & PTE_ADDR) | prot_to_pte(prot, level);
+	return (int64_t)1 << pt_shift(level);
+}
+
+static bool range_ok(uintptr_t va, size_t len)
+{
+	uintptr_t end = va + len;
+
+	if (!IS_ALIGNED(va | len, PAGE_SIZE) || end < va || len == 0)
+		return false;
+	if (va < USER_TOP)
+		return end <= USER_TOP;
+	return va >= KERNEL_SPACE_BASE;
+}
+
+int vm_map(struct pagetable *pt, uintptr_t va, phys_addr_t pa, size_t len, unsigned prot)
+{
+	size_t done = 0;
+	int64_t r = 0;
+	bool f;
+
+	if (!range_ok(va, len) || !IS_ALIGNED(pa, PAGE_SIZE))
+		return -EINVAL;
+	f = spin_lock_irqsave(&pt->lock);
+	while (done < len) {
+		r = map_one(pt, va + done, pa + done, len - done, prot);
+		if (r < 0)
+			break;
+		done += (size_t)r;
+	}
+	spin_unlock_irqrestore(&pt->lock, f);
+	if (r < 0 && done)
+		vm_unmap(pt, va, done);		/* all or nothing */
+	return r < 0 ? (int)r : 0;
+}
+
+/* Replaces the huge leaf *e at level with a table of 512 leaves one level down. */
+static int split_leaf(struct pagetable *pt, uint64_t *e, int level, uintptr_t va)
+{
+	phys_addr_t t = pt_alloc();
+	uint64_t *child, attrs, step = 1ULL << pt_shift(level - 1);
+
+	if (!t)
+		return -ENOMEM;
+	child = phys_to_virt(t);
+	attrs = *e & ~PTE_ADDR & ~PTE_PS;
+	if (level - 1 > 0)
+		attrs |= PTE_PS;
+	for (int i = 0; i < PT_ENTRIES; i++)
+		child[i] = ((*e & PTE_ADDR) + i * step) | attrs;
+	*e = table_entry(t, va);
+	flush_one(pt, va);
+	return 0;
+}
+
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < PT_ENTRIES; i++)
+		if (t[i] & PTE_P)
+			return false;
+	return true;
+}
+
+typedef int (*leaf_fn)(struct pagetable *pt, uint64_t *e, uintptr_t va, unsigned prot);
+
+/*
+ * Applies fn to every leaf covering [va, end) under table (at level), splitting huge leaves
+ * that stick out of the range. With prune, frees level-0/1 tables left empty.
+ */
+static int walk_range(struct pagetable *pt, uint64_t *table, int level, uintptr_t va,
+		      uintptr_t end, leaf_fn fn, unsigned prot, bool prune)
+{
+	while (va < end) {
+		uint64_t size = 1ULL << pt_shift(level);
+		uintptr_t start = ALIGN_DOWN(va, size), next = start + size;
+		uint64_t *e = &table[pt_index(va, level)];
+		int err;
+
+		if (next == 0 || next > end)
+			next = end;		/* last entry, or the range ends inside it */
+		if (!(*e & PTE_P)) {
+			va = next;
+			continue;
+		}
+		if (is_leaf(*e, level) && (va != start || next - start != size)) {
+			err = split_leaf(pt, e, level, start);
+			if (err)
+				return err;
+		}
+		if (is_leaf(*e, level)) {
+			err = fn(pt, e, start, prot);
+		} else {
+			uint64_t *child = table_virt(*e);
+
+			err = walk_range(pt, child, level - 1, va, next, fn, prot, prune);
+			if (!err && prune && level <= 2 && table_empty(child)) {
+				uint64_t old = *e;
+
+				*e = 0;
+				flush_one(pt, va);
+				pt_free(old);
+			}
+		}
+		if (err)
+			return err;
+		va = next;
+	}
+	return 0;
+}
+
+static int leaf_clear(struct pagetable *pt, uint64_t *e, uintptr_t va, unsigned prot)
+{
+	*e = 0;
+	flush_one(pt, va);
+	return 0;
+}
+
+static int leaf_protect(struct pagetable *pt, uint64_t *e, uintptr_t va, unsigned prot)
+{
+	uint64_t keep = *e & (PTE_ADDR | PTE_PS);
+
+	*e = keep | (prot_to_pte(prot, 0) & ~PTE_PS);
+	flush_one(pt, va);
+	return 0;
+}
+
+int vm_unmap(struct pagetable *pt, uintptr_t va, size_t len)
+{
+	bool f;
+	int err;
+
+	if (!range_ok(va, len))
+		return -EINVAL;
+	f = spin_lock_irqsave(&pt->lock);
+	err = walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len, leaf_clear, 0,
+			 true);
+	spin_unlock_irqrestore(&pt->lock, f);
+	return err;
+}
+
+/* Leaf entry mapping va, and its level; NULL if unmapped. */
+static uint64_t *find_leaf(struct pagetable *pt, uintptr_t va, int *level)
+{
+	uint64_t *table = phys_to_virt(pt->root);
+
+	for (int l = PT_LEVELS - 1; l >= 0; l--) {
+		uint64_t *e = &table[pt_index(va, l)];
+
+		if (!(*e & PTE_P))
+			return NULL;
+		if (is_leaf(*e, l)) {
+			*level = l;
+			return e;
+		}
+		table = table_virt(*e);
+	}
+	return NULL;
+}
+
+int vm_protect(struct pagetable *pt, uintptr_t va, size_t len, unsigned prot)
+{
+	bool f;
+	int err = 0, level;
+
+	if (!range_ok(va, len))
+		return -EINVAL;
+	f = spin_lock_irqsave(&pt->lock);
+	for (uintptr_t a = va; a < va + len && !err;) {	/* all mapped, or no change */
+		if (!find_leaf(pt, a, &level))
+			err = -ENOENT;
+		else
+			a = ALIGN_DOWN(a, 1UL << pt_shift(level)) + (1UL << pt_shift(level));
+	}
+	if (!err)
+		err = walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len,
+				 leaf_protect, prot, false);
+	spin_unlock_irqrestore(&pt->lock, f);
+	return err;
+}
+
+int vm_translate(struct pagetable *pt, uintptr_t va, phys_addr_t *pa, unsigned *prot,
+		 size_t *page_size)
+{
+	int level;
+	uint64_t *e = find_leaf(pt, va, &level);
+	size_t size;
+
+	if (!e)
+		return -ENOENT;
+	size = 1UL << pt_shift(level);
+	if (pa)
+		*pa = (*e & PTE_ADDR & ~(uint64_t)(size - 1)) + (va & (size - 1));
+	if (prot)
+		*prot = pte_to_prot(*e);
+	if (page_size)
+		*page_size = size;
+	return 0;
+}
+
+bool vm_kernel_mapped(uintptr_t va)
+{
+	struct pagetable live = { read_cr3() & PTE_ADDR, SPINLOCK_INIT("live") };
+	int level;
+
+	return find_leaf(&live, va, &level) != NULL;
+}
+
+/* Reads which optional PTE bits this CPU has; before any table is built. */
+void mmu_detect(void)
+{
+	pte_nx = cpu_has(FEAT_NX) ? PTE_NX : 0;
+	pte_g = cpu_has(FEAT_PGE) ? PTE_G : 0;
+}

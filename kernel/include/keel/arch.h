@@ -1,0 +1,39 @@
+/*
+ * keel/arch.h — what generic code may ask of the architecture.
+ *
+ * Generic code (mm, lib, drivers, test) includes this, never <arch/cpu.h>. The inline parts come
+ * from <arch/arch.h>; the rest is implemented under kernel/arch/x86_64/.
+ */
+#ifndef KEEL_ARCH_H
+#define KEEL_ARCH_H
+
+#include <keel/types.h>
+#include <arch/arch.h>		/* arch_irq_save/restore, arch_relax, arch_idle_wait, arch_cycles */
+
+struct boot_info;
+
+/* Early CPU and table setup on the boot CPU: features, GDT/TSS, IDT, per-CPU data. */
+void arch_early_init(void);
+/* Fills *bi from whatever the bootloader handed over; false when nothing usable was given. */
+bool arch_boot_info(uint32_t magic, phys_addr_t info, struct boot_info *bi);
+/* Logs CPU vendor, model and the features keel found and uses. */
+void arch_log_cpu(void);
+/* Enables the legacy interrupt path for console input (until the APIC code replaces it). */
+void arch_console_irq_init(void);
+
+/* Prints a symbolized backtrace starting at rip with frame pointer rbp / at the caller. */
+void arch_backtrace(uintptr_t rip, uintptr_t rbp);
+void arch_backtrace_here(void);
+/* Stops every other CPU (no-op until SMP). */
+void arch_stop_other_cpus(void);
+
+__noreturn void arch_poweroff(int status);
+__noreturn void arch_reboot(void);
+__noreturn void arch_halt_forever(void);
+
+/* TSC cycle counter at kernel entry, and the calibrated rate. */
+extern uint64_t boot_tsc;
+uint64_t arch_cycles_per_sec(void);
+void arch_time_init(void);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * keel/vm.h — page tables: map, unmap, protect, translate.
+ *
+ * The interface is generic; the page-table format lives in arch/x86_64/mmu.c. Protection is a
+ * set of VM_* flags (present implies readable). 4 KiB pages by default; with VM_HUGE, 2 MiB
+ * (and 1 GiB where the CPU has them) are used wherever address, physical address and length
+ * allow. unmap and protect split a huge page that is only partly covered. All functions
+ * flush the TLB of this CPU for what they change; cross-CPU shootdown comes with SMP.
+ *
+ * Locking: pt->lock serializes changes to one page-table tree.
+ */
+#ifndef KEEL_VM_H
+#define KEEL_VM_H
+
+#include <keel/types.h>
+#include <keel/memlayout.h>
+#include <keel/spinlock.h>
+
+#define VM_WRITE	(1u << 0)
+#define VM_EXEC		(1u << 1)
+#define VM_USER		(1u << 2)
+#define VM_GLOBAL	(1u << 3)
+#define VM_NOCACHE	(1u << 4)
+#define VM_HUGE		(1u << 5)	/* allow 2 MiB / 1 GiB leaves (map only) */
+
+struct pagetable {
+	phys_addr_t root;		/* physical address of the PML4 */
+	struct spinlock lock;
+};
+
+struct memmap;
+
+extern struct pagetable kernel_pt;
+
+/* Builds the final kernel tables (direct map of RAM, W^X kernel image) and switches to them. */
+void vm_init(const struct memmap *m);
+
+/* Maps [va, va+len) to [pa, pa+len). -EINVAL if unaligned, -EEXIST if anything is mapped
+ * there already (nothing is changed then), -ENOMEM when out of page-table pages. */
+int vm_map(struct pagetable *pt, uintptr_t va, phys_addr_t pa, size_t len, unsigned prot);
+/* Unmaps every page in [va, va+len); holes are fine. Frees page tables that become empty. */
+int vm_unmap(struct pagetable *pt, uintptr_t va, size_t len);
+/* Changes protection of [va, va+len); -ENOENT (and no change) if any page is unmapped. */
+int vm_protect(struct pagetable *pt, uintptr_t va, size_t len, unsigned prot);
+/* Looks up va: physical address, protection and page size of the leaf; -ENOENT if unmapped. */
+int vm_translate(struct pagetable *pt, uintptr_t va, phys_addr_t *pa, unsigned *prot,
+		 size_t *page_size);
+/* True when va is mapped in the page tables this CPU is using now (safe in any context). */
+bool vm_kernel_mapped(uintptr_t va);
+/* Number of page-table pages allocated and not yet freed (for leak checks). */
+size_t vm_pagetable_pages(void);
+
+static inline void *phys_to_virt(phys_addr_t p)
+{
+	return (void *)(DIRECT_MAP_BASE + p);
+}
+
+/* Physical address of a direct-map or kernel-image address. */
+static inline phys_addr_t virt_to_phys(const void *v)
+{
+	uintptr_t a = (uintptr_t)v;
+
+	return a >= KERNEL_VMA_BASE ? a - KERNEL_VMA_BASE : a - DIRECT_MAP_BASE;
+}
+
+#endif

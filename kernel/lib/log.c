@@ -1,0 +1,69 @@
+/*
+ * lib/log.c — kernel log lines and kprintf.
+ *
+ * A log line is formatted into a stack buffer with its "[seconds.micros] " prefix and written in
+ * one console_write, so concurrent CPUs never interleave within a line.
+ */
+#include <keel/log.h>
+#include <keel/console.h>
+#include <keel/printf.h>
+#include <keel/time.h>
+
+#define LOG_LINE_MAX	256
+#define RATELIMIT_BURST	10
+
+int log_level = LOG_INFO;
+
+static void console_putc_cb(void *ctx, char c)
+{
+	(void)ctx;
+	console_putc(c);
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+	return kvformat(console_putc_cb, NULL, fmt, ap);
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void klog(int level, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	uint64_t ns = time_ns();
+	va_list ap;
+	int n;
+
+	if (level > log_level)
+		return;
+	n = snprintf(line, sizeof(line), "[%5lu.%06lu] ", ns / NSEC_PER_SEC,
+		     (ns % NSEC_PER_SEC) / 1000);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line)) {		/* truncated: keep the line break */
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	console_write(line, n);
+}
+
+bool log_ratelimit(uint64_t *last_ns, unsigned *burst)
+{
+	uint64_t now = time_ns();
+
+	if (now - *last_ns > NSEC_PER_SEC) {
+		*last_ns = now;
+		*burst = 0;
+	}
+	return (*burst)++ < RATELIMIT_BURST;
+}

@@ -1,0 +1,74 @@
+/*
+ * main.c — kmain, the boot CPU's path from the first C instruction to a running kernel.
+ *
+ * The order is the dependency order: per-CPU block and traps first (so any fault is reported),
+ * the console, the clock (so log lines carry time), boot information, command line, memory
+ * (map, page tables, frames, heap), then what the command line asks for: the in-kernel tests
+ * or the monitor.
+ */
+#include <keel/arch.h>
+#include <keel/boot.h>
+#include <keel/cmdline.h>
+#include <keel/console.h>
+#include <keel/frame.h>
+#include <keel/heap.h>
+#include <keel/ksyms.h>
+#include <keel/ktest.h>
+#include <keel/log.h>
+#include <keel/mm.h>
+#include <keel/monitor.h>
+#include <keel/panic.h>
+#include <keel/printf.h>
+#include <keel/time.h>
+
+extern char __kernel_phys_start[], __bss_end[];
+
+static __noreturn void boot_fail(const char *why)
+{
+	kprintf("keel: %s\nkeel: cannot continue; halting.\n", why);
+	console_drain();
+	arch_halt_forever();
+}
+
+static void log_boot_info(void)
+{
+	pr_info("boot: loaded by %s%s%s%s, info block %#lx-%#lx\n", boot_info.loader,
+		boot_info.loader_name[0] ? " (" : "", boot_info.loader_name,
+		boot_info.loader_name[0] ? ")" : "", boot_info.info_start, boot_info.info_end);
+	pr_info("boot: command line \"%s\"\n", boot_info.cmdline);
+	for (unsigned i = 0; i < boot_info.nmodules; i++)
+		pr_info("boot: module %u %#lx-%#lx \"%s\"\n", i, boot_info.modules[i].start,
+			boot_info.modules[i].end, boot_info.modules[i].name);
+}
+
+__noreturn void kmain(uint32_t magic, phys_addr_t info);
+
+__noreturn void kmain(uint32_t magic, phys_addr_t info)
+{
+	uint64_t boot_ns;
+
+	arch_early_init();
+	console_init();
+	time_init();
+	kprintf("\nkeel x86-64 kernel\n");
+	if (!arch_boot_info(magic, info, &boot_info))
+		boot_fail(magic == 0x2badb002 || magic == 0x36d76289 ?
+			  "the Multiboot information block is missing or unreadable" :
+			  "not started by a Multiboot loader (unknown magic in %eax)");
+	cmdline_parse(boot_info.cmdline);
+	log_boot_info();
+	arch_log_cpu();
+	pr_info("time: TSC at %lu.%03lu MHz (calibrated against the PIT)\n",
+		arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
+	mm_init(&boot_info);
+	pr_info("kernel: image %lu KiB, %zu symbols\n",
+		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
+		ksyms_count());
+	boot_ns = time_ns();
+	pr_info("boot: done in %lu.%03lu ms since kernel entry\n", boot_ns / 1000000,
+		boot_ns / 1000 % 1000);
+
+	if (ktest_requested())
+		ktest_run_and_poweroff();
+	monitor_run();
+}

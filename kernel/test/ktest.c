@@ -1,0 +1,119 @@
+/*
+ * test/ktest.c — the in-kernel test runner (see keel/ktest.h).
+ *
+ * Each test runs on the boot CPU with a fault catch armed around it: a test that faults or
+ * panics unexpectedly is reported FAIL with the reason, and the run goes on. After each test
+ * the heap's live-object count and the frames outside slab caches must be back where they were.
+ */
+#include <keel/ktest.h>
+#include <keel/arch.h>
+#include <keel/cmdline.h>
+#include <keel/fault.h>
+#include <keel/frame.h>
+#include <keel/heap.h>
+#include <keel/log.h>
+#include <keel/panic.h>
+#include <keel/printf.h>
+#include <keel/string.h>
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+
+static bool requested;
+static char glob[64] = "*";
+
+static int set_ktest(const char *v)
+{
+	if (v && (!*v || strlen(v) >= sizeof(glob)))
+		return -1;
+	requested = true;
+	if (v)
+		strlcpy(glob, v, sizeof(glob));
+	return 0;
+}
+CMDLINE_PARAM("ktest", set_ktest, "ktest or ktest=GLOB");
+
+bool ktest_requested(void)
+{
+	return requested;
+}
+
+void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	t->failed = true;
+	n = snprintf(t->why, sizeof(t->why), "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vsnprintf(t->why + n, sizeof(t->why) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Frames in use other than by slab caches (whose empty-slab reserve may legitimately grow). */
+static size_t frames_in_use(void)
+{
+	struct frame_stats st;
+
+	frame_stats(&st);
+	return st.total_pages - st.free_pages - st.state_pages[PAGE_SLAB];
+}
+
+static void run_one(const struct ktest *kt, struct ktest_ctx *t)
+{
+	struct fault_catch fc;
+	struct heap_stats h0, h1;
+	size_t f0 = frames_in_use(), f1;
+
+	heap_stats(&h0);
+	*t = (struct ktest_ctx){ .name = kt->name };
+	if (fault_catch_begin(&fc)) {
+		kt->fn(t);
+		fault_catch_end();
+	} else if (fc.vector == FAULT_PANIC) {
+		ktest_fail(t, "ktest", 0, "unexpected panic: %s", fc.msg);
+	} else {
+		ktest_fail(t, "ktest", 0, "unexpected exception %d at rip %#lx (addr %#lx)",
+			   fc.vector, fc.rip, fc.addr);
+	}
+	heap_stats(&h1);
+	f1 = frames_in_use();
+	if (h1.live_objects != h0.live_objects)
+		ktest_fail(t, "ktest", 0, "leaked %ld heap objects",
+			   (long)(h1.live_objects - h0.live_objects));
+	else if (f1 != f0)
+		ktest_fail(t, "ktest", 0, "leaked %ld frames", (long)(f1 - f0));
+}
+
+int ktest_run(const char *pattern, int *passed)
+{
+	struct ktest_ctx t;
+	int failed = 0;
+
+	*passed = 0;
+	for (const struct ktest *kt = __ktests_start; kt < __ktests_end; kt++) {
+		if (!glob_match(pattern, kt->name))
+			continue;
+		run_one(kt, &t);
+		if (t.failed) {
+			kprintf("FAIL %s: %s\n", kt->name, t.why);
+			failed++;
+		} else {
+			kprintf("PASS %s\n", kt->name);
+			(*passed)++;
+		}
+	}
+	return failed;
+}
+
+__noreturn void ktest_run_and_poweroff(void)
+{
+	int passed, failed;
+
+	panic_poweroff = true;
+	pr_info("ktest: running tests matching \"%s\"\n", glob);
+	failed = ktest_run(glob, &passed);
+	kprintf("ktest: %d passed, %d failed\n", passed, failed);
+	arch_poweroff(failed ? 1 : 0);
+}
