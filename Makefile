@@ -9,6 +9,14 @@ DEBUG    ?= 1
 CC       := gcc
 LD       := ld
 PYTHON   := python3
+V        ?= 0
+ifeq ($(V),0)
+Q        := @
+say       = @printf '  %-7s %s\n' $(1) $(2);
+else
+Q        :=
+say       =
+endif
 
 KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
             -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
@@ -41,30 +49,30 @@ help:
 
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c $< -o $@
+	$(call say,AS,$<)$(CC) $(KASFLAGS) -c $< -o $@
 
 $(BUILD)/kernel.ld: kernel/kernel.ld.S kernel/include/keel/memlayout.h
 	@mkdir -p $(dir $@)
-	$(CC) -E -P -x c -D__ASSEMBLER__ -Ikernel/include $< -o $@
+	$(Q)$(CC) -E -P -x c -D__ASSEMBLER__ -Ikernel/include $< -o $@
 
 $(BUILD)/ksyms-empty.o: tools/gen-ksyms
 	@mkdir -p $(dir $@)
-	$(PYTHON) tools/gen-ksyms --empty > $(BUILD)/ksyms-empty.S
-	$(CC) $(KASFLAGS) -c $(BUILD)/ksyms-empty.S -o $@
+	$(Q)$(PYTHON) tools/gen-ksyms --empty > $(BUILD)/ksyms-empty.S
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/ksyms-empty.S -o $@
 
 $(BUILD)/keel.pass1.elf: $(KOBJS) $(BUILD)/ksyms-empty.o $(BUILD)/kernel.ld
-	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.ld -o $@ $(KOBJS) $(BUILD)/ksyms-empty.o
+	$(call say,LD,$@)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.ld -o $@ $(KOBJS) $(BUILD)/ksyms-empty.o
 
 $(KERNEL): $(BUILD)/keel.pass1.elf tools/gen-ksyms tools/check-image
-	$(PYTHON) tools/gen-ksyms $(BUILD)/keel.pass1.elf > $(BUILD)/ksyms.S
-	$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
-	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.ld -o $@.tmp $(KOBJS) $(BUILD)/ksyms.o
-	$(PYTHON) tools/check-image $@.tmp $(BUILD)/keel.pass1.elf
-	mv $@.tmp $@
+	$(call say,KSYMS,$@)$(PYTHON) tools/gen-ksyms $(BUILD)/keel.pass1.elf > $(BUILD)/ksyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(call say,LD,$@)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.ld -o $@.tmp $(KOBJS) $(BUILD)/ksyms.o
+	$(call say,CHECK,$@)$(PYTHON) tools/check-image $@.tmp $(BUILD)/keel.pass1.elf
+	$(Q)mv $@.tmp $@
 
 -include $(KOBJS:.o=.d)
 

@@ -96,6 +96,16 @@ char *strchr(const char *s, int c)
 	}
 }
 
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncmp(hay, needle, n) == 0)
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}
+
 size_t strlcpy(char *d, const char *s, size_t size)
 {
 	size_t len = strlen(s);

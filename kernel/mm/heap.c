@@ -41,16 +41,13 @@ static void count(size_t *c, long delta)
 	__atomic_add_fetch(c, (size_t)delta, __ATOMIC_RELAXED);
 }
 
-int kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t align)
+/* Sets c up with slots of exactly obj_size bytes (the debug trailer comes out of them). */
+static void cache_setup(struct kmem_cache *c, const char *name, size_t obj_size)
 {
-	if (!align)
-		align = 16;
-	if (size == 0 || (align & (align - 1)) || align > PAGE_SIZE || size > KMALLOC_MAX_SLAB)
-		return -EINVAL;
 	memset(c, 0, sizeof(*c));
 	c->name = name;
-	c->obj_size = ALIGN_UP(MAX(size + TRAILER, 8), align);
-	c->user_size = c->obj_size - TRAILER;
+	c->obj_size = obj_size;
+	c->user_size = obj_size - TRAILER;
 	while ((PAGE_SIZE << c->slab_order) / c->obj_size < MIN_PER_SLAB)
 		c->slab_order++;
 	c->per_slab = (PAGE_SIZE << c->slab_order) / c->obj_size;
@@ -60,6 +57,15 @@ int kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t 
 	bool f = spin_lock_irqsave(&all_caches_lock);
 	list_append(&all_caches, &c->link);
 	spin_unlock_irqrestore(&all_caches_lock, f);
+}
+
+int kmem_cache_init(struct kmem_cache *c, const char *name, size_t size, size_t align)
+{
+	if (!align)
+		align = 16;
+	if (size == 0 || (align & (align - 1)) || align > PAGE_SIZE || size > KMALLOC_MAX_SLAB)
+		return -EINVAL;
+	cache_setup(c, name, ALIGN_UP(MAX(size + TRAILER, 8), align));
 	return 0;
 }
 
@@ -84,13 +90,17 @@ static long find_not(const void *obj, size_t from, size_t to, uint8_t v)
 	return -1;
 }
 
-static void check_poison(struct kmem_cache *c, void *obj)
+/* Checks the poison of a slot just taken, then gives it its trailer. The check panics only
+ * after that, so the object is a valid allocation either way (a caught panic can free it). */
+static void check_poison_and_claim(struct kmem_cache *c, void *obj)
 {
 	long bad = find_not(obj, 8, c->obj_size, HEAP_POISON);
+	uint8_t found = bad >= 0 ? ((uint8_t *)obj)[bad] : 0;
 
+	set_trailer(c, obj, c->user_size);
 	if (bad >= 0)
 		panic("heap: %s object %p was written after free (byte %ld is %#x, not poison)",
-		      c->name, obj, bad, ((uint8_t *)obj)[bad]);
+		      c->name, obj, bad, found);
 }
 
 static void check_redzone(struct kmem_cache *c, void *obj)
@@ -175,12 +185,11 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 	spin_unlock_irqrestore(&c->lock, f);
 	if (!obj)
 		return NULL;
-#ifdef KEEL_DEBUG
-	check_poison(c, obj);
-	set_trailer(c, obj, c->user_size);
-#endif
 	count(&live_objects, 1);
 	count(&live_bytes, (long)c->obj_size);
+#ifdef KEEL_DEBUG
+	check_poison_and_claim(c, obj);
+#endif
 	return obj;
 }
 
@@ -319,7 +328,7 @@ void heap_init(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(kmalloc_sizes); i++) {
 		snprintf(kmalloc_names[i], sizeof(kmalloc_names[i]), "kmalloc-%zu", kmalloc_sizes[i]);
-		kmem_cache_init(&kmalloc_caches[i], kmalloc_names[i], kmalloc_sizes[i], 0);
+		cache_setup(&kmalloc_caches[i], kmalloc_names[i], kmalloc_sizes[i]);
 	}
 	pr_info("heap: %zu kmalloc caches, %d..%d bytes%s\n", ARRAY_SIZE(kmalloc_sizes),
 		KMALLOC_MIN, KMALLOC_MAX_SLAB, TRAILER ? ", debug poison and redzones on" : "");

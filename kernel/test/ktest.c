@@ -55,9 +55,11 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 static size_t frames_in_use(void)
 {
 	struct frame_stats st;
+	struct heap_stats hs;
 
 	frame_stats(&st);
-	return st.total_pages - st.free_pages - st.state_pages[PAGE_SLAB];
+	heap_stats(&hs);
+	return st.total_pages - st.free_pages - hs.slab_pages;
 }
 
 static void run_one(const struct ktest *kt, struct ktest_ctx *t)

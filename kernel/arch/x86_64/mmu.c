@@ -356,3 +356,12 @@ void mmu_detect(void)
 	pte_nx = cpu_has(FEAT_NX) ? PTE_NX : 0;
 	pte_g = cpu_has(FEAT_PGE) ? PTE_G : 0;
 }
+
+/* Gives the kernel PML4 slot of va a PDPT if it has none (boot only). */
+void mmu_prefill_pml4(uintptr_t va)
+{
+	uint64_t *e = &((uint64_t *)phys_to_virt(kernel_pt.root))[pt_index(va, 3)];
+
+	if (!(*e & PTE_P))
+		*e = table_entry(pt_alloc(), va);
+}

@@ -74,6 +74,11 @@ void vm_init(const struct memmap *m)
 	map_kernel_range(__data_start, boot_stack_guard, VM_WRITE);
 	map_kernel_range(boot_stack_guard + PAGE_SIZE, __bss_end, VM_WRITE);
 
+	/* Windows mapped later get their PDPT now: kernel PML4 entries never change after boot,
+	 * so address spaces can copy them once. */
+	mmu_prefill_pml4(MMIO_BASE);
+	mmu_prefill_pml4(SCRATCH_BASE);
+
 	write_cr3(kernel_pt.root);
 	if (cpu_has(FEAT_PGE))
 		write_cr4(read_cr4() | CR4_PGE);

@@ -9,6 +9,7 @@
  *   0x0000000000000000 .. 0x00007fffffffffff   user half (per address space; empty until user mode)
  *   0xffff800000000000 .. +64 TiB               direct map of RAM (supervisor, NX, global)
  *   0xffffc00000000000 .. +1 TiB                MMIO window (uncached device mappings)
+ *   0xffffd00000000000 .. +1 TiB                scratch window (in-kernel tests' own mappings)
  *   0xffffffff80000000 .. +2 GiB                kernel image (-mcmodel=kernel), phys 0 at the base
  */
 #ifndef KEEL_MEMLAYOUT_H
@@ -38,6 +39,10 @@
 /* Device memory window, mapped uncached on demand (APIC, HPET, PCI BARs). */
 #define MMIO_BASE		_UL(0xffffc00000000000)
 #define MMIO_SIZE		(_UL(1) << 40)
+
+/* Nothing but tests map here, so a test can own any address in it. */
+#define SCRATCH_BASE		_UL(0xffffd00000000000)
+#define SCRATCH_SIZE		(_UL(1) << 40)
 
 /* User half ends here (exclusive); the kernel half starts at KERNEL_SPACE_BASE. */
 #define USER_TOP		_UL(0x0000800000000000)

@@ -15,6 +15,7 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
 size_t strlcpy(char *d, const char *s, size_t size);
 /* Shell-style match: '*' any run, '?' any one character. */
 bool glob_match(const char *pattern, const char *s);

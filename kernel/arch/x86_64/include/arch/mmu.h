@@ -34,5 +34,6 @@ static inline unsigned pt_index(uintptr_t va, int level)
 
 
 void mmu_detect(void);
+void mmu_prefill_pml4(uintptr_t va);
 
 #endif
