@@ -20,7 +20,7 @@ endif
 
 KCFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
             -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
-            -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fcf-protection=none \
+            -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-tree-loop-distribute-patterns -fcf-protection=none \
             -fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Wno-unused-parameter \
             -Wstrict-prototypes -Wmissing-prototypes -Ikernel/include \
             -Ikernel/arch/x86_64/include -MMD -MP

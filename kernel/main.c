@@ -68,6 +68,8 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	pr_info("boot: done in %lu.%03lu ms since kernel entry\n", boot_ns / 1000000,
 		boot_ns / 1000 % 1000);
 
+	if (crash_requested())
+		crash_now();
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	monitor_run();

@@ -67,6 +67,9 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 
 bool ktest_requested(void);
 __noreturn void ktest_run_and_poweroff(void);
+/* The `crash=KIND` boot word (test/crash.c): a deliberate fatal error after boot. */
+bool crash_requested(void);
+void crash_now(void);
 /* Runs the tests matching glob; returns the number that failed. */
 int ktest_run(const char *glob, int *passed);
 
