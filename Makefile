@@ -34,7 +34,10 @@ KSRCS    := $(shell find kernel -name '*.c' -o -name '*.S' | grep -v 'kernel\.ld
 KOBJS    := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 KERNEL   := $(BUILD)/keel.elf
 
-.PHONY: all kernel iso run debug test test-unit test-kernel bench clean help setup
+.PHONY: all kernel iso run debug test bench clean help setup
+
+QEMU_RUN := qemu-system-x86_64 -accel kvm -accel tcg -cpu max -m 256 -smp 2 -no-reboot \
+            -display none -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=4
 
 all: kernel
 
@@ -75,6 +78,33 @@ $(KERNEL): $(BUILD)/keel.pass1.elf tools/gen-ksyms tools/check-image
 	$(Q)mv $@.tmp $@
 
 -include $(KOBJS:.o=.d)
+
+setup:
+	@tools/setup
+
+# Interactive: KVM when it works (QEMU falls back to TCG by itself), serial on this terminal.
+run: setup kernel
+	@echo "keel: booting in QEMU; Ctrl-A X quits"
+	$(QEMU_RUN) -kernel $(KERNEL) -append "$(APPEND)"
+
+# QEMU stopped at the first instruction; build/keel.gdb loads the symbols and connects.
+debug: setup kernel
+	@printf 'file %s\ntarget remote localhost:1234\nhbreak kmain\n' $(KERNEL) > $(BUILD)/keel.gdb
+	@echo "keel: QEMU waits for gdb. In another terminal: gdb -x $(BUILD)/keel.gdb, then 'continue'"
+	qemu-system-x86_64 -accel tcg -cpu max -m 256 -no-reboot -display none \
+		-serial mon:stdio -s -S -kernel $(KERNEL) -append "$(APPEND)"
+
+iso: $(BUILD)/keel.iso
+
+$(BUILD)/keel.iso: $(KERNEL) tools/mkiso
+	$(call say,ISO,$@)tools/mkiso $@ $(KERNEL) --cmdline "$(APPEND)"
+
+# Everything: host unit tests, ktests on QEMU (1 and 2 CPUs) and Bochs, integration checks.
+test: setup kernel
+	@$(PYTHON) tests/run_tests.py $(TESTFLAGS)
+
+bench: setup kernel
+	@$(PYTHON) tools/bench
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,135 @@
+"""checks.py — whole-system checks: each boots keel (or inspects the build) and proves one
+behaviour. A check gets `run(cmd, timeout) -> (status, output)` and returns (ok, why).
+"""
+import os
+import re
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KEEL_RUN = os.path.join(ROOT, "tools", "keel-run")
+KERNEL = os.path.join(ROOT, "build", "keel.elf")
+
+
+def boot(run, *args, timeout=60):
+    return run([KEEL_RUN, "--timeout", str(timeout)] + list(args), timeout + 30)
+
+
+def expect(out, *patterns):
+    """(ok, why): every regex in patterns must occur in out."""
+    for p in patterns:
+        if not re.search(p, out, re.M):
+            return False, f"output lacks /{p}/"
+    return True, ""
+
+
+def kernel_page_fault_prints_full_report(run):
+    rc, out = boot(run, "--append", "crash=pf")
+    if rc != 2:
+        return False, f"keel-run exit {rc}, want 2 (panic)"
+    return expect(out, r"PANIC: kernel-mode exception: #PF page fault \(vector 14\)",
+                  r"error code 0x2: not-present page, write, supervisor",
+                  r"cr2 ffffd0000dead000", r"rip ffffffff8[0-9a-f]+ <crash_page_fault\+0x",
+                  r"r15 [0-9a-f]{16}", r"^backtrace:", r"\[ 1\] [0-9a-f]+ crash_now\+0x",
+                  r"kmain\+0x", r"stopped after a fatal error; powering off")
+
+
+def stack_overflow_double_faults_on_its_ist_stack(run):
+    rc, out = boot(run, "--append", "crash=stack")
+    return expect(out, r"#DF double fault \(vector 8\)", r"crash_stack_overflow\+0x",
+                  r"powering off") if rc == 2 else (False, f"keel-run exit {rc}, want 2")
+
+
+def invalid_opcode_and_gp_are_reported(run):
+    for kind, pat in (("ud", r"#UD invalid opcode \(vector 6\)"),
+                      ("gp", r"#GP general protection \(vector 13\)")):
+        rc, out = boot(run, "--append", f"crash={kind}")
+        ok, why = expect(out, pat, r"^backtrace:")
+        if rc != 2 or not ok:
+            return False, f"crash={kind}: exit {rc} {why}"
+    return True, ""
+
+
+def explicit_panic_is_reported_and_powers_off(run):
+    rc, out = boot(run, "--append", "crash=panic")
+    return expect(out, r"PANIC: crash test: explicit panic requested", r"crash_now\+0x",
+                  r"powering off") if rc == 2 else (False, f"exit {rc}, want 2")
+
+
+def bad_cmdline_words_warn_and_keep_defaults(run):
+    rc, out = boot(run, "--append", 'bogus loglevel=99 crash=nope ktest=printf_*')
+    if rc != 0:
+        return False, f"exit {rc}: a bad word must not stop the boot"
+    return expect(out, r'cmdline: unknown word "bogus" ignored',
+                  r'cmdline: bad value "99" for loglevel \(expected loglevel=0\.\.7\)',
+                  r'cmdline: bad value "nope" for crash', r"ktest: [1-9]\d* passed, 0 failed")
+
+
+def too_little_memory_is_refused_with_a_message(run):
+    rc, out = boot(run, "--mem", "24", "--append", "ktest", timeout=30)
+    return expect(out, r"keel needs at least 32 MiB", r"cannot continue; halting") \
+        if "ktest:" not in out else (False, "kernel ran tests with 24 MiB")
+
+
+def cpu_without_long_mode_gets_a_clear_message(run):
+    rc, out = boot(run, "--cpu", "qemu32", "--append", "ktest", timeout=20)
+    return expect(out, r"this CPU does not support 64-bit long mode")
+
+
+def boot_module_is_preserved_and_listed(run):
+    with tempfile.NamedTemporaryFile("wb", suffix=".bin", delete=False) as f:
+        f.write(os.urandom(10000))
+        path = f.name
+    try:
+        rc, out = boot(run, "--add", f"{path}:payload.bin", "--append", "ktest=frame_states*")
+    finally:
+        os.unlink(path)
+    if rc != 0:
+        return False, f"exit {rc}"
+    return expect(out, r"boot: module 0 0x[0-9a-f]+-0x[0-9a-f]+", r"module\s+\d+ KiB")
+
+
+def boot_log_states_cpu_memory_and_boot_time(run):
+    rc, out = boot(run, "--append", "ktest=glob_*")
+    return expect(out, r"^\[\s*\d+\.\d{6}\] cpu: \S+, .*family \d+ model \d+",
+                  r"cpu: features:.* nx", r"time: TSC at \d+\.\d+ MHz",
+                  r"mm:\s+0000000000100000-[0-9a-f]+ kernel", r"mm: \d+ frames \(\d+ MiB\) free",
+                  r"vm: direct map of \d+ MiB at 0xffff800000000000",
+                  r"boot: done in \d+\.\d+ ms since kernel entry") \
+        if rc == 0 else (False, f"exit {rc}")
+
+
+def multiboot2_iso_boots_on_qemu_from_cd(run):
+    iso = os.path.join(ROOT, "build", "test-cd.iso")
+    rc, out = run([os.path.join(ROOT, "tools", "mkiso"), iso, KERNEL, "--cmdline",
+                   "ktest=vm_*"], 120)
+    if rc != 0:
+        return False, f"mkiso failed ({rc})"
+    rc, out = run(["timeout", "120", "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+                   "-m", "128", "-cdrom", iso, "-boot", "d", "-display", "none",
+                   "-serial", "stdio", "-no-reboot", "-device",
+                   "isa-debug-exit,iobase=0xf4,iosize=4"], 150)
+    return expect(out, r"boot: loaded by multiboot2 \(GRUB", r"ktest: [1-9]\d* passed, 0 failed")
+
+
+def kernel_text_has_no_simd_instructions(run):
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", KERNEL], capture_output=True,
+                         text=True).stdout
+    bad = [l for l in dis.splitlines() if re.search(r"%[xyz]mm\d|\bfx(save|rstor)|\bxsave|\bxrstor|"
+                                                    r"\bmovdq|\bvmov|\bpxor", l)]
+    return (not bad, f"{len(bad)} SIMD instructions, e.g. {bad[:2]}")
+
+
+ALL = [
+    kernel_page_fault_prints_full_report,
+    stack_overflow_double_faults_on_its_ist_stack,
+    invalid_opcode_and_gp_are_reported,
+    explicit_panic_is_reported_and_powers_off,
+    bad_cmdline_words_warn_and_keep_defaults,
+    too_little_memory_is_refused_with_a_message,
+    cpu_without_long_mode_gets_a_clear_message,
+    boot_module_is_preserved_and_listed,
+    boot_log_states_cpu_memory_and_boot_time,
+    multiboot2_iso_boots_on_qemu_from_cd,
+    kernel_text_has_no_simd_instructions,
+]

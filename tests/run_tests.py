@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""run_tests.py — everything `make test` runs, and the one summary line at the end.
+
+Suites (each counts its own tests into the total):
+  unit          host unit tests (tests/unit, cmocka)             counted per test function
+  ktest         in-kernel tests on QEMU TCG at 1 and 2 CPUs,      counted per PASS/FAIL line
+                and on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO
+  integration   boots that check whole-system behaviour          counted per check
+                (tests/integration/checks.py)
+Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
+Every guest run has a timeout; a hung guest is a failed test, never a hung suite.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import checks  # noqa: E402
+
+SUMMARY = re.compile(r"^(?:unit|ktest): (\d+) passed, (\d+) failed", re.M)
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = 0
+        self.failures = []
+
+    def add(self, name, passed, failed, detail=""):
+        self.passed += passed
+        self.failed += failed
+        if failed:
+            self.failures.append(f"{name}: {failed} failed {detail}".rstrip())
+        print(f"== {name}: {passed} passed, {failed} failed", flush=True)
+
+
+def run(cmd, timeout):
+    """Runs cmd, echoing its output; returns (exit status, output)."""
+    t0 = time.time()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                           errors="replace")
+        out, rc = p.stdout + p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        rc = 124
+    sys.stdout.write(out)
+    print(f"   ({' '.join(cmd)}: exit {rc}, {time.time() - t0:.1f} s)", flush=True)
+    return rc, out
+
+
+def summary_counts(name, rc, out, tally):
+    """Adds the last `N passed, N failed` line of out; a missing line or a crash is a failure."""
+    found = SUMMARY.findall(out)
+    if not found:
+        tally.add(name, 0, 1, f"(no summary line; exit {rc})")
+        return
+    passed, failed = map(int, found[-1])
+    if rc != 0 and failed == 0:
+        failed = 1
+    if passed == 0 and failed == 0:
+        failed = 1          # a suite that ran nothing is broken
+    tally.add(name, passed, failed, f"(exit {rc})")
+
+
+def suite_unit(tally):
+    rc, out = run(["make", "--no-print-directory", "-C", "tests/unit",
+                   f"BUILD={ROOT}/build/unit", "run"], 600)
+    summary_counts("unit", rc, out, tally)
+
+
+def suite_ktest(tally, quick):
+    runs = [("ktest qemu tcg smp=1", ["--smp", "1"]),
+            ("ktest qemu tcg smp=2", ["--smp", "2"])]
+    if not quick:
+        runs.append(("ktest bochs haswell smp=2",
+                     ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",
+                      "--timeout", "300"]))
+    for name, args in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--append", "ktest"] + args, 400)
+        summary_counts(name, rc, out, tally)
+
+
+def suite_integration(tally):
+    passed = failed = 0
+    for check in checks.ALL:
+        ok, why = check(run)
+        print(f"{'PASS' if ok else 'FAIL'} {check.__name__}{'' if ok else ': ' + why}",
+              flush=True)
+        passed += ok
+        failed += not ok
+        if not ok:
+            tally.failures.append(f"integration {check.__name__}: {why}")
+    tally.passed += passed
+    tally.failed += failed
+    print(f"== integration: {passed} passed, {failed} failed", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
+    ap.add_argument("--only", default="unit,ktest,integration")
+    args = ap.parse_args()
+    tally = Tally()
+    suites = args.only.split(",")
+    if "unit" in suites:
+        suite_unit(tally)
+    if "ktest" in suites:
+        suite_ktest(tally, args.quick)
+    if "integration" in suites:
+        suite_integration(tally)
+    for f in tally.failures:
+        print(f"failed: {f}")
+    print(f"{tally.passed} passed, {tally.failed} failed")
+    sys.exit(1 if tally.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
