@@ -112,6 +112,21 @@ def multiboot2_iso_boots_on_qemu_from_cd(run):
     return expect(out, r"boot: loaded by multiboot2 \(GRUB", r"ktest: [1-9]\d* passed, 0 failed")
 
 
+def monitor_answers_commands_on_the_serial_console(run):
+    """Types into the serial console the way `make run` users do; the monitor sleeps in hlt
+    between keys, so this also proves the UART receive interrupt wakes it."""
+    script = "sleep 3; printf 'help\\r'; sleep 1; printf 'mem\\r'; sleep 1; " \
+             "printf 'nonsense\\r'; sleep 1; printf 'poweroff\\r'"
+    cmd = f"({script}) | timeout 60 qemu-system-x86_64 -accel tcg -cpu max -m 128 " \
+          f"-kernel {KERNEL} -serial stdio -display none -no-reboot " \
+          "-device isa-debug-exit,iobase=0xf4,iosize=4"
+    rc, out = run(["bash", "-c", cmd], 90)
+    if rc != 1:
+        return False, f"exit {rc}: poweroff should end QEMU with status 1 (debug-exit 0)"
+    return expect(out, r"keel> help", r"ktest \[GLOB\]", r"frames: \d+ total, \d+ free",
+                  r"free blocks:", r'unknown command "nonsense"')
+
+
 def kernel_text_has_no_simd_instructions(run):
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", KERNEL], capture_output=True,
                          text=True).stdout
@@ -131,5 +146,6 @@ ALL = [
     boot_module_is_preserved_and_listed,
     boot_log_states_cpu_memory_and_boot_time,
     multiboot2_iso_boots_on_qemu_from_cd,
+    monitor_answers_commands_on_the_serial_console,
     kernel_text_has_no_simd_instructions,
 ]
