@@ -10,6 +10,7 @@
 
 struct spec {
 	bool left, zero, plus, space, alt;
+	bool ptr;		/* %p: always 0x-prefixed, even for 0 */
 	int width;
 	int prec;		/* -1: none */
 	int len;		/* 0 int, 1 long, 2 long long, -1 short, -2 char */
@@ -61,7 +62,7 @@ static void emit_number(struct out *o, const struct spec *s, uint64_t v, bool ne
 		prefix = "+";
 	else if (s->space && base == 10)
 		prefix = " ";
-	else if (s->alt && base == 16 && v)
+	else if (s->alt && base == 16 && (v || s->ptr))
 		prefix = upper ? "0X" : "0x";
 	else if (s->alt && base == 8 && nzero == 0 && (v || ndig == 0))
 		prefix = "0";
@@ -173,21 +174,25 @@ static void convert(struct out *o, struct spec *s, char conv, va_list *ap)
 		sv = arg_signed(s, ap);
 		emit_number(o, s, sv < 0 ? -(uint64_t)sv : (uint64_t)sv, sv < 0, 10, false);
 		break;
-	case 'u': emit_number(o, s, arg_unsigned(s, ap), false, 10, false); break;
+	case 'u':
+		s->plus = s->space = false;	/* signs are for signed conversions only */
+		emit_number(o, s, arg_unsigned(s, ap), false, 10, false);
+		break;
 	case 'x': emit_number(o, s, arg_unsigned(s, ap), false, 16, false); break;
 	case 'X': emit_number(o, s, arg_unsigned(s, ap), false, 16, true); break;
 	case 'o': emit_number(o, s, arg_unsigned(s, ap), false, 8, false); break;
 	case 'p':
-		s->alt = true;
+		s->alt = s->ptr = true;
 		s->len = 1;
 		emit_number(o, s, (uintptr_t)va_arg(*ap, void *), false, 16, false);
 		break;
-	case 'c': {
-		char c[2] = { (char)va_arg(*ap, int), 0 };
-		s->prec = 1;
-		emit_string(o, s, c);
+	case 'c':			/* one byte, even NUL */
+		if (!s->left)
+			emit_pad(o, ' ', s->width - 1);
+		emit(o, (char)va_arg(*ap, int));
+		if (s->left)
+			emit_pad(o, ' ', s->width - 1);
 		break;
-	}
 	case 's': emit_string(o, s, va_arg(*ap, const char *)); break;
 	case '%': emit(o, '%'); break;
 	default:

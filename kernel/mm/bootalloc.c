@@ -50,6 +50,6 @@ phys_addr_t bootalloc_pages(size_t npages)
 void bootalloc_finish(struct memmap *m)
 {
 	closed = true;
-	if (cur < span_top)
-		memmap_reserve(m, cur, span_top - cur, MEM_BOOTALLOC);
+	if (cur < span_top && memmap_reserve(m, cur, span_top - cur, MEM_BOOTALLOC))
+		panic("bootalloc: no room in the memory map to record boot allocations");
 }

@@ -180,9 +180,10 @@ static void check_free(struct zone *z, struct page *page, unsigned order)
 
 void buddy_free(struct zone *z, struct page *page, unsigned order)
 {
-	size_t n = (size_t)1 << order;
+	size_t n;
 
 	check_free(z, page, order);
+	n = (size_t)1 << order;
 	z->alloc_blocks[order]--;
 	for (size_t i = 0; i < n; i++) {
 		set_state(z, &page[i], PAGE_FREE);

@@ -46,6 +46,14 @@ static void log_memmap(const char *title)
 	}
 }
 
+/* A reservation that does not fit in the map would leave memory marked usable: refuse. */
+static void reserve(phys_addr_t base, uint64_t len, uint32_t type)
+{
+	if (memmap_reserve(&memmap, base, len, type))
+		memory_fail("the memory map has too many ranges to record a reservation at %#lx",
+			    base);
+}
+
 /* The firmware map plus keel's reservations: low memory, kernel image, boot modules. */
 static void build_memmap(struct boot_info *bi)
 {
@@ -53,13 +61,13 @@ static void build_memmap(struct boot_info *bi)
 	memmap_sanitize(&memmap);
 	if (memmap_total(&memmap, MEM_USABLE) == 0)
 		memory_fail("the boot loader's memory map lists no usable RAM%s", 0);
-	memmap_reserve(&memmap, 0, LOW_MEM_END, MEM_FIRMWARE_LOW);
-	memmap_reserve(&memmap, (uintptr_t)__kernel_phys_start,
-		       (uintptr_t)__kernel_phys_end - (uintptr_t)__kernel_phys_start, MEM_KERNEL);
+	reserve(0, LOW_MEM_END, MEM_FIRMWARE_LOW);
+	reserve((uintptr_t)__kernel_phys_start,
+		(uintptr_t)__kernel_phys_end - (uintptr_t)__kernel_phys_start, MEM_KERNEL);
 	for (unsigned i = 0; i < bi->nmodules; i++)
-		memmap_reserve(&memmap, ALIGN_DOWN(bi->modules[i].start, PAGE_SIZE),
-			       ALIGN_UP(bi->modules[i].end, PAGE_SIZE) -
-			       ALIGN_DOWN(bi->modules[i].start, PAGE_SIZE), MEM_MODULE);
+		reserve(ALIGN_DOWN(bi->modules[i].start, PAGE_SIZE),
+			ALIGN_UP(bi->modules[i].end, PAGE_SIZE) -
+			ALIGN_DOWN(bi->modules[i].start, PAGE_SIZE), MEM_MODULE);
 	if (memmap_total(&memmap, MEM_USABLE) < MIN_USABLE_RAM)
 		memory_fail("only %lu KiB of usable RAM; keel needs at least 32 MiB",
 			    memmap_total(&memmap, MEM_USABLE) >> 10);

@@ -118,6 +118,8 @@ void memmap_sanitize(struct memmap *m)
 		struct mem_range r = out[i];
 
 		if (r.type == MEM_USABLE) {
+			if (r.base > ALIGN_DOWN(UINT64_MAX, PAGE_SIZE))
+				continue;	/* no whole page; ALIGN_UP would wrap to 0 */
 			r.base = ALIGN_UP(r.base, PAGE_SIZE);
 			r.end = ALIGN_DOWN(r.end, PAGE_SIZE);
 			if (r.end <= r.base)

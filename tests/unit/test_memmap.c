@@ -230,9 +230,9 @@ static void entry_wrapping_past_2_64_is_clipped_at_the_top(void **state)
 }
 
 /*
- * KNOWN KEEL BUG (reported; kernel/mm/memmap.c not edited here): ALIGN_UP of a usable base in
- * the last page of the address space wraps to 0, and the range becomes [0, 2^64 - 4096)
- * usable: a garbage firmware entry would hand the whole address space to the allocator.
+ * Regression: ALIGN_UP of a usable base in the last page of the address space wrapped to 0,
+ * and the range became [0, 2^64 - 4096) usable: a garbage firmware entry would have handed
+ * the whole address space to the allocator.
  */
 static void usable_range_in_the_last_page_of_the_address_space_is_dropped(void **state)
 {

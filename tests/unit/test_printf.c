@@ -358,8 +358,7 @@ static void null_string_prints_null_like_glibc(void **state)
 
 /*
  * glibc prints "(nil)" for a NULL %p; keel always prints the 0x form, so NULL is "0x0".
- * KNOWN KEEL BUG (reported; kernel/lib/printf.c not edited here): keel prints "0", because
- * %p goes through the '#' rule, which gives zero no 0x prefix.
+ * Regression: %p once went through the '#' rule, which gives zero no 0x prefix.
  */
 static void null_pointer_prints_0x0_not_nil(void **state)
 {
@@ -379,7 +378,7 @@ static void non_null_pointer_prints_0x_and_lowercase_hex(void **state)
 /*
  * C: "%c" writes the character converted to unsigned char, whatever it is — a NUL is one byte
  * of output, and the return value counts it (glibc: snprintf(b, 8, "[%c]", 0) == 3).
- * KNOWN KEEL BUG (reported): keel formats %c as a one-character string, so a NUL prints nothing.
+ * Regression: %c was once formatted as a one-character string, so a NUL printed nothing.
  */
 static void c_of_nul_writes_one_byte(void **state)
 {
@@ -397,7 +396,7 @@ static void c_of_nul_writes_one_byte(void **state)
 /*
  * C: the '+' and ' ' flags apply to signed conversions only; "%+u" prints no sign. (gcc's
  * -Wformat rejects "%+u" in a literal, so the format is built at run time here.)
- * KNOWN KEEL BUG (reported): emit_number() takes base 10 to mean signed, so %u gets the sign.
+ * Regression: emit_number() once took base 10 to mean signed, so %u got the sign.
  */
 static void plus_and_space_flags_do_not_sign_unsigned_conversions(void **state)
 {
