@@ -79,6 +79,9 @@ $(KERNEL): $(BUILD)/keel.pass1.elf tools/gen-ksyms tools/check-image
 
 -include $(KOBJS:.o=.d)
 
+# Flags live here: a changed Makefile rebuilds everything.
+$(KOBJS) $(BUILD)/kernel.ld: Makefile
+
 setup:
 	@tools/setup
 

@@ -5,11 +5,16 @@
  * %rbp followed by the return address. The walk trusts nothing: every frame pointer must be
  * 8-aligned, in the kernel half, mapped, and above the previous one, and the depth is bounded,
  * so a corrupt stack ends the trace instead of faulting inside the panic path.
+ *
+ * GCC builds small leaf functions without a frame even with -fno-omit-frame-pointer; when a
+ * trap lands in one (its symbol does not start with push %rbp; mov %rsp,%rbp), the caller's
+ * return address is still the word at %rsp, and it is printed from there if it follows a call.
  */
 #include <keel/arch.h>
 #include <keel/ksyms.h>
 #include <keel/memlayout.h>
 #include <keel/printf.h>
+#include <keel/string.h>
 #include <keel/vm.h>
 
 #define BACKTRACE_MAX	32
@@ -32,15 +37,39 @@ static void print_return(int depth, uintptr_t ret)
 		kprintf("  [%2d] %016lx ?\n", depth, ret);
 }
 
-void arch_backtrace(uintptr_t rip, uintptr_t rbp)
+static bool has_frame_prologue(uintptr_t rip)
+{
+	static const uint8_t prologue[4] = { 0x55, 0x48, 0x89, 0xe5 };
+	uintptr_t off;
+
+	if (!ksyms_lookup(rip, &off))
+		return true;		/* unknown code: trust the frame chain */
+	if (off < sizeof(prologue))
+		return false;		/* the frame is not set up yet */
+	return memcmp((const void *)(rip - off), prologue, sizeof(prologue)) == 0;
+}
+
+/* A plausible return address: in kernel text, right after a call rel32. */
+static bool after_call(uintptr_t ret)
+{
+	uintptr_t off;
+
+	return ksyms_lookup(ret - 1, &off) && off >= 4 && *(const uint8_t *)(ret - 5) == 0xe8;
+}
+
+void arch_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t rsp)
 {
 	char sym[96];
 	uintptr_t prev = 0;
+	int depth = 1;
 
 	kprintf("backtrace:\n");
 	ksyms_format(sym, sizeof(sym), rip);
 	kprintf("  [ 0] %016lx %s\n", rip, sym);
-	for (int depth = 1; depth < BACKTRACE_MAX && frame_ok(rbp, prev); depth++) {
+	if (rsp && !has_frame_prologue(rip) && IS_ALIGNED(rsp, 8) && vm_kernel_mapped(rsp) &&
+	    after_call(*(uintptr_t *)rsp))
+		print_return(depth++, *(uintptr_t *)rsp);
+	for (; depth < BACKTRACE_MAX && frame_ok(rbp, prev); depth++) {
 		uintptr_t ret = ((uintptr_t *)rbp)[1];
 
 		if (!ret)
@@ -56,5 +85,5 @@ void arch_backtrace_here(void)
 {
 	uintptr_t *fp = __builtin_frame_address(0);
 
-	arch_backtrace(fp[1], fp[0]);
+	arch_backtrace(fp[1], fp[0], 0);
 }

@@ -94,7 +94,7 @@ __noreturn void trap_fatal(struct trap_frame *tf, const char *why)
 	if (tf->vector == VEC_PF)
 		kprintf("  cr2 %016lx (faulting address)\n", read_cr2());
 	dump_regs(tf);
-	arch_backtrace(tf->rip, tf->rbp);
+	arch_backtrace(tf->rip, tf->rbp, tf->rsp);
 	panic_stop();
 }
 

@@ -21,8 +21,9 @@ void arch_log_cpu(void);
 /* Enables the legacy interrupt path for console input (until the APIC code replaces it). */
 void arch_console_irq_init(void);
 
-/* Prints a symbolized backtrace starting at rip with frame pointer rbp / at the caller. */
-void arch_backtrace(uintptr_t rip, uintptr_t rbp);
+/* Prints a symbolized backtrace starting at rip with frame pointer rbp (and stack pointer rsp
+ * when known, 0 if not) / starting at the caller. */
+void arch_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t rsp);
 void arch_backtrace_here(void);
 /* Stops every other CPU (no-op until SMP). */
 void arch_stop_other_cpus(void);
