@@ -4,7 +4,8 @@
 Suites (each counts its own tests into the total):
   unit          host unit tests (tests/unit, cmocka)             counted per test function
   ktest         in-kernel tests on QEMU TCG at 1 and 2 CPUs,      counted per PASS/FAIL line
-                and on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO
+                on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
+                the release build (DEBUG=0, no poison/redzones) on QEMU
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -79,6 +80,13 @@ def suite_ktest(tally, quick):
         runs.append(("ktest bochs haswell smp=2",
                      ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",
                       "--timeout", "300"]))
+    rc, out = run(["make", "--no-print-directory", "-j2", "DEBUG=0", "BUILD=build/release",
+                   "kernel"], 600)
+    if rc != 0:
+        tally.add("release build (DEBUG=0)", 0, 1, "(make failed)")
+    else:
+        runs.append(("ktest release build qemu tcg smp=2",
+                     ["--smp", "2", "--kernel", os.path.join(ROOT, "build/release/keel.elf")]))
     for name, args in runs:
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--append", "ktest"] + args, 400)
         summary_counts(name, rc, out, tally)
