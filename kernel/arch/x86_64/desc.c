@@ -11,6 +11,7 @@
 #include <keel/string.h>
 
 static struct cpu boot_cpu_block;
+struct cpu *cpus[CPU_MAX];		/* per-CPU blocks by logical id; NULL = not present */
 static uint8_t boot_ist_stacks[IST_COUNT][IST_STACK_SIZE] __aligned(16);
 
 #define SEG_CODE64	0x00af9a000000ffffULL	/* P, DPL0, code, readable, L=1 */
@@ -66,8 +67,28 @@ void percpu_init_boot(void)
 
 	c->self = c;
 	c->id = 0;
+	c->local.id = 0;
+	cpus[0] = c;
+	cpumask_set(&cpu_online_mask, 0);
 	wrmsr(MSR_GS_BASE, (uintptr_t)c);
 	for (int i = 0; i < IST_COUNT; i++)
 		ist[i] = boot_ist_stacks[i];
 	gdt_init_cpu(&c->gdt, &c->tss, ist);
+}
+
+cpumask_t cpu_online_mask;
+
+struct cpu_local *cpu_local(void)
+{
+	return &this_cpu()->local;
+}
+
+struct cpu_local *cpu_local_of(unsigned cpu)
+{
+	return cpu < CPU_MAX && cpus[cpu] ? &cpus[cpu]->local : NULL;
+}
+
+unsigned smp_cpu_count(void)
+{
+	return cpumask_weight(&cpu_online_mask);
 }

@@ -78,6 +78,7 @@ void vm_init(const struct memmap *m)
 	 * so address spaces can copy them once. */
 	mmu_prefill_pml4(MMIO_BASE);
 	mmu_prefill_pml4(SCRATCH_BASE);
+	mmu_prefill_pml4(KSTACK_BASE);
 
 	write_cr3(kernel_pt.root);
 	if (cpu_has(FEAT_PGE))

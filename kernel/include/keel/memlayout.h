@@ -10,6 +10,7 @@
  *   0xffff800000000000 .. +64 TiB               direct map of RAM (supervisor, NX, global)
  *   0xffffc00000000000 .. +1 TiB                MMIO window (uncached device mappings)
  *   0xffffd00000000000 .. +1 TiB                scratch window (in-kernel tests' own mappings)
+ *   0xffffe00000000000 .. +1 TiB                kernel stacks, each below an unmapped guard page
  *   0xffffffff80000000 .. +2 GiB                kernel image (-mcmodel=kernel), phys 0 at the base
  */
 #ifndef KEEL_MEMLAYOUT_H
@@ -43,6 +44,20 @@
 /* Nothing but tests map here, so a test can own any address in it. */
 #define SCRATCH_BASE		_UL(0xffffd00000000000)
 #define SCRATCH_SIZE		(_UL(1) << 40)
+
+/* Kernel stacks (threads, APs): slot i spans KSTACK_SLOT bytes at KSTACK_BASE + i * KSTACK_SLOT;
+ * its lowest page is a guard that is never mapped, the stack is the rest. */
+#define KSTACK_BASE		_UL(0xffffe00000000000)
+#define KSTACK_WINDOW		(_UL(1) << 40)
+#define KSTACK_SLOT		(KSTACK_SIZE + PAGE_SIZE)
+
+/* Low page the AP trampoline is copied to (must be below 1 MiB, 4 KiB aligned: SIPI vector). */
+#define TRAMPOLINE_PHYS		_UL(0x8000)
+
+/* Legacy BIOS areas searched for the ACPI RSDP and the MP floating pointer. */
+#define BIOS_EBDA_PTR_PHYS	_UL(0x40e)
+#define BIOS_ROM_PHYS		_UL(0xe0000)
+#define BIOS_ROM_END		_UL(0x100000)
 
 /* User half ends here (exclusive); the kernel half starts at KERNEL_SPACE_BASE. */
 #define USER_TOP		_UL(0x0000800000000000)
