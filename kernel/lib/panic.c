@@ -3,7 +3,7 @@
  *
  * panic() first offers the panic to an armed test catch (keel/fault.h), so a test can prove a
  * check fires. Otherwise it takes over the console, prints the message and a backtrace, and
- * stops: halting for a person to read, or powering off with a failure status when a test run
+ * stops every other CPU (each prints where it was) and then itself: halting for a person to read, or powering off with a failure status when a test run
  * asked for that (panic_poweroff), so a harness never waits for its timeout.
  */
 #include <keel/panic.h>
@@ -20,12 +20,12 @@ void panic_begin(void)
 	arch_irq_save();
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
 		arch_halt_forever();		/* another CPU is already reporting */
-	arch_stop_other_cpus();
 	console_lock_break();
 }
 
 __noreturn void panic_stop(void)
 {
+	arch_stop_other_cpus();		/* they print where they were, then halt */
 	if (panic_poweroff) {
 		kprintf("keel: stopped after a fatal error; powering off\n");
 		console_drain();

@@ -117,6 +117,10 @@ static bool try_fault_catch(struct trap_frame *tf)
 
 static void exception(struct trap_frame *tf)
 {
+	if (tf->vector == VEC_NMI) {
+		smp_nmi(tf);
+		return;
+	}
 	if ((tf->cs & 3) == 0 && try_fault_catch(tf))
 		return;
 	trap_fatal(tf, (tf->cs & 3) ? "user-mode exception (no user mode yet)" :

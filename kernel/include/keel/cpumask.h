@@ -47,7 +47,8 @@ static inline unsigned cpumask_weight(const cpumask_t *m)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < CPU_MAX / 64; i++)
-		n += (unsigned)__builtin_popcountll(m->bits[i]);
+		for (uint64_t b = m->bits[i]; b; b &= b - 1)	/* no libgcc: no popcount call */
+			n++;
 	return n;
 }
 

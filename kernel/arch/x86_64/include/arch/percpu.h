@@ -11,6 +11,9 @@
 #include <arch/desc.h>
 #include <keel/smp.h>
 
+struct call_data;
+struct trap_frame;
+
 struct cpu {
 	struct cpu *self;		/* must stay first: this_cpu() reads %gs:0 */
 	unsigned id;			/* logical CPU number, 0 = boot CPU */
@@ -19,6 +22,7 @@ struct cpu {
 	void *fault_catch;		/* armed ktest fault catch, see keel/fault.h */
 	struct cpu_local local;		/* generic per-CPU data (keel/smp.h) */
 	uint32_t apic_id;
+	struct call_data *call_from[CPU_MAX];	/* cross-CPU call mailbox, by source CPU */
 };
 
 static inline struct cpu *this_cpu(void)
@@ -32,5 +36,11 @@ static inline struct cpu *this_cpu(void)
 extern struct cpu *cpus[CPU_MAX];
 
 void percpu_init_boot(void);
+
+/* arch/x86_64/smp.c, smpboot.c */
+void smp_ipi_init(void);
+void smp_tick_start(void);
+void smp_nmi(struct trap_frame *tf);
+unsigned smp_start_aps(const uint32_t *apic_ids, unsigned n);
 
 #endif
