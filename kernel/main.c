@@ -6,12 +6,14 @@
  * (map, page tables, frames, heap), then what the command line asks for: the in-kernel tests
  * or the monitor.
  */
+#include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/boot.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
+#include <keel/hpet.h>
 #include <keel/ksyms.h>
 #include <keel/ktest.h>
 #include <keel/log.h>
@@ -61,6 +63,7 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	pr_info("time: TSC at %lu.%03lu MHz (calibrated against the PIT)\n",
 		arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
 	mm_init(&boot_info);
+	acpi_init(), hpet_init();	/* firmware tables, then the HPET they name */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
 		ksyms_count());

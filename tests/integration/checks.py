@@ -140,6 +140,30 @@ def kernel_text_has_no_simd_instructions(run):
     return (not bad, f"{len(bad)} SIMD instructions, e.g. {bad[:2]}")
 
 
+def firmware_tables_are_found_and_summarized(run):
+    """ACPI found by the BIOS scan on QEMU's i440fx (RSDT, HPET) and q35 (adds MCFG)."""
+    rc, out = boot(run, "--smp", "2", "--append", "ktest=acpi_*")
+    ok, why = expect(out, r"acpi: RSDP rev \d+ \(\S+\) at 0x[0-9a-f]+, [RX]SDT:.* APIC",
+                     r"acpi: MADT: 2 CPUs \(2 enabled\), 1 IOAPIC",
+                     r"hpet: at 0x[0-9a-f]+, \d+\.\d{3} MHz", r"ktest: [1-9]\d* passed, 0 failed")
+    if rc != 0 or not ok:
+        return False, f"pc: exit {rc} {why}"
+    rc, out = run(["timeout", "60", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
+                   "-cpu", "max", "-m", "128", "-smp", "2", "-kernel", KERNEL, "-append",
+                   "ktest=acpi_*", "-display", "none", "-serial", "stdio", "-no-reboot",
+                   "-device", "isa-debug-exit,iobase=0xf4,iosize=4"], 90)
+    ok, why = expect(out, r"acpi: MCFG segment 0 buses 0-255 at 0x[0-9a-f]+",
+                     r"ktest: [1-9]\d* passed, 0 failed")
+    return ok, why and f"q35: {why}"
+
+
+def mp_tables_stand_in_when_acpi_is_off(run):
+    rc, out = boot(run, "--smp", "2", "--append", "acpi=off ktest=acpi_*")
+    return expect(out, r"acpi: off \(boot word acpi=off\)", r"mp: MP spec 1\.\d floating pointer",
+                  r"mp: \d+ CPUs? \(\d+ enabled\), 1 IOAPIC", r"hpet: none",
+                  r"ktest: [1-9]\d* passed, 0 failed") if rc == 0 else (False, f"exit {rc}")
+
+
 ALL = [
     kernel_page_fault_prints_full_report,
     stack_overflow_double_faults_on_its_ist_stack,
@@ -153,4 +177,6 @@ ALL = [
     multiboot2_iso_boots_on_qemu_from_cd,
     monitor_answers_commands_on_the_serial_console,
     kernel_text_has_no_simd_instructions,
+    firmware_tables_are_found_and_summarized,
+    mp_tables_stand_in_when_acpi_is_off,
 ]

@@ -54,8 +54,13 @@
 /* Low page the AP trampoline is copied to (must be below 1 MiB, 4 KiB aligned: SIPI vector). */
 #define TRAMPOLINE_PHYS		_UL(0x8000)
 
-/* Legacy BIOS areas searched for the ACPI RSDP and the MP floating pointer. */
+/* Legacy BIOS areas searched for the ACPI RSDP and the MP floating pointer: the EBDA (its
+ * segment is a 16-bit word in the BIOS data area), the last KiB of base memory (its size in KiB
+ * is the BDA word at BIOS_BASEMEM_KB_PHYS; base memory ends by BIOS_BASEMEM_TOP at the latest)
+ * and the BIOS ROM. */
 #define BIOS_EBDA_PTR_PHYS	_UL(0x40e)
+#define BIOS_BASEMEM_KB_PHYS	_UL(0x413)
+#define BIOS_BASEMEM_TOP	_UL(0xa0000)
 #define BIOS_ROM_PHYS		_UL(0xe0000)
 #define BIOS_ROM_END		_UL(0x100000)
 
