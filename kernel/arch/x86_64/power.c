@@ -51,8 +51,3 @@ __noreturn void arch_reboot(void)
 	__asm__ __volatile__("lidt %0; int3" :: "m"(none));
 	arch_halt_forever();
 }
-
-void arch_stop_other_cpus(void)
-{
-	/* One CPU for now; the SMP code sends an NMI to the others. */
-}
