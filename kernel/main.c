@@ -3,8 +3,9 @@
  *
  * The order is the dependency order: per-CPU block and traps first (so any fault is reported),
  * the console, the clock (so log lines carry time), boot information, command line, memory
- * (map, page tables, frames, heap), then what the command line asks for: the in-kernel tests
- * or the monitor.
+ * (map, page tables, frames, heap), the scheduler, then what the command line asks for: the
+ * in-kernel tests or the monitor, each in a kernel thread; kmain's own context ends as the boot
+ * CPU's idle thread.
  */
 #include <keel/acpi.h>
 #include <keel/arch.h>
@@ -21,6 +22,7 @@
 #include <keel/monitor.h>
 #include <keel/panic.h>
 #include <keel/printf.h>
+#include <keel/sched.h>
 #include <keel/time.h>
 
 extern char __kernel_phys_start[], __bss_end[];
@@ -43,6 +45,31 @@ static void log_boot_info(void)
 			boot_info.modules[i].end, boot_info.modules[i].name);
 }
 
+static int ktest_thread(void *arg)
+{
+	ktest_run_and_poweroff();
+}
+
+static int monitor_thread(void *arg)
+{
+	monitor_run();
+}
+
+/* The tests or the monitor, in a thread on CPU 0: the ktest runner's fault catches and the
+ * monitor's console interrupt both live there. */
+static void start_first_thread(void)
+{
+	bool tests = ktest_requested();
+	cpumask_t boot_cpu;
+
+	cpumask_clear(&boot_cpu);
+	cpumask_set(&boot_cpu, 0);
+	arch_console_irq_init();	/* threads run with interrupts on: the legacy PIC must be tame */
+	if (!thread_create_on(tests ? "ktest" : "monitor", tests ? ktest_thread : monitor_thread,
+			      NULL, &boot_cpu))
+		boot_fail("no memory for the first thread");
+}
+
 __noreturn void kmain(uint32_t magic, phys_addr_t info);
 
 __noreturn void kmain(uint32_t magic, phys_addr_t info)
@@ -63,6 +90,7 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	pr_info("time: TSC at %lu.%03lu MHz (calibrated against the PIT)\n",
 		arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
 	mm_init(&boot_info);
+	sched_init();
 	acpi_init(), hpet_init();	/* firmware tables, then the HPET they name */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
@@ -73,7 +101,6 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 
 	if (crash_requested())
 		crash_now();
-	if (ktest_requested())
-		ktest_run_and_poweroff();
-	monitor_run();
+	start_first_thread();
+	sched_start_cpu();		/* this context becomes CPU 0's idle thread */
 }

@@ -6,13 +6,19 @@
  * slots go on a free list (linked through a small heap record) and are reused first; new slots
  * come from a bump index.
  *
+ * A freed stack may still be cached in the TLB of any CPU its thread ran on, and its slot will
+ * be mapped again to other frames: kstack_free has every CPU drop those translations before
+ * the frames and the slot are reused (until the vm layer shoots down for itself, keel/vm.h).
+ *
  * Locking: kstack_lock guards the free list and the bump index.
  */
 #include <keel/kstack.h>
+#include <keel/arch.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
 #include <keel/memlayout.h>
 #include <keel/panic.h>
+#include <keel/smp.h>
 #include <keel/spinlock.h>
 #include <keel/vm.h>
 
@@ -25,6 +31,7 @@ struct free_slot {
 };
 
 static struct free_slot *free_slots;
+static size_t nr_free_slots;
 static uintptr_t next_slot = KSTACK_BASE;
 static struct spinlock kstack_lock = SPINLOCK_INIT("kstack");
 
@@ -36,6 +43,7 @@ static uintptr_t slot_take(void)
 
 	if (fs) {
 		free_slots = fs->next;
+		nr_free_slots--;
 		slot = fs->slot;
 	} else if (next_slot + KSTACK_SLOT <= KSTACK_BASE + KSTACK_WINDOW) {
 		slot = next_slot;
@@ -57,6 +65,7 @@ static void slot_put(uintptr_t slot)
 	f = spin_lock_irqsave(&kstack_lock);
 	fs->next = free_slots;
 	free_slots = fs;
+	nr_free_slots++;
 	spin_unlock_irqrestore(&kstack_lock, f);
 }
 
@@ -78,6 +87,13 @@ void *kstack_alloc(void)
 	return (void *)(slot + PAGE_SIZE);
 }
 
+/* Runs on every CPU (smp_call): forget the translations of the stack at base. */
+static void flush_stack_here(void *base)
+{
+	for (uintptr_t va = (uintptr_t)base; va < (uintptr_t)base + KSTACK_SIZE; va += PAGE_SIZE)
+		arch_tlb_flush_page(va);
+}
+
 void kstack_free(void *base)
 {
 	uintptr_t b = (uintptr_t)base;
@@ -87,6 +103,8 @@ void kstack_free(void *base)
 	if (vm_translate(&kernel_pt, b, &pa, NULL, NULL))
 		panic("kstack_free: %p is not a mapped kernel stack", base);
 	vm_unmap(&kernel_pt, b, KSTACK_SIZE);
+	if (smp_cpu_count() > 1)
+		smp_call(&cpu_online_mask, flush_stack_here, base);
 	frame_free(pfn_to_page(pa >> PAGE_SHIFT), KSTACK_ORDER);
 	slot_put(b - PAGE_SIZE);
 }
@@ -95,4 +113,9 @@ bool kstack_is_guard(uintptr_t addr)
 {
 	return addr >= KSTACK_BASE && addr < KSTACK_BASE + KSTACK_WINDOW &&
 	       (addr - KSTACK_BASE) % KSTACK_SLOT < PAGE_SIZE;
+}
+
+size_t kstack_free_slots(void)
+{
+	return READ_ONCE(nr_free_slots);
 }

@@ -32,6 +32,22 @@ __noreturn void arch_poweroff(int status);
 __noreturn void arch_reboot(void);
 __noreturn void arch_halt_forever(void);
 
+/*
+ * Threads (arch/x86_64/switch.S, thread.c). A switched-out thread's callee-saved registers sit
+ * on its own stack; its saved stack pointer is all the scheduler keeps.
+ */
+struct thread;
+/* Pushes the callee-saved registers, stores the stack pointer in *save_sp, loads load_sp and
+ * pops the registers saved there: returns into the thread that saved load_sp. Interrupts off. */
+void arch_context_switch(void **save_sp, void *load_sp);
+/* Builds a new thread's first frame below stack_top (16-byte aligned); the first
+ * arch_context_switch to the returned stack pointer enters entry() with interrupts still off,
+ * the ABI's stack alignment and a frame chain that ends there. entry never returns. */
+void *arch_thread_stack_init(void *stack_top, void (*entry)(void));
+/* Runs just before the switch to next, interrupts off, run-queue lock held: the per-thread CPU
+ * state that is not in registers (TSS.RSP0 and the address space, later). Empty for now. */
+void arch_thread_switch_in(struct thread *next);
+
 /* TSC cycle counter at kernel entry, and the calibrated rate. */
 extern uint64_t boot_tsc;
 uint64_t arch_cycles_per_sec(void);

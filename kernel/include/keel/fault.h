@@ -4,7 +4,7 @@
  * A test arms a catch, does the thing that must fault or panic, and gets control back with the
  * facts: which vector, the faulting address, the error code, or the panic message. Only
  * exceptions that leave the machine consistent are caught (not NMI, #DF or #MC). Catches nest:
- * ending or firing one re-arms the one it was armed inside.
+ * ending or firing one re-arms the one it was armed inside. Catches are per thread.
  *
  *	struct fault_catch fc;
  *	if (fault_catch_begin(&fc)) {
@@ -43,5 +43,10 @@ void fault_catch_end(void);
 struct fault_catch *fault_catch_current(void);
 /* Jumps back to fault_catch_begin of the armed catch; fc already describes what happened. */
 __noreturn void fault_catch_return(struct fault_catch *fc);
+/* Installs chain as this CPU's armed catches and returns the chain it replaces. The scheduler
+ * swaps chains on every context switch, so a catch belongs to the thread that armed it: a
+ * fault in another thread on the same CPU is not caught, and a thread may block or migrate
+ * with a catch armed (arch/x86_64/thread.c). */
+struct fault_catch *fault_catch_exchange(struct fault_catch *chain);
 
 #endif

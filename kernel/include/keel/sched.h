@@ -3,16 +3,21 @@
  *
  * Threads run on per-CPU run queues. A runnable thread stays on the CPU it last ran on; an idle
  * CPU steals from the busiest queue and a periodic balancer evens out long-term imbalance;
- * affinity masks are never violated. Preemption: a time slice enforced by the timer tick,
- * and wakeups that preempt when fairer. An idle CPU parks in hlt and is woken by an IPI
- * (smp_send_reschedule) when work is queued for it. Policy and reasoning: docs/scheduler.md.
+ * affinity masks are never violated. Policy: per-CPU virtual-runtime fair scheduling with a
+ * time slice enforced by the timer tick, and wakeups that preempt when the woken thread is
+ * owed CPU time. An idle CPU parks in hlt and is woken by an IPI (smp_send_reschedule) when
+ * work is queued for it. Reasoning, invariants and counters: docs/scheduler.md.
  *
  * Hooks the arch code calls:
  *   sched_tick()       from the timer interrupt, every SCHED_TICK_NS on every CPU
  *   sched_ipi()        from the reschedule IPI
- *   sched_irq_exit()   at the end of every interrupt, with the interrupted context's IF;
- *                      may switch threads (preemption) when it is safe
+ *   sched_irq_exit()   at the end of every interrupt (after the EOI), with the interrupted
+ *                      context's IF; may switch threads (preemption) when it is safe
  *   sched_start_cpu()  last call of each CPU's bring-up (the boot CPU: from kmain); never returns
+ *
+ * Sleeping: every call that may block (thread_join, sched_sleep_ns, sched_yield and everything
+ * in keel/sync.h) panics when called with a spinlock held, preemption disabled, interrupts
+ * off, from the idle thread, or before sched_start_cpu on this CPU.
  */
 #ifndef KEEL_SCHED_H
 #define KEEL_SCHED_H
@@ -20,34 +25,94 @@
 #include <keel/types.h>
 #include <keel/cpumask.h>
 #include <keel/list.h>
+#include <keel/preempt.h>
+#include <keel/sync.h>
 
 #define SCHED_TICK_NS	(4 * 1000 * 1000ULL)	/* 4 ms timer tick */
+#define SCHED_SLICE_NS	(2 * SCHED_TICK_NS)	/* a thread runs this long before a tick may switch */
+#define THREAD_NAME_MAX	24
 
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
-struct thread;
-
 typedef int (*thread_fn)(void *arg);
+struct fault_catch;
+
+/*
+ * A kernel thread. Fields are grouped by who may touch them; "rq lock" is the run-queue lock of
+ * the CPU in t->cpu (kernel/sched/internal.h), and t->cpu itself changes only with the locks of
+ * both the old and the new CPU held.
+ */
+struct thread {
+	/* Set by thread_create, then read-only. */
+	int tid;
+	uint32_t magic;
+	char name[THREAD_NAME_MAX];
+	thread_fn fn;
+	void *arg;
+	void *stack;			/* kstack_alloc() base; NULL for a CPU's idle thread */
+
+	/* rq lock. */
+	enum thread_state state;
+	unsigned cpu;			/* the CPU whose queue owns it (where it last ran) */
+	bool on_rq;			/* linked on that queue: runnable and not running */
+	bool migrate;			/* switched out on a CPU its affinity excludes */
+	cpumask_t affinity;
+	struct list_node rq_node;
+	uint64_t vruntime;		/* virtual run time, ns (see runqueue.c) */
+	uint64_t exec_start;		/* time_ns() of the last run-time accounting while running */
+	uint64_t slice_used;		/* ns run since it last went on the CPU */
+	void *sp;			/* saved stack pointer while switched out */
+	struct fault_catch *fault_catch;	/* its armed test catches while switched out */
+	uint64_t runtime_ns, switches_in, migrations;	/* counters */
+
+	/* Sleep and timeout timer: the timer lock of CPU timer_cpu. */
+	struct list_node timer_node;
+	uint64_t timer_deadline;
+	int timer_cpu;			/* -1 when no timer is armed */
+
+	/* Ending: exit_status is written before the thread goes DEAD; exited completes after it
+	 * has switched out for the last time, so the joiner may free its stack. */
+	int exit_status;
+	struct completion exited;
+};
 
 /* Creates a kernel thread running fn(arg), runnable at once on some CPU allowed by its
- * affinity (all CPUs by default). NULL when out of memory. */
+ * affinity (all CPUs by default). NULL when out of memory. Returning from fn is thread_exit. */
 struct thread *thread_create(const char *name, thread_fn fn, void *arg);
-/* Like thread_create, restricted to the CPUs in *affinity (non-empty, online). */
+/* Like thread_create, restricted to the CPUs in *affinity (must contain an online CPU). */
 struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
 				const cpumask_t *affinity);
 /* Ends the calling thread with status; a joiner receives it. */
 __noreturn void thread_exit(int status);
 /* Waits for t to end, returns its status and frees it. Each thread is joined exactly once. */
 int thread_join(struct thread *t);
+/* The calling thread; NULL before sched_start_cpu on this CPU. */
 struct thread *thread_current(void);
-/* Changes t's allowed CPUs; migrates it if it is running or queued elsewhere. -EINVAL if empty. */
+/* Changes t's allowed CPUs; migrates it if it is running or queued elsewhere (the calling
+ * thread returns already running on an allowed CPU). -EINVAL if no online CPU is in it. */
 int thread_set_affinity(struct thread *t, const cpumask_t *affinity);
-/* The CPU t last ran on. */
+/* The CPU t last ran on (or is queued on). */
 unsigned thread_cpu(const struct thread *t);
 
+/* Gives the CPU to every other runnable thread of this CPU first (then runs again). */
 void sched_yield(void);
-/* Sleeps at least ns nanoseconds. */
+/* Sleeps at least ns nanoseconds (never less; how much more depends on the tick). */
 void sched_sleep_ns(uint64_t ns);
+
+/*
+ * The blocking primitive under keel/sync.h. The caller has interrupts off, holds lk (or passes
+ * NULL) and nothing else, and has put itself where a waker finds it; a waker takes lk before
+ * calling sched_wake, so no wakeup is lost. sched_block releases lk, sleeps until
+ * sched_wake(t) or until time_ns() >= deadline (0: none; sched_deadline in keel/sync.h), and
+ * returns with interrupts still off and lk not held. Wakeups may be spurious: callers re-check
+ * their condition.
+ */
+void sched_block(struct spinlock *lk, uint64_t deadline);
+/* Makes a BLOCKED thread runnable (on its CPU, or one its affinity allows); false if it was
+ * not blocked. Callable from interrupt handlers. */
+bool sched_wake(struct thread *t);
+/* Panics with what's name unless the caller may sleep here (see the top of this file). */
+void sched_might_sleep(const char *what);
 
 void sched_init(void);
 __noreturn void sched_start_cpu(void);
@@ -55,8 +120,23 @@ void sched_tick(void);
 void sched_ipi(void);
 void sched_irq_exit(bool irqs_were_enabled);
 
-/* Preemption control (nests). preempt_enable() reschedules if a preemption became due. */
-void preempt_disable(void);
-void preempt_enable(void);
+/* Per-CPU scheduler counters (ctx_switches and idle_entries are in struct cpu_local). */
+struct sched_stats {
+	uint64_t ticks;			/* sched_tick calls */
+	uint64_t wakeups;		/* threads made runnable here by sched_wake */
+	uint64_t tick_preemptions;	/* slices ended by the tick */
+	uint64_t wakeup_preemptions;	/* a wakeup preempted the running thread */
+	uint64_t steals;		/* threads pulled here by this CPU while idle */
+	uint64_t balance_pulls;		/* threads pulled here by the periodic balancer */
+	uint64_t migrations_in;		/* threads moved here from another CPU, any reason */
+	uint64_t timer_wakeups;		/* sleeps and timeouts that expired */
+	unsigned nr_queued;		/* runnable threads waiting (not counting the running one) */
+	unsigned load_avg_milli;	/* long-term average of runnable threads, x1000 */
+	int running_tid;		/* the running thread, 0 for idle */
+};
+/* False if cpu has no scheduler. */
+bool sched_stats(unsigned cpu, struct sched_stats *st);
+/* Prints one line per CPU (ctx switches, idle entries, IPIs, queue, load, counters). */
+void sched_dump(void);
 
 #endif

@@ -1,0 +1,93 @@
+/*
+ * sync/wait.c — wait queues: the one place threads sleep on a condition (keel/sync.h).
+ *
+ * A waiter lives on the sleeping thread's stack. The waker unlinks it and sets w->woken with
+ * wq->lock held, then wakes the thread; the sleeper, back under the same lock, reads woken to
+ * learn what happened. The waker never touches w after dropping the lock, and the sleeper
+ * cannot return (and pop w off its stack) before taking the lock, so w outlives every use.
+ */
+#include <keel/sync.h>
+#include <keel/sched.h>
+#include <keel/panic.h>
+#include <keel/time.h>
+
+void wq_init(struct wait_queue *wq, const char *name)
+{
+	spin_init(&wq->lock, name);
+	list_init(&wq->waiters);
+}
+
+bool wq_lock_to_wait(struct wait_queue *wq, const char *what)
+{
+	sched_might_sleep(what);
+	return spin_lock_irqsave(&wq->lock);
+}
+
+void wq_enqueue_locked(struct wait_queue *wq, struct waiter *w)
+{
+	w->thread = thread_current();
+	w->woken = false;
+	list_append(&wq->waiters, &w->node);
+}
+
+bool wq_block_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline)
+{
+	for (;;) {
+		sched_block(&wq->lock, deadline);
+		spin_lock(&wq->lock);
+		if (w->woken)
+			return true;
+		if (deadline && time_ns() >= deadline) {
+			list_remove(&w->node);
+			return false;
+		}
+		/* A spurious wakeup: still queued, sleep again. */
+	}
+}
+
+bool wq_wait_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline)
+{
+	wq_enqueue_locked(wq, w);
+	return wq_block_locked(wq, w, deadline);
+}
+
+struct thread *wq_wake_one_locked(struct wait_queue *wq)
+{
+	struct waiter *w;
+	struct thread *t;
+
+	if (list_empty(&wq->waiters))
+		return NULL;
+	w = list_first(&wq->waiters, struct waiter, node);
+	list_remove(&w->node);
+	w->woken = true;
+	t = w->thread;
+	sched_wake(t);
+	return t;
+}
+
+unsigned wq_wake_all_locked(struct wait_queue *wq)
+{
+	unsigned n = 0;
+
+	while (wq_wake_one_locked(wq))
+		n++;
+	return n;
+}
+
+bool wq_wake_one(struct wait_queue *wq)
+{
+	bool f = spin_lock_irqsave(&wq->lock), woke = wq_wake_one_locked(wq) != NULL;
+
+	spin_unlock_irqrestore(&wq->lock, f);
+	return woke;
+}
+
+unsigned wq_wake_all(struct wait_queue *wq)
+{
+	bool f = spin_lock_irqsave(&wq->lock);
+	unsigned n = wq_wake_all_locked(wq);
+
+	spin_unlock_irqrestore(&wq->lock, f);
+	return n;
+}
