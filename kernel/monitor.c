@@ -1,5 +1,6 @@
 /*
- * monitor.c — the kernel monitor: `help`, `mem`, `cpus`, `ktest [GLOB]`, `reboot`, `poweroff`.
+ * monitor.c — the kernel monitor: `help`, `mem`, `cpus`, `sched`, `ktest [GLOB]`, `uptime`,
+ * `reboot`, `poweroff`.
  *
  * Reads lines from the serial console with echo and backspace, and sleeps (hlt) between
  * keystrokes: the UART's receive interrupt wakes the CPU.
@@ -11,6 +12,7 @@
 #include <keel/heap.h>
 #include <keel/ktest.h>
 #include <keel/printf.h>
+#include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/time.h>
 #include <keel/vm.h>
@@ -23,6 +25,7 @@ static void cmd_help(const char *arg)
 		"  help            this list\n"
 		"  mem             frame allocator and heap statistics\n"
 		"  cpus            the CPUs and their features\n"
+		"  sched           per-CPU scheduler counters (switches, idle, IPIs, queues)\n"
 		"  ktest [GLOB]    run in-kernel tests (all, or those matching GLOB)\n"
 		"  uptime          time since kernel entry\n"
 		"  reboot          reset the machine\n"
@@ -72,6 +75,7 @@ static void cmd_uptime(const char *arg)
 }
 
 static void cmd_cpus(const char *arg) { arch_log_cpu(); }
+static void cmd_sched(const char *arg) { sched_dump(); }
 static void cmd_reboot(const char *arg) { arch_reboot(); }
 static void cmd_poweroff(const char *arg) { arch_poweroff(0); }
 
@@ -79,7 +83,8 @@ static const struct {
 	const char *name;
 	void (*fn)(const char *arg);
 } commands[] = {
-	{ "help", cmd_help }, { "mem", cmd_mem }, { "cpus", cmd_cpus }, { "ktest", cmd_ktest },
+	{ "help", cmd_help }, { "mem", cmd_mem }, { "cpus", cmd_cpus }, { "sched", cmd_sched },
+	{ "ktest", cmd_ktest },
 	{ "uptime", cmd_uptime }, { "reboot", cmd_reboot }, { "poweroff", cmd_poweroff },
 };
 

@@ -278,10 +278,13 @@ void sched_ipi(void)
 }
 
 /* True while a periodic tick reaches this CPU: the last two ticks came about a period apart,
- * the last one recently. (A lone sched_tick call is no promise of the next one.) */
+ * the last one recently. (sched_tick calls that are not a timer's — a lone one, or a burst —
+ * promise no next one.) */
 static bool tick_running(struct sched_cpu *rq)
 {
-	return rq->prev_tick_ns && rq->last_tick_ns - rq->prev_tick_ns <= 2 * SCHED_TICK_NS &&
+	uint64_t gap = rq->last_tick_ns - rq->prev_tick_ns;
+
+	return rq->prev_tick_ns && gap >= SCHED_TICK_NS / 2 && gap <= 2 * SCHED_TICK_NS &&
 	       time_ns() - rq->last_tick_ns <= 2 * SCHED_TICK_NS;
 }
 

@@ -135,7 +135,8 @@ void rq_update_curr(struct sched_cpu *rq)
 			t->exec_start = now;
 		return;
 	}
-	delta = now - t->exec_start;
+	/* exec_start may come from another CPU's clock (a remote wakeup check): never negative. */
+	delta = (int64_t)(now - t->exec_start) > 0 ? now - t->exec_start : 0;
 	t->exec_start = now;
 	t->vruntime += delta;
 	t->runtime_ns += delta;

@@ -27,6 +27,7 @@ static __noreturn void thread_entry(void)
 
 	sched_finish_switch();
 	arch_irq_restore(true);
+	preempt_schedule();		/* a reschedule that came due during the switch */
 	t = thread_current();
 	thread_exit(t->fn(t->arg));
 }

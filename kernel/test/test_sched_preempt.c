@@ -1,7 +1,8 @@
 /*
- * test/test_sched_preempt.c — preemption: the tick ends a slice, a wakeup preempts a thread
- * that has run longer, preempt_disable defers both, sleeping where it is forbidden panics, and
- * a bounded stress of threads creating, sleeping and exiting.
+ * test/test_sched_preempt.c — what the tick drives and preemption: the tick ends a slice, the
+ * periodic balancer evens out CPUs, a wakeup preempts a thread that has run longer,
+ * preempt_disable defers it, sleeping where it is forbidden panics, and a bounded stress of
+ * threads creating, sleeping and exiting.
  *
  * Until the APIC timer calls sched_tick, the tick test drives the same path itself: it calls
  * sched_tick() and sched_irq_exit(true) with interrupts off, as the interrupt would. The log
@@ -98,6 +99,93 @@ KTEST(tick_preempts_a_thread_after_its_slice)
 	KT_ASSERT(s1.tick_preemptions > s0.tick_preemptions, "no tick preemption counted");
 	kprintf("  %s ticks, %lu slice preemptions\n", p.simulated ? "simulated" : "timer",
 		s1.tick_preemptions - s0.tick_preemptions);
+}
+
+/* ---- the periodic balancer ---- */
+
+static bool tick_is_running(void)
+{
+	uint64_t t0 = ticks_of(arch_cpu_id());
+
+	sched_sleep_ns(3 * SCHED_TICK_NS);
+	return ticks_of(arch_cpu_id()) > t0 + 1;
+}
+
+struct hogs {
+	volatile bool stop;
+	int spinning;
+};
+
+/* Burns CPU (preemptible) until told to stop, or 3 s. */
+static int hog(void *arg)
+{
+	struct hogs *h = arg;
+	uint64_t end = time_ns() + 3000 * MS;
+
+	__atomic_fetch_add(&h->spinning, 1, __ATOMIC_RELAXED);
+	while (!h->stop && time_ns() < end)
+		arch_relax();
+	return h->stop ? 0 : 1;
+}
+
+static uint64_t pulls_of(unsigned cpu)
+{
+	struct sched_stats st;
+
+	return sched_stats(cpu, &st) ? st.balance_pulls : 0;
+}
+
+/* Three CPU-bound threads on one CPU and one on another, all allowed on both: no CPU is idle,
+ * so only the periodic balancer can even them out (2 and 2). */
+KTEST(periodic_balancer_evens_out_long_term_load)
+{
+	unsigned x = CPU_MAX, y = CPU_MAX;
+	struct hogs h = { false, 0 };
+	struct thread *th[4];
+	cpumask_t both, mx, my;
+	uint64_t before;
+	bool pulled = false;
+
+	for_each_cpu(c, &cpu_online_mask) {
+		x = y;
+		y = c;
+	}
+	if (x == CPU_MAX || !tick_is_running()) {
+		/* One CPU, or no timer yet: a balancer run must find nothing to pull. */
+		unsigned me = arch_cpu_id();
+		bool f;
+
+		before = pulls_of(me);
+		f = arch_irq_save();
+		for (int i = 0; i < 60; i++)
+			sched_tick();
+		arch_irq_restore(f);
+		KT_EQ(pulls_of(me), before);
+		kprintf("  %s: the balancer ran and pulled nothing\n",
+			x == CPU_MAX ? "one CPU" : "no timer");
+		return;
+	}
+	mx = only(x);
+	my = only(y);
+	both = mx;
+	cpumask_set(&both, y);
+	for (int i = 0; i < 4; i++) {
+		th[i] = thread_create_on("hog", hog, &h, i < 3 ? &mx : &my);
+		KT_ASSERT(th[i], "thread_create failed");
+	}
+	while (__atomic_load_n(&h.spinning, __ATOMIC_RELAXED) < 4)
+		sched_sleep_ns(1 * MS);
+	before = pulls_of(y);
+	for (int i = 0; i < 4; i++)
+		thread_set_affinity(th[i], &both);
+	for (int i = 0; i < 200 && !pulled; i++) {
+		sched_sleep_ns(10 * MS);
+		pulled = pulls_of(y) > before;
+	}
+	h.stop = true;
+	for (int i = 0; i < 4; i++)
+		KT_EQ(thread_join(th[i]), 0);
+	KT_ASSERT(pulled, "CPU %u (1 thread) never pulled from CPU %u (3 threads)", y, x);
 }
 
 /* ---- wakeup preemption ---- */
