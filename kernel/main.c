@@ -23,6 +23,7 @@
 #include <keel/panic.h>
 #include <keel/printf.h>
 #include <keel/sched.h>
+#include <keel/smp.h>
 #include <keel/time.h>
 
 extern char __kernel_phys_start[], __bss_end[];
@@ -64,7 +65,7 @@ static void start_first_thread(void)
 
 	cpumask_clear(&boot_cpu);
 	cpumask_set(&boot_cpu, 0);
-	arch_console_irq_init();	/* threads run with interrupts on: the legacy PIC must be tame */
+	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
 	if (!thread_create_on(tests ? "ktest" : "monitor", tests ? ktest_thread : monitor_thread,
 			      NULL, &boot_cpu))
 		boot_fail("no memory for the first thread");
@@ -91,7 +92,10 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 		arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
 	mm_init(&boot_info);
 	sched_init();
-	acpi_init(), hpet_init();	/* firmware tables, then the HPET they name */
+	acpi_init();			/* firmware tables, then the HPET they name */
+	hpet_init();
+	arch_time_refine();
+	smp_init();			/* interrupt controllers, then every other CPU */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
 		ksyms_count());

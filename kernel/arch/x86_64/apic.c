@@ -22,7 +22,6 @@
 #include <keel/printf.h>
 #include <keel/time.h>
 
-#define MSR_APIC_BASE		0x1b
 #define APIC_BASE_ENABLE	(1UL << 11)
 #define APIC_BASE_X2APIC	(1UL << 10)
 #define MSR_X2APIC_FIRST	0x800

@@ -9,6 +9,7 @@
  * late and use them. The boot log ends bring-up with `smp: N CPUs online`.
  */
 #include <keel/smp.h>
+#include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/cmdline.h>
 #include <keel/heap.h>
@@ -21,6 +22,7 @@
 #include <keel/vm.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <arch/percpu.h>
 
 #define SIPI_WAIT_NS	(200 * 1000ULL)
@@ -68,7 +70,9 @@ static __noreturn void ap_entry(struct cpu *c)
 	if (cpu_has(FEAT_PGE))
 		write_cr4(read_cr4() | CR4_PGE);
 	apic_init_ap();
+	c->apic_id = apic_id();
 	cpumask_set(&cpu_online_mask, c->id);
+	smp_tick_start();
 	__atomic_store_n(&ap_reported, true, __ATOMIC_RELEASE);
 	sched_start_cpu();
 }
@@ -156,4 +160,41 @@ unsigned smp_start_aps(const uint32_t *apic_ids, unsigned n)
 		pr_info("smp: smp=%u: %u of %u CPUs left offline\n", smp_limit, n + 1 - smp_limit,
 			n + 1);
 	return started;
+}
+/* Interrupt controllers from the firmware tables: local APIC, IOAPICs, ISA overrides. */
+static void interrupts_init(const struct acpi_info *ai)
+{
+	phys_addr_t lapic = ai->lapic_addr ? ai->lapic_addr : (rdmsr(MSR_APIC_BASE) & PTE_ADDR);
+
+	apic_init_bsp(lapic);
+	this_cpu()->apic_id = apic_id();
+	ioapic_init();
+	for (unsigned i = 0; i < ai->nioapics; i++)
+		ioapic_register(ai->ioapics[i].addr, ai->ioapics[i].gsi_base);
+	for (unsigned i = 0; i < ai->noverrides; i++)
+		if (ai->overrides[i].bus == 0)
+			ioapic_isa_override(ai->overrides[i].irq, ai->overrides[i].gsi,
+					    ai->overrides[i].flags);
+	if (!ai->nioapics)
+		pr_warn("ioapic: none listed by the firmware; no device interrupts\n");
+	smp_ipi_init();
+}
+
+void smp_init(void)
+{
+	const struct acpi_info *ai = acpi();
+	uint32_t *ids = kmalloc(MAX(ai->ncpus, 1) * sizeof(*ids));
+	unsigned n = 0;
+
+	interrupts_init(ai);
+	for (unsigned i = 0; ids && i < ai->ncpus; i++)
+		if ((ai->cpus[i].flags & ACPI_CPU_ENABLED) &&
+		    ai->cpus[i].apic_id != this_cpu()->apic_id)
+			ids[n++] = ai->cpus[i].apic_id;
+	if (!ai->ncpus)
+		pr_warn("smp: the firmware lists no CPUs; running on the boot CPU only\n");
+	smp_start_aps(ids, n);
+	kfree(ids);
+	pr_info("smp: %u CPUs online\n", smp_cpu_count());
+	smp_tick_start();
 }

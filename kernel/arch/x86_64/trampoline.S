@@ -61,11 +61,13 @@ tr_64:
 	jmpq *%rax
 
 	.balign 8
+	/* Accessed bits preset: the page is mapped read-only once paging is on, and a CPU that
+	 * sets the bit on a segment load (Bochs does) would fault writing it. */
 tr_gdt:
 	.quad 0
-	.quad 0x00cf9a000000ffff			/* 0x08: 32-bit code */
-	.quad 0x00cf92000000ffff			/* 0x10: data */
-	.quad 0x00af9a000000ffff			/* 0x18: 64-bit code */
+	.quad 0x00cf9b000000ffff			/* 0x08: 32-bit code */
+	.quad 0x00cf93000000ffff			/* 0x10: data */
+	.quad 0x00af9b000000ffff			/* 0x18: 64-bit code */
 tr_gdt_ptr:
 	.short tr_gdt_ptr - tr_gdt - 1
 	.long T(tr_gdt)

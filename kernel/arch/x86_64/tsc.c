@@ -4,12 +4,15 @@
  * PIT channel 2 is gated through port 0x61 and counts down from a latch at 1.193182 MHz;
  * its output bit in port 0x61 goes high at terminal count. Timing a known number of PIT
  * ticks with rdtsc gives the TSC rate. The best of three 10 ms runs is kept (the shortest
- * measured span is the one least disturbed by emulator scheduling). HPET calibration comes
- * with the ACPI code.
+ * measured span is the one least disturbed by emulator scheduling). Once the ACPI tables
+ * have named an HPET, arch_time_refine() measures again against it (a 100 MHz counter read
+ * directly, instead of an 8254 gate polled through port I/O) and the clock adopts that rate.
  */
 #include <keel/arch.h>
 #include <keel/log.h>
 #include <arch/io.h>
+#include <keel/hpet.h>
+#include <keel/time.h>
 
 #define PIT_HZ		1193182ULL
 #define PIT_CH2		0x42
@@ -63,4 +66,31 @@ void arch_time_init(void)
 uint64_t arch_cycles_per_sec(void)
 {
 	return tsc_hz;
+}
+
+static uint64_t read_tsc(void)
+{
+	return rdtsc();
+}
+
+void arch_time_refine(void)
+{
+	uint64_t best = UINT64_MAX, pit_hz = tsc_hz;
+
+	if (!hpet_available())
+		return;
+	for (int i = 0; i < CAL_RUNS; i++) {
+		uint64_t c = hpet_calibrate_cycles(CAL_MS * 1000000ULL, read_tsc);
+
+		if (c && c < best)
+			best = c;
+	}
+	if (best == UINT64_MAX) {
+		pr_warn("time: HPET calibration failed; keeping the PIT's TSC rate\n");
+		return;
+	}
+	tsc_hz = best * 1000 / CAL_MS;
+	time_recalibrate(tsc_hz);
+	pr_info("time: TSC at %lu.%03lu MHz against the HPET (the PIT said %lu.%03lu)\n",
+		tsc_hz / 1000000, tsc_hz / 1000 % 1000, pit_hz / 1000000, pit_hz / 1000 % 1000);
 }

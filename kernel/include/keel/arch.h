@@ -52,5 +52,7 @@ void arch_thread_switch_in(struct thread *next);
 extern uint64_t boot_tsc;
 uint64_t arch_cycles_per_sec(void);
 void arch_time_init(void);
+/* Re-measures the cycle rate against a better reference (HPET) when there is one. */
+void arch_time_refine(void);
 
 #endif

@@ -12,6 +12,8 @@
 #define NSEC_PER_SEC	1000000000UL
 
 void time_init(void);
+/* Switches to a better-measured cycle rate without a jump in time_ns(). */
+void time_recalibrate(uint64_t hz);
 uint64_t time_ns(void);
 /* Nanoseconds represented by a cycle-count difference. */
 uint64_t time_cycles_to_ns(uint64_t cycles);

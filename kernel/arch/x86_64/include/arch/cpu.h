@@ -20,6 +20,7 @@
 #define CR4_SMEP	(1UL << 20)
 #define CR4_SMAP	(1UL << 21)
 
+#define MSR_APIC_BASE	0x1b
 #define MSR_EFER	0xc0000080
 #define EFER_SCE	(1UL << 0)
 #define EFER_LME	(1UL << 8)
