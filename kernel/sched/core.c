@@ -38,7 +38,7 @@ static void context_switch(struct sched_cpu *rq, struct thread *prev, struct thr
 
 	next->state = THREAD_RUNNING;
 	next->exec_start = time_ns();
-	next->slice_used = 0;
+	next->slice_ticks = 0;
 	next->switches_in++;
 	rq->curr = next;
 	rq->prev = prev;
@@ -254,9 +254,11 @@ void sched_tick(void)
 	spin_lock(&rq->lock);
 	rq_update_curr(rq);
 	rq_update_load(rq);
+	if (rq->curr != rq->idle)
+		rq->curr->slice_ticks++;
 	if (rq->nr_queued && rq->curr == rq->idle) {
 		rq_resched(rq);
-	} else if (rq->nr_queued && rq->curr->slice_used >= SCHED_SLICE_NS) {
+	} else if (rq->nr_queued && rq->curr->slice_ticks >= SCHED_SLICE_TICKS) {
 		rq->stats.tick_preemptions++;
 		rq_resched(rq);
 	}

@@ -140,7 +140,6 @@ void rq_update_curr(struct sched_cpu *rq)
 	t->exec_start = now;
 	t->vruntime += delta;
 	t->runtime_ns += delta;
-	t->slice_used += delta;
 	update_min_vruntime(rq);
 }
 

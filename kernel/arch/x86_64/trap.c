@@ -5,7 +5,8 @@
  * report names the vector, decodes the error code, shows CR2 for #PF, every register and a
  * symbolized backtrace, then stops the machine through panic_stop() — never a silent reboot.
  * Interrupt vectors go to handlers registered with irq_register(); a vector with none is
- * logged (rate-limited) and ignored.
+ * logged (rate-limited) and ignored. After every interrupt the scheduler may preempt the
+ * interrupted thread (sched_irq_exit).
  */
 #include <arch/trap.h>
 #include <arch/cpu.h>
@@ -16,6 +17,7 @@
 #include <keel/log.h>
 #include <keel/panic.h>
 #include <keel/printf.h>
+#include <keel/sched.h>
 #include <keel/ksyms.h>
 
 static irq_handler_t irq_handlers[256];
@@ -140,6 +142,9 @@ void trap_dispatch(struct trap_frame *tf)
 		h(tf);
 	else
 		pr_warn_ratelimited("trap: interrupt on vector %lu with no handler\n", tf->vector);
+	/* Handlers have sent their EOI: a reschedule the interrupt made due (tick, wakeup, IPI)
+	 * may switch threads here, on the interrupted thread's stack. */
+	sched_irq_exit(tf->rflags & RFLAGS_IF);
 }
 
 void fault_catch_arm(struct fault_catch *fc)

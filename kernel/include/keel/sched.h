@@ -29,7 +29,8 @@
 #include <keel/sync.h>
 
 #define SCHED_TICK_NS	(4 * 1000 * 1000ULL)	/* 4 ms timer tick */
-#define SCHED_SLICE_NS	(2 * SCHED_TICK_NS)	/* a thread runs this long before a tick may switch */
+#define SCHED_SLICE_TICKS 2			/* ticks a thread runs before a tick may switch */
+#define SCHED_SLICE_NS	(SCHED_SLICE_TICKS * SCHED_TICK_NS)
 #define THREAD_NAME_MAX	24
 
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
@@ -60,7 +61,7 @@ struct thread {
 	struct list_node rq_node;
 	uint64_t vruntime;		/* virtual run time, ns (see runqueue.c) */
 	uint64_t exec_start;		/* time_ns() of the last run-time accounting while running */
-	uint64_t slice_used;		/* ns run since it last went on the CPU */
+	unsigned slice_ticks;		/* ticks seen since it last went on the CPU */
 	void *sp;			/* saved stack pointer while switched out */
 	struct fault_catch *fault_catch;	/* its armed test catches while switched out */
 	uint64_t runtime_ns, switches_in, migrations;	/* counters */
