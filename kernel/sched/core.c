@@ -149,21 +149,26 @@ void sched_irq_exit(bool irqs_were_enabled)
 		schedule_now(ENQ_PREEMPTED);
 }
 
+/*
+ * Every fact checked here stays true if the caller is preempted and moved to another CPU
+ * half-way (it is preemptible when it passes): the count is 0 on any CPU such a thread runs
+ * on, and the thread itself is read in one instruction. (Comparing this_rq()->curr would not
+ * be: the run queue could be left behind by a migration between the two reads.)
+ */
 void sched_might_sleep(const char *what)
 {
-	struct sched_cpu *rq = this_rq();
 	int pc = preempt_count();
+	struct thread *t = thread_current();
 
 	if (unlikely(pc))
 		panic("%s: sleeping with preempt_count %d in thread %s (a spinlock is held or "
-		      "preemption is disabled)", what, pc,
-		      thread_current() ? thread_current()->name : "(none)");
+		      "preemption is disabled)", what, pc, t ? t->name : "(none)");
 	if (unlikely(!arch_irq_enabled()))
 		panic("%s: sleeping with interrupts disabled", what);
-	if (unlikely(!rq || !rq->started))
+	if (unlikely(!t))
 		panic("%s: sleeping before sched_start_cpu() on CPU %u", what, arch_cpu_id());
-	if (unlikely(rq->curr == rq->idle))
-		panic("%s: the idle thread of CPU %u may not sleep", what, rq->cpu);
+	if (unlikely(t->tid == 0))
+		panic("%s: the idle thread %s may not sleep", what, t->name);
 }
 
 void sched_yield(void)
@@ -332,7 +337,7 @@ static struct thread *idle_thread_make(unsigned cpu)
 
 	if (!t)
 		panic("sched_start_cpu: no memory for the idle thread of CPU %u", cpu);
-	t->tid = 0;
+	t->tid = 0;			/* only idle threads have tid 0 */
 	t->magic = THREAD_MAGIC;
 	snprintf(t->name, sizeof(t->name), "idle/%u", cpu);
 	t->state = THREAD_RUNNING;

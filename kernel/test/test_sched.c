@@ -248,10 +248,13 @@ static int stay_in_mask(void *arg)
 	struct pinned *p = arg;
 
 	for (int i = 0; i < p->rounds; i++) {
-		unsigned cpu = arch_cpu_id();
+		unsigned cpu, booked;
 
-		if (!cpumask_test(&p->allowed, cpu) ||
-		    thread_cpu(thread_current()) != cpu) {
+		preempt_disable();		/* both facts from the same CPU */
+		cpu = arch_cpu_id();
+		booked = thread_cpu(thread_current());
+		preempt_enable();
+		if (!cpumask_test(&p->allowed, cpu) || booked != cpu) {
 			p->violations++;
 			p->last_bad_cpu = cpu;
 		}
