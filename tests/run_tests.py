@@ -3,7 +3,7 @@
 
 Suites (each counts its own tests into the total):
   unit          host unit tests (tests/unit, cmocka)             counted per test function
-  ktest         in-kernel tests on QEMU TCG at 1 and 2 CPUs,      counted per PASS/FAIL line
+  ktest         in-kernel tests on QEMU TCG at 1, 2 and 4 CPUs,      counted per PASS/FAIL line
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   integration   boots that check whole-system behaviour          counted per check
@@ -75,7 +75,8 @@ def suite_unit(tally):
 
 def suite_ktest(tally, quick):
     runs = [("ktest qemu tcg smp=1", ["--smp", "1"]),
-            ("ktest qemu tcg smp=2", ["--smp", "2"])]
+            ("ktest qemu tcg smp=2", ["--smp", "2"]),
+            ("ktest qemu tcg smp=4", ["--smp", "4"])]
     if not quick:
         runs.append(("ktest bochs haswell smp=2",
                      ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",

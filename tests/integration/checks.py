@@ -56,6 +56,25 @@ def explicit_panic_is_reported_and_powers_off(run):
                   r"powering off") if rc == 2 else (False, f"exit {rc}, want 2")
 
 
+def panic_on_smp_stops_every_other_cpu(run):
+    rc, out = boot(run, "--smp", "4", "--append", "crash=panic")
+    if rc != 2:
+        return False, f"exit {rc}, want 2"
+    return expect(out, r"smp: 4 CPUs online", r"PANIC: crash test",
+                  r"^CPU 1 stopped: rip [0-9a-f]{16} <", r"^CPU 2 stopped", r"^CPU 3 stopped",
+                  r"powering off")
+
+
+def smp_word_limits_and_reports_cpus(run):
+    rc, out = boot(run, "--smp", "4", "--append", "smp=2 ktest=smp_every*")
+    ok, why = expect(out, r"smp=2: 2 of 4 CPUs left offline", r"smp: 2 CPUs online")
+    if rc != 0 or not ok:
+        return False, f"smp=2 on 4: exit {rc} {why}"
+    rc, out = boot(run, "--smp", "2", "--append", "smp=8 ktest=smp_every*")
+    ok, why = expect(out, r"smp=8, but only 2 CPUs are present", r"smp: 2 CPUs online")
+    return (rc == 0 and ok), f"smp=8 on 2: exit {rc} {why}"
+
+
 def bad_cmdline_words_warn_and_keep_defaults(run):
     rc, out = boot(run, "--append", 'bogus loglevel=99 crash=nope ktest=printf_*')
     if rc != 0:
@@ -170,6 +189,8 @@ ALL = [
     invalid_opcode_and_gp_are_reported,
     explicit_panic_is_reported_and_powers_off,
     bad_cmdline_words_warn_and_keep_defaults,
+    panic_on_smp_stops_every_other_cpu,
+    smp_word_limits_and_reports_cpus,
     too_little_memory_is_refused_with_a_message,
     cpu_without_long_mode_gets_a_clear_message,
     boot_module_is_preserved_and_listed,

@@ -49,6 +49,11 @@ static int set_smp(const char *v)
 }
 CMDLINE_PARAM("smp", set_smp, "smp=1..256");
 
+unsigned smp_cpu_limit(void)
+{
+	return smp_limit;
+}
+
 static void delay_ns(uint64_t ns)
 {
 	uint64_t end = time_ns() + ns;
@@ -159,6 +164,8 @@ unsigned smp_start_aps(const uint32_t *apic_ids, unsigned n)
 	if (n + 1 > smp_limit)
 		pr_info("smp: smp=%u: %u of %u CPUs left offline\n", smp_limit, n + 1 - smp_limit,
 			n + 1);
+	else if (smp_limit != CPU_MAX && smp_limit > n + 1)
+		pr_info("smp: smp=%u, but only %u CPUs are present; using those\n", smp_limit, n + 1);
 	return started;
 }
 /* Interrupt controllers from the firmware tables: local APIC, IOAPICs, ISA overrides. */

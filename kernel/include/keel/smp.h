@@ -27,6 +27,7 @@ struct cpu_local {
 extern cpumask_t cpu_online_mask;
 
 unsigned smp_cpu_count(void);		/* CPUs online */
+unsigned smp_cpu_limit(void);		/* the smp=N boot word, CPU_MAX without it */
 struct cpu_local *cpu_local(void);
 struct cpu_local *cpu_local_of(unsigned cpu);
 

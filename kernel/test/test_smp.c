@@ -1,0 +1,120 @@
+/*
+ * test/test_smp.c — CPU bring-up, the interrupt controllers and cross-CPU calls.
+ *
+ * These run with however many CPUs the emulator has; with one CPU they check the one-CPU
+ * behaviour (a call to "all" runs here and only here).
+ */
+#include <keel/ktest.h>
+#include <keel/acpi.h>
+#include <keel/arch.h>
+#include <keel/heap.h>
+#include <keel/sched.h>
+#include <keel/smp.h>
+#include <keel/string.h>
+#include <keel/time.h>
+#include <arch/apic.h>
+#include <arch/percpu.h>
+
+KTEST(smp_every_enabled_cpu_is_online)
+{
+	const struct acpi_info *ai = acpi();
+	unsigned listed = ai->ncpus_enabled ? ai->ncpus_enabled : 1;
+
+	KT_EQ(smp_cpu_count(), MIN(listed, smp_cpu_limit()));
+	for_each_cpu(c, &cpu_online_mask) {
+		KT_ASSERT(cpus[c] && cpu_local_of(c), "online CPU %u has no per-CPU block", c);
+		KT_EQ(cpu_local_of(c)->id, c);
+	}
+}
+
+KTEST(smp_apic_ids_are_distinct_and_match_the_madt)
+{
+	const struct acpi_info *ai = acpi();
+
+	for_each_cpu(a, &cpu_online_mask) {
+		bool listed = ai->ncpus == 0;
+
+		for (unsigned i = 0; i < ai->ncpus; i++)
+			listed |= ai->cpus[i].apic_id == cpus[a]->apic_id;
+		KT_ASSERT(listed, "CPU %u has APIC id %u, not in the MADT", a, cpus[a]->apic_id);
+		for_each_cpu(b, &cpu_online_mask)
+			KT_ASSERT(a == b || cpus[a]->apic_id != cpus[b]->apic_id,
+				  "CPUs %u and %u share APIC id %u", a, b, cpus[a]->apic_id);
+	}
+	KT_EQ(this_cpu()->apic_id, apic_id());
+}
+
+struct call_probe {
+	int hits[CPU_MAX];
+	int total;
+};
+
+static void probe(void *arg)
+{
+	struct call_probe *p = arg;
+
+	__atomic_fetch_add(&p->hits[arch_cpu_id()], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->total, 1, __ATOMIC_RELAXED);
+}
+
+KTEST(smp_call_runs_on_exactly_the_requested_cpus)
+{
+	static struct call_probe p;
+	cpumask_t set;
+	unsigned n = 0;
+
+	for (int round = 0; round < 50; round++) {
+		memset(&p, 0, sizeof(p));
+		cpumask_clear(&set);
+		n = 0;
+		for_each_cpu(c, &cpu_online_mask)
+			if ((c + (unsigned)round) % 2 == 0 || smp_cpu_count() == 1) {
+				cpumask_set(&set, c);
+				n++;
+			}
+		smp_call(&set, probe, &p);
+		KT_EQ(p.total, n);
+		for_each_cpu(c, &cpu_online_mask)
+			KT_ASSERT(p.hits[c] == (cpumask_test(&set, c) ? 1 : 0),
+				  "round %d: CPU %u ran the call %d times", round, c, p.hits[c]);
+	}
+}
+
+KTEST(smp_call_to_every_cpu_sends_ipis_to_the_others)
+{
+	static struct call_probe p;
+	uint64_t sent = cpu_local()->ipi_sent;
+	bool f = arch_irq_save();		/* stay on this CPU between the two reads */
+
+	memset(&p, 0, sizeof(p));
+	smp_call(&cpu_online_mask, probe, &p);
+	sent = cpu_local()->ipi_sent - sent;
+	arch_irq_restore(f);
+	KT_EQ(p.total, smp_cpu_count());
+	KT_EQ(sent, smp_cpu_count() - 1);
+}
+
+KTEST(smp_timer_ticks_on_every_cpu)
+{
+	uint64_t *before = kzalloc(CPU_MAX * sizeof(*before));	/* too big for a stack */
+	struct sched_stats st;
+	bool ok = true;
+	unsigned bad = 0;
+	uint64_t got = 0;
+
+	KT_ASSERT(before, "no memory");
+	for_each_cpu(c, &cpu_online_mask)
+		before[c] = sched_stats(c, &st) ? st.ticks : 0;
+	sched_sleep_ns(20 * SCHED_TICK_NS);
+	for_each_cpu(c, &cpu_online_mask) {
+		uint64_t n = sched_stats(c, &st) ? st.ticks - before[c] : 0;
+
+		if (ok && n <= 5) {
+			ok = false;
+			bad = c;
+			got = n;
+		}
+	}
+	kfree(before);
+	KT_ASSERT(ok, "CPU %u ticked only %lu times during 20 tick periods", bad, got);
+}
