@@ -11,6 +11,7 @@
  */
 #include <keel/smp.h>
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <keel/ksyms.h>
 #include <keel/log.h>
 #include <keel/printf.h>
@@ -152,8 +153,12 @@ void smp_nmi(struct trap_frame *tf)
 			sym);
 		return;
 	}
-	kprintf("CPU %u stopped: rip %016lx <%s> rsp %016lx rflags %08lx%s\n", this_cpu()->id,
-		tf->rip, sym, tf->rsp, tf->rflags, (tf->cs & 3) ? " (user mode)" : "");
+	char line[192];
+	int n = snprintf(line, sizeof(line), "CPU %u stopped: rip %016lx <%s> rsp %016lx "
+			 "rflags %08lx%s\n", this_cpu()->id, tf->rip, sym, tf->rsp, tf->rflags,
+			 (tf->cs & 3) ? " (user mode)" : "");
+
+	console_write(line, MIN((size_t)n, sizeof(line) - 1));	/* one line, not interleaved */
 	__atomic_fetch_add(&stopped_count, 1, __ATOMIC_RELEASE);
 	arch_halt_forever();
 }
