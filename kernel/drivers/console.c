@@ -3,15 +3,19 @@
  *
  * Locking: console_lock serializes whole writes so lines from different CPUs do not interleave
  * mid-line. It is an irq-saving spinlock; a panic takes it with console_lock_break() so a CPU that
- * died holding it cannot silence the panic message.
+ * died holding it cannot silence the panic message. Readers sleep on input_wq (a thread
+ * waiting for a key costs nothing), woken by the UART's receive interrupt.
  */
 #include <keel/console.h>
 #include <keel/spinlock.h>
+#include <keel/sync.h>
 
 static struct spinlock console_lock = SPINLOCK_INIT("console");
+static struct wait_queue input_wq;		/* threads waiting for a byte of input */
 
 void console_init(void)
 {
+	wq_init(&input_wq, "console input");
 	serial_init();
 	vga_init();
 }
@@ -54,16 +58,17 @@ int console_getc(void)
 	return serial_getc();
 }
 
-/* Checks with interrupts off, then sti;hlt: a byte arriving in between still wakes us. */
+/* Sleeps on input_wq until a byte is there; the UART's receive interrupt wakes it. The test
+ * runs under the queue's lock, so a byte arriving between test and sleep still wakes us. */
 int console_getc_wait(void)
 {
-	bool f = arch_irq_save();
 	int c;
 
-	while ((c = serial_getc()) < 0) {
-		arch_idle_wait();
-		arch_irq_save();
-	}
-	arch_irq_restore(f);
+	wait_event(&input_wq, (c = serial_getc()) >= 0);
 	return c;
+}
+
+void console_rx_interrupt(void)
+{
+	wq_wake_all(&input_wq);
 }

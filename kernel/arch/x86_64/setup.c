@@ -31,8 +31,8 @@ void arch_log_cpu(void)
 
 static void com1_irq(struct trap_frame *tf)
 {
-	/* The console reader polls the UART after waking; acknowledging is all that is left. */
 	apic_eoi();
+	console_rx_interrupt();		/* the reader takes the bytes from the UART itself */
 }
 
 /* COM1's receive interrupt, through the IOAPIC to this CPU (after smp_init). */

@@ -17,8 +17,10 @@ void console_drain(void);
 void console_lock_break(void);
 /* Next input byte, or -1 when none is waiting. */
 int console_getc(void);
-/* Blocks (halting the CPU between interrupts) until an input byte arrives. */
+/* Sleeps until an input byte arrives (thread context). */
 int console_getc_wait(void);
+/* Called by the UART's receive interrupt: wakes the readers. */
+void console_rx_interrupt(void);
 
 /* Device drivers behind the console. */
 void serial_init(void);
