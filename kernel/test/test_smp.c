@@ -8,11 +8,14 @@
 #include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/heap.h>
+#include <keel/preempt.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
 #include <keel/time.h>
 #include <arch/apic.h>
+#include <arch/io.h>
+#include <arch/trap.h>
 #include <arch/percpu.h>
 
 KTEST(smp_every_enabled_cpu_is_online)
@@ -117,4 +120,51 @@ KTEST(smp_timer_ticks_on_every_cpu)
 	}
 	kfree(before);
 	KT_ASSERT(ok, "CPU %u ticked only %lu times during 20 tick periods", bad, got);
+}
+
+static volatile int pit_irqs;
+
+static void pit_irq(struct trap_frame *tf)
+{
+	pit_irqs++;
+	apic_eoi();
+}
+
+/* The PIT's IRQ 0 arrives where the MADT override says (GSI 2 on QEMU and Bochs), through the
+ * IOAPIC, on this CPU; masking the entry stops it. */
+KTEST(ioapic_routes_the_pit_through_its_override)
+{
+	int vec = vector_alloc();
+	uint64_t end;
+	int seen, after_mask;
+
+	KT_ASSERT(vec > 0, "no free vector");
+	KT_EQ(irq_register((unsigned)vec, pit_irq), 0);
+	pit_irqs = 0;
+	preempt_disable();			/* the route names this CPU */
+	KT_EQ(ioapic_route_isa(0, (unsigned)vec, this_cpu()->apic_id), 0);
+	outb(0x43, 0x30);			/* channel 0, lo/hi, mode 0 (one interrupt) */
+	outb(0x40, 0xa9);			/* 1193 ticks: 1 ms */
+	outb(0x40, 0x04);
+	end = time_ns() + 200 * 1000 * 1000ULL;
+	while (!pit_irqs && time_ns() < end)
+		arch_relax();
+	seen = pit_irqs;
+	ioapic_mask_isa(0);
+	outb(0x43, 0x30);			/* again, now masked */
+	outb(0x40, 0xa9);
+	outb(0x40, 0x04);
+	end = time_ns() + 20 * 1000 * 1000ULL;
+	while (time_ns() < end)
+		arch_relax();
+	after_mask = pit_irqs;
+	preempt_enable();
+	irq_unregister((unsigned)vec);
+	vector_free((unsigned)vec);
+	KT_ASSERT(seen == 1, "PIT one-shot gave %d interrupts on GSI %u, want 1", seen,
+		  ioapic_isa_gsi(0));
+	KT_EQ(after_mask, seen);
+	for (unsigned i = 0; i < acpi()->noverrides; i++)
+		if (acpi()->overrides[i].bus == 0 && acpi()->overrides[i].irq == 0)
+			KT_EQ(ioapic_isa_gsi(0), acpi()->overrides[i].gsi);
 }

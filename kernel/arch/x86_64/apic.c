@@ -244,3 +244,10 @@ int vector_alloc(void)
 	}
 	return -ENOSPC;
 }
+
+void vector_free(unsigned vector)
+{
+	if (vector >= VEC_DYNAMIC_FIRST && vector <= VEC_DYNAMIC_LAST)
+		__atomic_fetch_and(&vectors_used[vector / 64], ~(1ULL << (vector % 64)),
+				   __ATOMIC_RELAXED);
+}

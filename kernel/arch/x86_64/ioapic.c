@@ -96,19 +96,12 @@ void ioapic_isa_override(unsigned irq, uint32_t gsi, uint16_t flags)
 		isa[irq] = (struct isa_route){ gsi, flags };
 }
 
-int ioapic_route_isa(unsigned irq, unsigned vector, uint32_t dest)
+/* Writes the redirection entry of ISA IRQ irq; -ENOENT when no IOAPIC serves its GSI. */
+static int write_isa_entry(unsigned irq, uint32_t low, uint32_t dest)
 {
-	uint32_t low = vector;
-	bool f;
 	int err = -ENOENT;
+	bool f = spin_lock_irqsave(&ioapic_lock);
 
-	if (irq >= ISA_IRQS || dest > 0xff)
-		return -EINVAL;
-	if ((isa[irq].flags & POLARITY_MASK) == POLARITY_LOW)
-		low |= REDIR_LOW;
-	if ((isa[irq].flags & TRIGGER_MASK) == TRIGGER_LEVEL)
-		low |= REDIR_LEVEL;
-	f = spin_lock_irqsave(&ioapic_lock);
 	for (struct ioapic *io = ioapics; io; io = io->next) {
 		uint32_t gsi = isa[irq].gsi;
 
@@ -121,4 +114,27 @@ int ioapic_route_isa(unsigned irq, unsigned vector, uint32_t dest)
 	}
 	spin_unlock_irqrestore(&ioapic_lock, f);
 	return err;
+}
+
+int ioapic_mask_isa(unsigned irq)
+{
+	return irq < ISA_IRQS ? write_isa_entry(irq, REDIR_MASKED, 0) : -EINVAL;
+}
+
+int ioapic_route_isa(unsigned irq, unsigned vector, uint32_t dest)
+{
+	uint32_t low = vector;
+
+	if (irq >= ISA_IRQS || dest > 0xff)
+		return -EINVAL;
+	if ((isa[irq].flags & POLARITY_MASK) == POLARITY_LOW)
+		low |= REDIR_LOW;
+	if ((isa[irq].flags & TRIGGER_MASK) == TRIGGER_LEVEL)
+		low |= REDIR_LEVEL;
+	return write_isa_entry(irq, low, dest);
+}
+
+uint32_t ioapic_isa_gsi(unsigned irq)
+{
+	return irq < ISA_IRQS ? isa[irq].gsi : 0;
 }

@@ -40,6 +40,12 @@ const char *trap_name(unsigned v)
 	return v == VEC_SPURIOUS ? "spurious interrupt" : "interrupt";
 }
 
+void irq_unregister(unsigned vector)
+{
+	if (vector >= VEC_FIRST_IRQ && vector <= 255)
+		irq_handlers[vector] = NULL;
+}
+
 int irq_register(unsigned vector, irq_handler_t h)
 {
 	if (vector < VEC_FIRST_IRQ || vector > 255)

@@ -40,8 +40,9 @@ void apic_send_ipi_others(uint32_t mode_vector);
 void apic_timer_oneshot(uint64_t ns);
 const char *apic_timer_mode(void);
 
-/* A free vector in the dynamic range, or -1. */
+/* A free vector in the dynamic range, or -ENOSPC; vector_free gives it back. */
 int vector_alloc(void);
+void vector_free(unsigned vector);
 void ioapic_init(void);
 /* An IOAPIC at phys serving GSIs from gsi_base; all its entries start masked. */
 int ioapic_register(phys_addr_t phys, uint32_t gsi_base);
@@ -49,5 +50,8 @@ int ioapic_register(phys_addr_t phys, uint32_t gsi_base);
 void ioapic_isa_override(unsigned irq, uint32_t gsi, uint16_t flags);
 /* Routes legacy ISA IRQ irq (honouring overrides) to vector on the CPU with APIC id dest. */
 int ioapic_route_isa(unsigned irq, unsigned vector, uint32_t dest);
+int ioapic_mask_isa(unsigned irq);
+/* Where ISA IRQ irq arrives (after overrides). */
+uint32_t ioapic_isa_gsi(unsigned irq);
 
 #endif

@@ -36,6 +36,7 @@ typedef void (*irq_handler_t)(struct trap_frame *tf);
 void trap_dispatch(struct trap_frame *tf);
 /* Routes interrupt vector v (>= 32) to h. Returns -EBUSY if v already has a handler. */
 int irq_register(unsigned vector, irq_handler_t h);
+void irq_unregister(unsigned vector);
 /* Prints the full report for a fatal trap and stops (see panic). */
 __noreturn void trap_fatal(struct trap_frame *tf, const char *why);
 const char *trap_name(unsigned vector);
