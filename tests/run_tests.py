@@ -76,7 +76,9 @@ def suite_unit(tally):
 def suite_ktest(tally, quick):
     runs = [("ktest qemu tcg smp=1", ["--smp", "1"]),
             ("ktest qemu tcg smp=2", ["--smp", "2"]),
-            ("ktest qemu tcg smp=4", ["--smp", "4"])]
+            ("ktest qemu tcg smp=4", ["--smp", "4"]),
+            ("ktest qemu tcg smp=4, 10 s scheduler stress",
+             ["--smp", "4", "--append", "ktest=sched_stress* stress=10"])]
     if not quick:
         runs.append(("ktest bochs haswell smp=2",
                      ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",

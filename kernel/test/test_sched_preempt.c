@@ -10,6 +10,7 @@
  * interrupt would. The log says which kind of tick it saw.
  */
 #include <keel/ktest.h>
+#include <keel/cmdline.h>
 #include <keel/arch.h>
 #include <keel/fault.h>
 #include <keel/printf.h>
@@ -348,11 +349,27 @@ static int stress_spawner(void *arg)
 	return 0;
 }
 
-/* Threads creating, sleeping and exiting on every CPU, bounded by 2 s and 200 rounds. */
+/* Length of the stress below: 2 s by default; `stress=S` (1..600) for the long run that
+ * make test does once (10 s, 4 CPUs). */
+static uint64_t stress_seconds = 2;
+
+static int set_stress(const char *v)
+{
+	uint64_t n;
+
+	if (!v || !parse_u64(v, &n) || n < 1 || n > 600)
+		return -1;
+	stress_seconds = n;
+	return 0;
+}
+CMDLINE_PARAM("stress", set_stress, "stress=1..600 (seconds)");
+
+/* Threads creating, sleeping and exiting on every CPU, bounded by stress_seconds and the
+ * spawners' round limit. */
 KTEST(sched_stress_create_sleep_exit_stays_consistent)
 {
 	unsigned n = 2 * smp_cpu_count();
-	struct stress s = { .end = time_ns() + 2000 * MS };
+	struct stress s = { .end = time_ns() + stress_seconds * 1000 * MS };
 	struct thread *sp[2 * 8];
 
 	if (n > ARRAY_SIZE(sp))
@@ -366,6 +383,6 @@ KTEST(sched_stress_create_sleep_exit_stays_consistent)
 	KT_EQ(s.failures, 0);
 	KT_EQ(s.exited, s.created);
 	KT_ASSERT(s.created > 0, "nothing was created");
-	kprintf("  %d threads created and joined by %u spawners on %u CPUs\n", s.created, n,
-		smp_cpu_count());
+	kprintf("  %d threads created and joined by %u spawners on %u CPUs in %lu s\n", s.created,
+		n, smp_cpu_count(), stress_seconds);
 }
