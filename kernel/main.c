@@ -61,10 +61,8 @@ static int monitor_thread(void *arg)
 static void start_first_thread(void)
 {
 	bool tests = ktest_requested();
-	cpumask_t boot_cpu;
+	cpumask_t boot_cpu = cpumask_of(0);
 
-	cpumask_clear(&boot_cpu);
-	cpumask_set(&boot_cpu, 0);
 	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
 	if (!thread_create_on(tests ? "ktest" : "monitor", tests ? ktest_thread : monitor_thread,
 			      NULL, &boot_cpu))

@@ -19,15 +19,6 @@
 
 #define MS	(1000 * 1000ULL)
 
-static cpumask_t only(unsigned cpu)
-{
-	cpumask_t m;
-
-	cpumask_clear(&m);
-	cpumask_set(&m, cpu);
-	return m;
-}
-
 static unsigned last_cpu(void)
 {
 	unsigned last = 0;
@@ -179,7 +170,7 @@ KTEST(yield_alternates_two_threads_on_one_cpu)
 {
 	struct pingpong p = { .rounds = 20 };
 	struct player a = { &p, 'A' }, b = { &p, 'B' };
-	cpumask_t here = only(arch_cpu_id());
+	cpumask_t here = cpumask_of(arch_cpu_id());
 	struct thread *ta, *tb;
 
 	completion_init(&p.go, "go");
@@ -278,7 +269,7 @@ static int hop(void *arg)
 
 	for (int r = 0; r < 3; r++) {
 		for_each_cpu(c, &cpu_online_mask) {
-			cpumask_t m = only(c);
+			cpumask_t m = cpumask_of(c);
 
 			if (thread_set_affinity(thread_current(), &m) != 0 || arch_cpu_id() != c)
 				h->wrong++;
@@ -298,13 +289,13 @@ KTEST(affinity_is_respected)
 
 	KT_ASSERT(p && th, "no memory");
 	for_each_cpu(c, &cpu_online_mask) {
-		p[k].allowed = only(c);
+		p[k].allowed = cpumask_of(c);
 		p[k].rounds = 40;
 		th[k] = thread_create_on("pinned", stay_in_mask, &p[k], &p[k].allowed);
 		k++;
 	}
 	/* A two-CPU mask (one CPU on a uniprocessor). */
-	p[k].allowed = only(0);
+	p[k].allowed = cpumask_of(0);
 	cpumask_set(&p[k].allowed, last_cpu());
 	p[k].rounds = 40;
 	th[k] = thread_create_on("pair", stay_in_mask, &p[k], &p[k].allowed);
@@ -321,7 +312,7 @@ KTEST(affinity_is_respected)
 	kfree(p);
 	kfree(th);
 	cpumask_clear(&empty);
-	offline = only(CPU_MAX - 1);
+	offline = cpumask_of(CPU_MAX - 1);
 	KT_EQ(thread_set_affinity(thread_current(), &empty), -EINVAL);
 	KT_EQ(thread_set_affinity(thread_current(), &offline), -EINVAL);
 }
@@ -352,7 +343,7 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 	unsigned target = last_cpu(), ran_on = CPU_MAX;
 	struct cpu_local *cl = cpu_local_of(target);
 	uint64_t idle0, ipi0;
-	cpumask_t m = only(target);
+	cpumask_t m = cpumask_of(target);
 	struct thread *kid;
 
 	if (target == arch_cpu_id()) {
@@ -417,7 +408,7 @@ static int note_cpu_and_complete(void *arg)
 KTEST(work_stealing_moves_a_queued_thread_to_an_idle_cpu)
 {
 	unsigned busy = last_cpu(), here = arch_cpu_id();
-	cpumask_t on_busy = only(busy);
+	cpumask_t on_busy = cpumask_of(busy);
 	struct sched_stats before, after;
 	struct hog h = { false, false };
 	struct victim v = { .cpu = CPU_MAX };

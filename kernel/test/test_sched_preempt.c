@@ -22,15 +22,6 @@
 
 #define MS	(1000 * 1000ULL)
 
-static cpumask_t only(unsigned cpu)
-{
-	cpumask_t m;
-
-	cpumask_clear(&m);
-	cpumask_set(&m, cpu);
-	return m;
-}
-
 static uint64_t ticks_of(unsigned cpu)
 {
 	struct sched_stats st;
@@ -90,7 +81,7 @@ static int set_flag(void *arg)
 KTEST(tick_preempts_a_thread_after_its_slice)
 {
 	struct spin_pair p = { false, tick_is_running() };
-	cpumask_t here = only(arch_cpu_id());
+	cpumask_t here = cpumask_of(arch_cpu_id());
 	struct sched_stats s0, s1;
 	struct thread *spinner, *setter;
 
@@ -163,8 +154,8 @@ KTEST(periodic_balancer_evens_out_long_term_load)
 			x == CPU_MAX ? "one CPU" : "no timer");
 		return;
 	}
-	mx = only(x);
-	my = only(y);
+	mx = cpumask_of(x);
+	my = cpumask_of(y);
 	both = mx;
 	cpumask_set(&both, y);
 	for (int i = 0; i < 4; i++) {
@@ -224,7 +215,7 @@ static int run_then_wake(void *arg)
 
 static void run_wake_order(struct wake_order *w, bool hold)
 {
-	cpumask_t here = only(arch_cpu_id());
+	cpumask_t here = cpumask_of(arch_cpu_id());
 	struct thread *a, *b;
 
 	memset(w, 0, sizeof(*w));

@@ -19,15 +19,6 @@
 
 #define MS	(1000 * 1000ULL)
 
-static cpumask_t only(unsigned cpu)
-{
-	cpumask_t m;
-
-	cpumask_clear(&m);
-	cpumask_set(&m, cpu);
-	return m;
-}
-
 /* Starts n threads of fn(arg) and joins them; returns the sum of their statuses. */
 static int run_threads(unsigned n, thread_fn fn, void *arg, const char *name)
 {
@@ -466,7 +457,7 @@ static int wait_for_completion(void *arg)
 KTEST(completion_wakes_waiter)
 {
 	struct many_waiters w = { .woke = 0 };
-	cpumask_t here = only(arch_cpu_id());
+	cpumask_t here = cpumask_of(arch_cpu_id());
 	struct thread *th[5];
 
 	completion_init(&w.c, "done");

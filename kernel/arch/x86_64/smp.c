@@ -74,10 +74,8 @@ void smp_call(const cpumask_t *set, smp_call_fn fn, void *arg)
 
 void smp_call_one(unsigned cpu, smp_call_fn fn, void *arg)
 {
-	cpumask_t m;
+	cpumask_t m = cpumask_of(cpu);
 
-	cpumask_clear(&m);
-	cpumask_set(&m, cpu);
 	smp_call(&m, fn, arg);
 }
 

@@ -28,6 +28,16 @@ static inline void cpumask_unset(cpumask_t *m, unsigned cpu)
 	__atomic_fetch_and(&m->bits[cpu / 64], ~(1ULL << (cpu % 64)), __ATOMIC_RELAXED);
 }
 
+/* The set holding just cpu. */
+static inline cpumask_t cpumask_of(unsigned cpu)
+{
+	cpumask_t m;
+
+	cpumask_clear(&m);
+	cpumask_set(&m, cpu);
+	return m;
+}
+
 static inline bool cpumask_test(const cpumask_t *m, unsigned cpu)
 {
 	return cpu < CPU_MAX &&
