@@ -53,11 +53,6 @@ void console_lock_break(void)
 	spin_init(&console_lock, "console");
 }
 
-int console_getc(void)
-{
-	return serial_getc();
-}
-
 /* Sleeps on input_wq until a byte is there; the UART's receive interrupt wakes it. The test
  * runs under the queue's lock, so a byte arriving between test and sleep still wakes us. */
 int console_getc_wait(void)

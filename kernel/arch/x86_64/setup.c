@@ -11,7 +11,6 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
-#include <arch/io.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
 

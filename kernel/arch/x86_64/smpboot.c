@@ -54,14 +54,6 @@ unsigned smp_cpu_limit(void)
 	return smp_limit;
 }
 
-static void delay_ns(uint64_t ns)
-{
-	uint64_t end = time_ns() + ns;
-
-	while (time_ns() < end)
-		arch_relax();
-}
-
 /* First C code of an AP: take its per-CPU block, tables and APIC, report, then schedule. */
 static __noreturn void ap_entry(struct cpu *c)
 {
@@ -125,10 +117,10 @@ static bool start_ap(unsigned id, uint32_t apic)
 	cpus[id] = c;
 	ap_reported = false;
 	apic_send_ipi(apic, IPI_INIT);
-	delay_ns(INIT_WAIT_NS);
+	sched_sleep_ns(INIT_WAIT_NS);	/* spins: this CPU is not scheduling yet */
 	for (int i = 0; i < 2 && !ap_reported; i++) {
 		apic_send_ipi(apic, IPI_STARTUP | (TRAMPOLINE_PHYS >> PAGE_SHIFT));
-		delay_ns(SIPI_WAIT_NS);
+		sched_sleep_ns(SIPI_WAIT_NS);
 	}
 	deadline = time_ns() + ONLINE_WAIT_NS;
 	while (!__atomic_load_n(&ap_reported, __ATOMIC_ACQUIRE) && time_ns() < deadline)

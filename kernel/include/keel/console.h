@@ -15,8 +15,6 @@ void console_write(const char *s, size_t n);
 void console_drain(void);
 /* Forces the console lock free (panic only: its holder may be dead). */
 void console_lock_break(void);
-/* Next input byte, or -1 when none is waiting. */
-int console_getc(void);
 /* Sleeps until an input byte arrives (thread context). */
 int console_getc_wait(void);
 /* Called by the UART's receive interrupt: wakes the readers. */
