@@ -47,6 +47,9 @@ SECTIONS {
 		__extable_start = .;
 		KEEP(*(.extable))
 		__extable_end = .;
+		__syscalls_start = .;
+		KEEP(*(.syscalls))
+		__syscalls_end = .;
 	} :rodata
 	.ksyms : AT(ADDR(.ksyms) - KERNEL_VMA_BASE) { KEEP(*(.ksyms)) } :rodata
 	. = ALIGN(4096);

@@ -37,6 +37,7 @@ enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD
 
 typedef int (*thread_fn)(void *arg);
 struct fault_catch;
+struct uthread;
 
 /*
  * A kernel thread. Fields are grouped by who may touch them; "rq lock" is the run-queue lock of
@@ -51,6 +52,7 @@ struct thread {
 	thread_fn fn;
 	void *arg;
 	void *stack;			/* kstack_alloc() base; NULL for a CPU's idle thread */
+	struct uthread *uthread;	/* user-mode side (keel/proc.h); NULL: a kernel thread */
 
 	/* rq lock. */
 	enum thread_state state;

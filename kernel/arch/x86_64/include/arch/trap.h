@@ -30,6 +30,8 @@ struct trap_frame {
 #define VEC_FIRST_IRQ	32
 #define VEC_LEGACY_BASE	0x20	/* 8259 IRQ n arrives at VEC_LEGACY_BASE + n */
 #define VEC_SPURIOUS	0xff
+/* Not a vector: tf->vector of the frame a SYSCALL instruction built (tf->error = number). */
+#define VEC_SYSCALL	0x100
 
 typedef void (*irq_handler_t)(struct trap_frame *tf);
 

@@ -1,0 +1,182 @@
+/*
+ * keel/proc.h — processes and their threads (kernel/proc/).
+ *
+ * A process owns an address space (struct mm, keel/uvm.h), a file table and a cwd
+ * (keel/vfs.h), signal handlers (shared by CLONE_SIGHAND threads) and its children. Each of
+ * its threads is a kernel thread (keel/sched.h) with a struct uthread attached: the user-mode
+ * state that is not in the trap frame. PID = the TID of the process's first thread; TIDs come
+ * from the scheduler's counter, so no fixed table limits either.
+ *
+ * Locking: proc_tree_lock (a spinlock) guards every parent/children link, pgid, and the global
+ * process list; p->lock guards p->threads, p->state and p->exit_status; p->sighand->lock guards
+ * the actions and every pending/blocked set of the process and its threads.
+ * Lifetime: a struct proc is freed when its parent reaps it (wait4) or, for init's orphans,
+ * when init does. A struct proc pointer obtained from proc_get() stays valid until proc_put().
+ */
+#ifndef KEEL_PROC_H
+#define KEEL_PROC_H
+
+#include <keel/types.h>
+#include <keel/list.h>
+#include <keel/spinlock.h>
+#include <keel/sync.h>
+
+struct mm;
+struct files;
+struct inode;
+struct thread;
+struct trap_frame;
+
+#define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
+#define NSIG		64	/* signals 1..64 */
+
+typedef uint64_t sigset_t;	/* bit (sig - 1) */
+
+static inline sigset_t sig_bit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* Linux's struct sigaction as rt_sigaction(2) passes it (kernel layout, 8-byte sigset). */
+struct k_sigaction {
+	uint64_t handler;	/* SIG_DFL 0, SIG_IGN 1, or a user address */
+	uint64_t flags;		/* SA_* */
+	uint64_t restorer;	/* SA_RESTORER: musl's __restore_rt */
+	sigset_t mask;
+};
+
+struct sighand {
+	struct spinlock lock;
+	int refs;			/* processes/threads sharing it (CLONE_SIGHAND) */
+	struct k_sigaction action[NSIG];
+};
+
+struct k_sigaltstack {
+	uint64_t sp;
+	int flags;
+	uint64_t size;
+};
+
+enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
+
+struct proc {
+	int pid;
+	int pgid;			/* process group; proc_tree_lock */
+	int sid;
+	char name[PROC_NAME_MAX];	/* p->lock for writes (exec) */
+	char *exe;			/* absolute path of the executable (kmalloc'd), or NULL */
+	int refs;			/* proc_get/proc_put; atomic */
+	struct spinlock lock;
+	enum proc_state state;
+	int exit_status;		/* wait4 encoding, valid once ZOMBIE */
+	bool group_exit;		/* exit_group or a fatal signal is taking every thread down */
+	struct list_node threads;	/* struct uthread.proc_node */
+	unsigned nthreads;
+	/* proc_tree_lock */
+	struct proc *parent;
+	struct list_node children;	/* struct proc.sibling */
+	struct list_node sibling;
+	struct list_node all_node;	/* every process */
+	struct wait_queue child_wait;	/* wait4 sleeps here; woken when a child changes state */
+	/* Resources. */
+	struct mm *mm;
+	struct files *files;		/* fd table (keel/vfs.h) */
+	struct inode *cwd;		/* current directory, a counted reference (keel/vfs.h) */
+	uint32_t umask;
+	struct sighand *sighand;
+	sigset_t shared_pending;	/* process-directed signals; sighand->lock */
+	int exit_signal;		/* sent to the parent on exit: SIGCHLD, or 0 */
+	uint64_t start_ns;		/* time_ns() at creation */
+	uint64_t rlimit_stack;		/* RLIMIT_STACK soft limit, bytes */
+};
+
+/* The user side of a thread; thread->uthread, NULL for kernel threads. */
+struct uthread {
+	struct thread *thread;
+	struct proc *proc;
+	struct list_node proc_node;
+	uint64_t fs_base, gs_base;	/* arch_prctl; loaded when the thread is switched in */
+	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID (user address) */
+	sigset_t blocked;		/* signal mask */
+	sigset_t pending;		/* thread-directed signals; sighand->lock */
+	sigset_t saved_mask;		/* restored after a sigsuspend-like wait; valid if has_saved */
+	bool has_saved_mask;
+	struct k_sigaltstack altstack;
+	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */
+};
+
+extern struct spinlock proc_tree_lock;
+
+/* The calling thread's process / user thread; NULL in a kernel thread. */
+struct proc *proc_current(void);
+struct uthread *uthread_current(void);
+
+/* Finds a live or zombie process by PID and takes a reference; NULL if none. */
+struct proc *proc_get(int pid);
+void proc_put(struct proc *p);
+/* Calls fn(p, arg) for every process, in PID order, under no lock but with a reference held;
+ * stops when fn returns non-zero and returns that value. */
+int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
+
+/* Starts init= (argv[0] = path) as PID 1 with /dev/console on fds 0-2. */
+int proc_start_init(const char *path);
+
+/* Ends the calling thread / every thread of its process with the wait4 status `status`. */
+__noreturn void proc_exit_thread(int status);
+__noreturn void proc_exit_group(int status);
+/* wait4 status words. */
+#define W_EXITCODE(code, sig)	(((code) & 0xff) << 8 | ((sig) & 0x7f))
+
+/* --- signals (kernel/proc/signal.c) --- */
+#define SIGHUP		1
+#define SIGINT		2
+#define SIGQUIT		3
+#define SIGILL		4
+#define SIGTRAP		5
+#define SIGABRT		6
+#define SIGBUS		7
+#define SIGFPE		8
+#define SIGKILL		9
+#define SIGUSR1		10
+#define SIGSEGV		11
+#define SIGUSR2		12
+#define SIGPIPE		13
+#define SIGALRM		14
+#define SIGTERM		15
+#define SIGCHLD		17
+#define SIGCONT		18
+#define SIGSTOP		19
+#define SIGTSTP		20
+#define SIGTTIN		21
+#define SIGTTOU		22
+#define SIGWINCH	28
+#define SIGSYS		31
+
+/* Why a fault signal was raised, for the kill line and siginfo. */
+struct fault_info {
+	int sig;		/* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+	int code;		/* si_code: SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV... */
+	uint64_t addr;		/* si_addr */
+	const char *why;	/* NULL, or a reason for the log ("stack overflow") */
+};
+
+/* Queues sig for process p (any thread that does not block it takes it) / for one thread.
+ * 0, or -EINVAL for a bad signal number. Wakes a thread that can take it. */
+int signal_send(struct proc *p, int sig);
+int signal_send_thread(struct uthread *ut, int sig);
+/* Sends sig to every process in group pgid; -ESRCH if there is none. */
+int signal_send_pgrp(int pgid, int sig);
+/* A synchronous fault of the current thread: delivered at once (unblocked and not ignored, as
+ * Linux's force_sig), or kills the process with the one-line report when not handled. */
+void signal_fault(struct trap_frame *tf, const struct fault_info *fi);
+/* True when the calling user thread has an unblocked signal pending (blocking calls check it
+ * and return -ERESTARTSYS); false in kernel threads. */
+bool signal_pending(void);
+/* On every return to user mode (interrupts on): delivers pending signals by building a signal
+ * frame on the user stack, or runs their default action. tf is the thread's user frame. When
+ * tf->vector == VEC_SYSCALL (arch/trap.h), tf->rax holds the syscall's result and tf->error its
+ * number: -ERESTARTSYS becomes -EINTR, or a restart (rip -= 2, rax = number) under SA_RESTART
+ * or when no handler runs. */
+void signal_deliver(struct trap_frame *tf);
+
+#endif
