@@ -48,6 +48,21 @@ void *arch_thread_stack_init(void *stack_top, void (*entry)(void));
  * state that is not in registers (TSS.RSP0 and the address space, later). Empty for now. */
 void arch_thread_switch_in(struct thread *next);
 
+/*
+ * User FPU/SSE/AVX state (arch/x86_64/fpu.c). The kernel never uses these registers, so a user
+ * thread's state stays live in them while it runs in the kernel; it is saved to
+ * uthread->fpu when another user thread is switched in.
+ */
+/* Bytes of one saved state (XSAVE area sized by CPUID.0xD, or 512 for FXSAVE); 64-aligned. */
+size_t arch_fpu_state_size(void);
+/* The saved image of the calling thread's live state / loads an image (e.g. from a signal
+ * frame). arch_fpu_load returns -EFAULT-free: a malformed image (reserved MXCSR bits, bad
+ * XSAVE header) gives -EINVAL and loads the init state instead. */
+void arch_fpu_save(void *buf);
+int arch_fpu_load(const void *buf);
+/* Writes the architectural init state (FNINIT, MXCSR 0x1f80, vector registers zero) to buf. */
+void arch_fpu_init_state(void *buf);
+
 /* TSC cycle counter at kernel entry, and the calibrated rate. */
 extern uint64_t boot_tsc;
 uint64_t arch_cycles_per_sec(void);
