@@ -272,3 +272,8 @@ size_t arch_user_frame_size(void)
 {
 	return sizeof(struct trap_frame);
 }
+
+bool arch_has_smap(void)
+{
+	return smap_enabled;
+}

@@ -62,6 +62,8 @@ void arch_user_frame_init(struct trap_frame *f, uintptr_t entry, uintptr_t sp);
 /* Loads the current thread's FS/GS bases from ut (after arch_prctl or exec). */
 struct uthread;
 void arch_set_tls(struct uthread *ut);
+/* True when SMAP is on: the kernel faults on any user page it touches outside uaccess. */
+bool arch_has_smap(void);
 /* AT_HWCAP for the auxiliary vector: CPUID.1:EDX, as Linux gives. */
 uint64_t arch_hwcap(void);
 /* fork/clone: the child's frame is the parent's with rax = 0 (and rsp = sp when sp != 0). */
