@@ -148,14 +148,18 @@ void arch_syscall_restart(struct trap_frame *tf);
 void arch_syscall_set_result(struct trap_frame *tf, long ret);
 
 /* A fault's trapno and error code (and cr2 for #PF) for the sigcontext of its handler. */
+struct fault_regs {
+	uint64_t trapno, err, cr2;
+};
 struct fault_info;
 void arch_fault_regs(const struct trap_frame *tf, const struct fault_info *fi,
-		     struct ksiginfo *info);
+		     struct fault_regs *regs);
 
 /* What delivery needs from the generic side. */
 struct sigframe_req {
 	int sig;
 	const struct ksiginfo *info;
+	const struct fault_regs *regs;	/* a fault's, or NULL */
 	const struct k_sigaction *ka;
 	uint64_t mask;			/* uc_sigmask: the mask rt_sigreturn puts back */
 	struct k_sigaltstack *ss;	/* the thread's; SS_AUTODISARM clears it */
