@@ -27,6 +27,7 @@ struct inode;
 struct thread;
 struct trap_frame;
 
+#define INIT_PID	1	/* reserved: the scheduler hands out TIDs from 2 */
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */
 
@@ -106,6 +107,7 @@ struct proc {
 	int exit_signal;		/* sent to the parent on exit: SIGCHLD, or 0 */
 	uint64_t start_ns;		/* time_ns() at creation */
 	uint64_t rlimit_stack;		/* RLIMIT_STACK soft limit, bytes */
+	struct completion *vfork_done;	/* a vfork parent waits on it until exec or exit */
 };
 
 /* The user side of a thread; thread->uthread, NULL for kernel threads. */
@@ -122,6 +124,8 @@ struct uthread {
 	struct k_sigaltstack altstack;	/* only the thread itself touches it */
 	struct ksiginfo pending_info[NSIG];	/* siginfo of each pending signal (added) */
 	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */
+	struct trap_frame *start_frame;	/* a new thread's first user frame, until it runs */
+	uint64_t set_child_tid;		/* CLONE_CHILD_SETTID: the child writes its TID there */
 };
 
 extern struct spinlock proc_tree_lock;
@@ -137,6 +141,8 @@ void proc_put(struct proc *p);
  * stops when fn returns non-zero and returns that value. */
 int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
 
+/* Starts the reaper (which frees dead user threads). */
+void proc_init(void);
 /* Starts init= (argv[0] = path) as PID 1 with /dev/console on fds 0-2. */
 int proc_start_init(const char *path);
 
