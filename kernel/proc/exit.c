@@ -11,6 +11,7 @@
 #include <keel/errno.h>
 #include <keel/log.h>
 #include <keel/printf.h>
+#include <keel/signal.h>
 #include <keel/syscall.h>
 #include <keel/uvm.h>
 #include <keel/vm.h>
@@ -64,6 +65,7 @@ static int shell_status(int status)
 
 void proc_teardown(struct proc *p)
 {
+	struct sighand *sh;
 	struct proc *parent;
 	bool f;
 
@@ -86,10 +88,12 @@ void proc_teardown(struct proc *p)
 	parent = p->parent;
 	__atomic_add_fetch(&parent->refs, 1, __ATOMIC_RELAXED);	/* it may exit meanwhile */
 	spin_unlock_irqrestore(&proc_tree_lock, f);
-	sighand_put(p->sighand);
+	f = spin_lock_irqsave(&p->lock);	/* signal senders test p->sighand under p->lock */
+	sh = p->sighand;
 	p->sighand = NULL;
-	if (p->exit_signal)
-		signal_send(parent, p->exit_signal);
+	spin_unlock_irqrestore(&p->lock, f);
+	sighand_put(sh);
+	signal_notify_parent(p);	/* exit_signal with CLD_* siginfo (autoreap: TODO) */
 	wq_wake_all(&parent->child_wait);
 	proc_put(parent);
 }

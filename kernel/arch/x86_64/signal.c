@@ -29,11 +29,6 @@
 #define SYSCALL_INSN_LEN	2		/* 0f 05 */
 #define FXSAVE_BYTES		512
 
-struct trap_frame *arch_user_frame(struct thread *t)
-{
-	return (struct trap_frame *)((char *)t->stack + KSTACK_SIZE) - 1;
-}
-
 uint64_t arch_user_sp(const struct trap_frame *tf)
 {
 	return tf->rsp;

@@ -135,8 +135,7 @@ static inline uint64_t arch_sigframe_place(uint64_t top, uint64_t fpu_bytes, uin
 
 /* --- kernel/arch/x86_64/signal.c --- */
 
-/* The user-mode frame of thread t: the struct trap_frame at the top of its kernel stack. */
-struct trap_frame *arch_user_frame(struct thread *t);
+/* (arch_user_frame(t), the user frame of a thread, is in keel/arch.h.) */
 uint64_t arch_user_sp(const struct trap_frame *tf);
 uint64_t arch_user_pc(const struct trap_frame *tf);
 
