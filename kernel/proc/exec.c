@@ -186,36 +186,11 @@ static void kill_other_threads(struct proc *p)
 		return;
 	}
 	p->group_exit = true;		/* the others leave; this thread does not look */
-	list_for_each_entry(ut, &p->threads, struct uthread, proc_node)
-		if (ut != uthread_current())
-			sched_wake(ut->thread);
 	spin_unlock_irqrestore(&p->lock, f);
+	signal_kick_threads(p);
 	while (READ_ONCE(p->nthreads) > 1)
 		sched_sleep_ns(100 * 1000);
 	p->group_exit = false;
-}
-
-/* Resets what exec resets: handlers to SIG_DFL (ignored stay ignored), close-on-exec fds. */
-static int reset_signals(struct proc *p)
-{
-	struct sighand *sh = p->sighand;
-
-	if (__atomic_load_n(&sh->refs, __ATOMIC_ACQUIRE) > 1) {
-		struct sighand *n = kmalloc(sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		*n = *sh;
-		spin_init(&n->lock, "sighand");
-		n->refs = 1;
-		p->sighand = n;
-		sighand_put(sh);
-		sh = n;
-	}
-	for (int i = 0; i < NSIG; i++)
-		if (sh->action[i].handler > 1)
-			sh->action[i] = (struct k_sigaction){ 0 };
-	return 0;
 }
 
 static void set_names(struct proc *p, const char *abspath)
@@ -277,9 +252,8 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 	kill_other_threads(p);
 	switch_mm(p, mm);
 	files_close_on_exec(p->files);
-	if (reset_signals(p))
+	if (signal_exec(p, ut))
 		proc_exit_group(W_EXITCODE(0, SIGKILL));
-	ut->altstack = (struct k_sigaltstack){ .flags = 2 };	/* SS_DISABLE */
 	ut->fs_base = ut->gs_base = 0;
 	arch_set_tls(ut);
 	set_names(p, abspath);

@@ -63,6 +63,17 @@ static int shell_status(int status)
 	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
 }
 
+/* The parent ignores SIGCHLD: nobody will wait for p, so it is reaped now. */
+static void autoreap(struct proc *p)
+{
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	list_remove(&p->sibling);
+	list_remove(&p->all_node);
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	proc_put(p);
+}
+
 void proc_teardown(struct proc *p)
 {
 	struct sighand *sh;
@@ -93,7 +104,8 @@ void proc_teardown(struct proc *p)
 	p->sighand = NULL;
 	spin_unlock_irqrestore(&p->lock, f);
 	sighand_put(sh);
-	signal_notify_parent(p);	/* exit_signal with CLD_* siginfo (autoreap: TODO) */
+	if (signal_notify_parent(p))
+		autoreap(p);
 	wq_wake_all(&parent->child_wait);
 	proc_put(parent);
 }
@@ -131,10 +143,8 @@ __noreturn void proc_exit_group(int status)
 		p->group_exit = true;
 		p->exit_status = status;
 	}
-	list_for_each_entry(ut, &p->threads, struct uthread, proc_node)
-		if (ut != uthread_current())
-			sched_wake(ut->thread);	/* out of any sleep: signal_pending() is true */
 	spin_unlock_irqrestore(&p->lock, f);
+	signal_kick_threads(p);
 	proc_exit_thread(status);
 }
 

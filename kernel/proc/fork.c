@@ -73,13 +73,9 @@ static int copy_resources(struct proc *c, struct proc *p, unsigned long flags)
 	}
 	if (flags & CLONE_SIGHAND) {
 		c->sighand = p->sighand;
-		__atomic_add_fetch(&c->sighand->refs, 1, __ATOMIC_RELAXED);
-	} else {
-		if (!(c->sighand = kmalloc(sizeof(*c->sighand))))
-			return -ENOMEM;
-		*c->sighand = *p->sighand;
-		spin_init(&c->sighand->lock, "sighand");
-		c->sighand->refs = 1;
+		sighand_get(c->sighand);
+	} else if (!(c->sighand = sighand_alloc(p->sighand))) {
+		return -ENOMEM;
 	}
 	c->cwd = p->cwd;
 	inode_get(c->cwd);

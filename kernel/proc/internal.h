@@ -6,6 +6,7 @@
 
 #include <keel/proc.h>
 #include <keel/sched.h>
+#include <keel/signal.h>
 
 /* The file layer's calls used here (keel/vfs.h). */
 struct file;
@@ -35,7 +36,6 @@ struct uthread *uthread_alloc(struct proc *p);
 int uthread_start(struct uthread *ut, int tid, thread_fn fn);
 /* Hands a dead thread's uthread to the reaper, which joins and frees it. */
 void uthread_reap(struct uthread *ut);
-void sighand_put(struct sighand *sh);
 extern struct proc *init_proc;
 
 /* exec.c: replaces the current process's image. Kernel buffers: argv/envp NULL-terminated. */

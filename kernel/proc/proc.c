@@ -130,12 +130,6 @@ int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg)
 	return r;
 }
 
-void sighand_put(struct sighand *sh)
-{
-	if (sh && __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(sh);
-}
-
 /* --- user threads --- */
 
 struct uthread *uthread_alloc(struct proc *p)

@@ -42,6 +42,37 @@ void sighand_get(struct sighand *sh)
 	__atomic_add_fetch(&sh->refs, 1, __ATOMIC_RELAXED);
 }
 
+void sighand_put(struct sighand *sh)
+{
+	if (sh && __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(sh);
+}
+
+int signal_exec(struct proc *p, struct uthread *ut)
+{
+	struct sighand *sh = p->sighand;
+	bool f;
+
+	if (__atomic_load_n(&sh->refs, __ATOMIC_ACQUIRE) > 1) {
+		struct sighand *priv = sighand_alloc(sh);
+
+		if (!priv)
+			return -ENOMEM;
+		f = spin_lock_irqsave(&p->lock);
+		p->sighand = priv;
+		spin_unlock_irqrestore(&p->lock, f);
+		sighand_put(sh);
+		sh = priv;
+	}
+	f = spin_lock_irqsave(&sh->lock);
+	for (int i = 0; i < NSIG; i++)
+		if (sh->action[i].handler != SIG_IGN)
+			sh->action[i] = (struct k_sigaction){ 0 };
+	spin_unlock_irqrestore(&sh->lock, f);
+	ut->altstack = (struct k_sigaltstack){ 0 };
+	return 0;
+}
+
 void signal_kick_threads(struct proc *p)
 {
 	bool f = spin_lock_irqsave(&p->lock);

@@ -139,12 +139,10 @@ int proc_start_init(const char *path)
 	strlcpy(p->name, "init", sizeof(p->name));
 	p->mm = mm_create();
 	p->files = files_new();
-	p->sighand = kzalloc(sizeof(*p->sighand));
+	p->sighand = sighand_alloc(NULL);
 	ut = p->mm && p->files && p->sighand ? uthread_alloc(p) : NULL;
 	if (!ut || files_open_console(p->files))
 		return -ENOMEM;
-	spin_init(&p->sighand->lock, "sighand");
-	p->sighand->refs = 1;
 	p->cwd = vfs_root();
 	init_proc = p;
 	proc_link(p, NULL);

@@ -17,6 +17,7 @@
 #include <keel/kstack.h>
 #include <keel/memlayout.h>
 #include <keel/panic.h>
+#include <keel/proc.h>
 #include <keel/string.h>
 
 static int next_tid = 2;		/* TID 1 is init's (keel/proc.h INIT_PID) */
@@ -113,6 +114,7 @@ struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread
 		return NULL;
 	t->tid = tid;
 	t->uthread = ut;
+	ut->thread = t;
 	thread_start(t);
 	return t;
 }

@@ -15,7 +15,6 @@
 #include <keel/string.h>
 #include <keel/sync.h>
 #include "../proc/signal_internal.h"
-#include "../proc/internal.h"		/* sighand_put */
 
 #define MS	(1000 * 1000ULL)
 #define HANDLER	0x401000UL	/* any user address: "has a handler" */

@@ -77,7 +77,8 @@ void arch_thread_switch_in(struct thread *next)
 {
 	struct cpu *c = this_cpu();
 	struct uthread *ut = next->uthread;
-	phys_addr_t root = ut ? ut->proc->mm->pt.root : kernel_pt.root;
+	struct mm *mm = ut ? READ_ONCE(ut->proc->mm) : NULL;	/* NULL once the process died */
+	phys_addr_t root = mm ? mm->pt.root : kernel_pt.root;
 
 	if (next->stack) {
 		c->kernel_rsp = (uintptr_t)next->stack + KSTACK_SIZE;
@@ -178,6 +179,9 @@ void user_exception(struct trap_frame *tf)
 	} else {
 		fault_from_exception(tf, &fi);
 	}
+	if (fi.why)
+		pr_warn("pid %d (%s): %s at %#lx\n", proc_current()->pid, proc_current()->name,
+			fi.why, fi.addr);
 	signal_fault(tf, &fi);
 }
 

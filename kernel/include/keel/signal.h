@@ -132,10 +132,14 @@ int signal_send_thread_info(struct uthread *ut, int sig, const struct ksiginfo *
  * (SIG_IGN or SA_NOCLDWAIT): the child is then to be reaped at once, not kept as a zombie. */
 bool signal_notify_parent(struct proc *child);
 /* A new sighand (refs 1) with the actions of parent_sh (fork), or all SIG_DFL (NULL);
- * NULL when out of memory. sighand_get takes a reference for CLONE_SIGHAND; the last
- * sighand_put (kernel/proc/proc.c) frees it. */
+ * NULL when out of memory. sighand_get takes a reference (CLONE_SIGHAND); the last
+ * sighand_put frees it. execve calls signal_exec: handled signals go back to SIG_DFL
+ * (ignored ones stay ignored), the altstack is dropped, a shared sighand is made private
+ * (-ENOMEM). */
 struct sighand *sighand_alloc(struct sighand *parent_sh);
 void sighand_get(struct sighand *sh);
+void sighand_put(struct sighand *sh);
+int signal_exec(struct proc *p, struct uthread *ut);
 /* For exit_group: makes every thread of p notice p->group_exit (set it first) soon: sleeping
  * ones wake (their interruptible waits return -ERESTARTSYS), running ones are interrupted;
  * each then ends itself in signal_deliver with proc_exit_thread(0). */
