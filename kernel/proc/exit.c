@@ -11,6 +11,7 @@
 #include <keel/errno.h>
 #include <keel/log.h>
 #include <keel/printf.h>
+#include <keel/signal.h>
 #include <keel/syscall.h>
 #include <keel/uvm.h>
 #include <keel/vm.h>
@@ -75,6 +76,7 @@ static void autoreap(struct proc *p)
 
 void proc_teardown(struct proc *p)
 {
+	struct sighand *sh;
 	struct proc *parent;
 	bool f;
 
@@ -97,10 +99,13 @@ void proc_teardown(struct proc *p)
 	parent = p->parent;
 	__atomic_add_fetch(&parent->refs, 1, __ATOMIC_RELAXED);	/* it may exit meanwhile */
 	spin_unlock_irqrestore(&proc_tree_lock, f);
+	f = spin_lock_irqsave(&p->lock);	/* signal senders test p->sighand under p->lock */
+	sh = p->sighand;
+	p->sighand = NULL;
+	spin_unlock_irqrestore(&p->lock, f);
+	sighand_put(sh);
 	if (signal_notify_parent(p))
 		autoreap(p);
-	sighand_put(p->sighand);
-	p->sighand = NULL;
 	wq_wake_all(&parent->child_wait);
 	proc_put(parent);
 }

@@ -124,7 +124,7 @@ static int sig_next_handler(struct uthread *ut, struct k_sigaction *ka, struct k
 			continue;
 		if (ka->handler != SIG_DFL) {
 			if (ka->flags & SA_RESETHAND)
-				sh->action[sig - 1] = (struct k_sigaction){ 0 };
+				sh->action[sig - 1].handler = SIG_DFL;
 			*oldmask = ut->has_saved_mask ? ut->saved_mask : ut->blocked;
 			break;
 		}
@@ -150,10 +150,10 @@ static int sig_next_handler(struct uthread *ut, struct k_sigaction *ka, struct k
 /* Builds the frame for a handler and blocks what it asks; kills the process with SIGSEGV
  * when the frame cannot be written. */
 static void sig_run_handler(struct trap_frame *tf, struct uthread *ut, int sig,
-			    const struct ksiginfo *info, const struct k_sigaction *ka,
-			    sigset_t oldmask)
+			    const struct ksiginfo *info, const struct fault_regs *regs,
+			    const struct k_sigaction *ka, sigset_t oldmask)
 {
-	struct sigframe_req req = { sig, info, ka, oldmask, &ut->altstack };
+	struct sigframe_req req = { sig, info, regs, ka, oldmask, &ut->altstack };
 	struct sighand *sh = ut->proc->sighand;
 	sigset_t add = ka->mask | ((ka->flags & SA_NODEFER) ? 0 : sig_bit(sig));
 	sigset_t before;
@@ -209,7 +209,7 @@ void signal_deliver(struct trap_frame *tf)
 				arch_syscall_set_result(tf, -EINTR);
 			restart_pending = false;
 		}
-		sig_run_handler(tf, ut, sig, &info, &ka, oldmask);
+		sig_run_handler(tf, ut, sig, &info, NULL, &ka, oldmask);
 	}
 	if (restart_pending)
 		arch_syscall_restart(tf);
@@ -221,6 +221,7 @@ void signal_fault(struct trap_frame *tf, const struct fault_info *fi)
 	struct uthread *ut = uthread_current();
 	struct sighand *sh = ut->proc->sighand;
 	struct ksiginfo info = { .code = fi->code, .addr = fi->addr };
+	struct fault_regs regs;
 	struct k_sigaction ka;
 	sigset_t oldmask;
 	bool handled, f;
@@ -230,11 +231,11 @@ void signal_fault(struct trap_frame *tf, const struct fault_info *fi)
 	handled = !(ut->blocked & sig_bit(fi->sig)) && ka.handler != SIG_DFL &&
 		  ka.handler != SIG_IGN;
 	if (handled && (ka.flags & SA_RESETHAND))
-		sh->action[fi->sig - 1] = (struct k_sigaction){ 0 };
+		sh->action[fi->sig - 1].handler = SIG_DFL;
 	oldmask = ut->has_saved_mask ? ut->saved_mask : ut->blocked;
 	spin_unlock_irqrestore(&sh->lock, f);
 	if (!handled)
 		sig_kill_report(tf, fi->sig, fi->addr);
-	arch_fault_regs(tf, fi, &info);
-	sig_run_handler(tf, ut, fi->sig, &info, &ka, oldmask);
+	arch_fault_regs(tf, fi, &regs);
+	sig_run_handler(tf, ut, fi->sig, &info, &regs, &ka, oldmask);
 }

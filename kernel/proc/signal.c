@@ -188,9 +188,11 @@ static int sig_send(struct proc *p, struct uthread *ut, int sig, const struct ks
 	if (!signal_valid(sig))
 		return -EINVAL;
 	f = spin_lock_irqsave(&p->lock);
-	spin_lock(&p->sighand->lock);
-	sig_generate_locked(p, ut, sig, info);
-	spin_unlock(&p->sighand->lock);
+	if (p->sighand) {	/* NULL once the last thread is gone: a zombie takes none */
+		spin_lock(&p->sighand->lock);
+		sig_generate_locked(p, ut, sig, info);
+		spin_unlock(&p->sighand->lock);
+	}
 	spin_unlock_irqrestore(&p->lock, f);
 	return 0;
 }
@@ -222,7 +224,7 @@ int sig_send_tid_locked(struct proc *p, int tid, int sig, const struct ksiginfo 
 
 		if (ut->thread->tid != tid)
 			continue;
-		if (sig) {
+		if (sig && p->sighand) {
 			spin_lock(&p->sighand->lock);
 			sig_generate_locked(p, ut, sig, info);
 			spin_unlock(&p->sighand->lock);
@@ -289,7 +291,7 @@ bool signal_notify_parent(struct proc *child)
 	struct ksiginfo info = { .pid = child->pid };
 	const struct k_sigaction *ka;
 	int st = child->exit_status;
-	bool autoreap;
+	bool autoreap, f;
 
 	if (!parent)
 		return false;
@@ -300,19 +302,34 @@ bool signal_notify_parent(struct proc *child)
 		info.code = (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
 		info.status = st & 0x7f;
 	}
+	f = spin_lock_irqsave(&parent->lock);
+	if (!parent->sighand) {
+		spin_unlock_irqrestore(&parent->lock, f);
+		return false;
+	}
+	spin_lock(&parent->sighand->lock);
 	ka = &parent->sighand->action[SIGCHLD - 1];
 	autoreap = child->exit_signal == SIGCHLD &&
-		   (READ_ONCE(ka->handler) == SIG_IGN || (READ_ONCE(ka->flags) & SA_NOCLDWAIT));
-	if (child->exit_signal && signal_valid(child->exit_signal))
-		signal_send_info(parent, child->exit_signal, &info);
+		   (ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT));
+	if (signal_valid(child->exit_signal))
+		sig_generate_locked(parent, NULL, child->exit_signal, &info);
+	spin_unlock(&parent->sighand->lock);
+	spin_unlock_irqrestore(&parent->lock, f);
 	return autoreap;
 }
 
 int signal_wait_report(struct proc *child, bool stopped, bool continued)
 {
-	struct sighand *sh = child->sighand;
-	bool f = spin_lock_irqsave(&sh->lock);
+	struct sighand *sh;
+	bool f = spin_lock_irqsave(&child->lock);
 	int st = 0;
+
+	sh = child->sighand;
+	if (!sh) {
+		spin_unlock_irqrestore(&child->lock, f);
+		return 0;
+	}
+	spin_lock(&sh->lock);
 
 	if (stopped && child->stop_event == STOP_EVENT_STOPPED && child->stopped)
 		st = (child->stop_sig << 8) | 0x7f;
@@ -320,7 +337,8 @@ int signal_wait_report(struct proc *child, bool stopped, bool continued)
 		st = 0xffff;
 	if (st)
 		child->stop_event = STOP_EVENT_NONE;
-	spin_unlock_irqrestore(&sh->lock, f);
+	spin_unlock(&sh->lock);
+	spin_unlock_irqrestore(&child->lock, f);
 	return st;
 }
 

@@ -62,11 +62,11 @@ void arch_syscall_set_result(struct trap_frame *tf, long ret)
 }
 
 void arch_fault_regs(const struct trap_frame *tf, const struct fault_info *fi,
-		     struct ksiginfo *info)
+		     struct fault_regs *regs)
 {
-	info->trapno = tf->vector;
-	info->err = tf->error;
-	info->cr2 = tf->vector == VEC_PF ? fi->addr : 0;
+	regs->trapno = tf->vector;
+	regs->err = tf->error;
+	regs->cr2 = tf->vector == VEC_PF ? fi->addr : 0;
 }
 
 /* --- the FPU image --- */
@@ -82,10 +82,12 @@ static size_t fpu_frame_bytes(size_t size)
 	return fpu_is_xsave(size) ? size + sizeof(uint32_t) : size;
 }
 
-/* A 64-byte aligned scratch buffer for one frame's FPU area; kfree(*raw) frees it. */
+/* A zeroed, 64-byte aligned scratch buffer for one frame's FPU area; kfree(*raw) frees it.
+ * Zeroed because FXSAVE/XSAVE leave parts of the image unwritten (the software bytes,
+ * components in their init state), and the image goes to user space. */
 static void *fpu_buf_alloc(size_t bytes, void **raw)
 {
-	*raw = kmalloc(bytes + 63);
+	*raw = kzalloc(bytes + 63);
 	return *raw ? (void *)ALIGN_UP((uintptr_t)*raw, 64) : NULL;
 }
 
@@ -212,9 +214,11 @@ static void frame_fill(struct linux_rt_sigframe *fr, const struct trap_frame *tf
 	fr->uc.uc_stack.ss_flags = signal_altstack_flags(ss, tf->rsp);
 	fr->uc.uc_stack.ss_size = ss->size;
 	sigcontext_fill(sc, tf);
-	sc->trapno = req->info->trapno;
-	sc->err = req->info->err;
-	sc->cr2 = req->info->cr2;
+	if (req->regs) {
+		sc->trapno = req->regs->trapno;
+		sc->err = req->regs->err;
+		sc->cr2 = req->regs->cr2;
+	}
 	sc->oldmask = req->mask;
 	sc->fpstate = fpu_at;
 	fr->uc.uc_sigmask = req->mask;

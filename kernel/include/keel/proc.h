@@ -65,8 +65,6 @@ struct ksiginfo {
 	int pid, uid;		/* SI_USER/SI_TKILL: the sender; SIGCHLD: the child */
 	int status;		/* SIGCHLD: exit code or signal */
 	uint64_t addr;		/* fault signals: si_addr */
-	/* Only for a fault delivered at once (signal_fault): the sigcontext's trapno/err/cr2. */
-	uint64_t trapno, err, cr2;
 };
 
 /* Job-control state of a process (kernel/proc/signal.c); sighand->lock. */

@@ -126,14 +126,16 @@ int signal_altstack_flags(const struct k_sigaltstack *ss, uint64_t sp);
 /* signal_send with a siginfo (info->code etc.; NULL: SI_KERNEL). */
 int signal_send_info(struct proc *p, int sig, const struct ksiginfo *info);
 int signal_send_thread_info(struct uthread *ut, int sig, const struct ksiginfo *info);
-/* For the exit path, once child is a zombie with its exit_status: sends child->exit_signal
- * to the parent with CLD_EXITED/KILLED/DUMPED. Returns true when the parent ignores SIGCHLD
+/* For the exit path, once child is a zombie with its exit_status (the caller keeps
+ * child->parent alive): sends child->exit_signal to the parent with CLD_EXITED/KILLED/
+ * DUMPED and the child's pid. Returns true when the parent ignores SIGCHLD
  * (SIG_IGN or SA_NOCLDWAIT): the child is then to be reaped at once, not kept as a zombie. */
 bool signal_notify_parent(struct proc *child);
-/* Sets up the signal state of a new process: sighand copied from parent_sh (fork) or
- * shared (CLONE_SIGHAND: takes a reference), or fresh with every action SIG_DFL (NULL).
- * -ENOMEM. execve calls signal_exec instead: handled signals go back to SIG_DFL (ignored
- * ones stay ignored), the altstack is dropped, an unshared sighand is made private. */
+/* A new sighand (refs 1) with the actions of parent_sh (fork), or all SIG_DFL (NULL);
+ * NULL when out of memory. sighand_get takes a reference (CLONE_SIGHAND); the last
+ * sighand_put frees it. execve calls signal_exec: handled signals go back to SIG_DFL
+ * (ignored ones stay ignored), the altstack is dropped, a shared sighand is made private
+ * (-ENOMEM). */
 struct sighand *sighand_alloc(struct sighand *parent_sh);
 void sighand_get(struct sighand *sh);
 void sighand_put(struct sighand *sh);

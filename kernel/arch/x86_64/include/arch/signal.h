@@ -135,8 +135,7 @@ static inline uint64_t arch_sigframe_place(uint64_t top, uint64_t fpu_bytes, uin
 
 /* --- kernel/arch/x86_64/signal.c --- */
 
-/* The user-mode frame of thread t: the struct trap_frame at the top of its kernel stack. */
-struct trap_frame *arch_user_frame(struct thread *t);
+/* (arch_user_frame(t), the user frame of a thread, is in keel/arch.h.) */
 uint64_t arch_user_sp(const struct trap_frame *tf);
 uint64_t arch_user_pc(const struct trap_frame *tf);
 
@@ -148,14 +147,18 @@ void arch_syscall_restart(struct trap_frame *tf);
 void arch_syscall_set_result(struct trap_frame *tf, long ret);
 
 /* A fault's trapno and error code (and cr2 for #PF) for the sigcontext of its handler. */
+struct fault_regs {
+	uint64_t trapno, err, cr2;
+};
 struct fault_info;
 void arch_fault_regs(const struct trap_frame *tf, const struct fault_info *fi,
-		     struct ksiginfo *info);
+		     struct fault_regs *regs);
 
 /* What delivery needs from the generic side. */
 struct sigframe_req {
 	int sig;
 	const struct ksiginfo *info;
+	const struct fault_regs *regs;	/* a fault's, or NULL */
 	const struct k_sigaction *ka;
 	uint64_t mask;			/* uc_sigmask: the mask rt_sigreturn puts back */
 	struct k_sigaltstack *ss;	/* the thread's; SS_AUTODISARM clears it */
