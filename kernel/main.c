@@ -22,6 +22,8 @@
 #include <keel/monitor.h>
 #include <keel/panic.h>
 #include <keel/printf.h>
+#include <keel/random.h>
+#include <keel/rtc.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/time.h>
@@ -93,6 +95,8 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	acpi_init();			/* firmware tables, then the HPET they name */
 	hpet_init();
 	arch_time_refine();
+	rtc_init();			/* the wall clock; the century register is in the FADT */
+	random_init();
 	smp_init();			/* interrupt controllers, then every other CPU */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
