@@ -13,6 +13,7 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/frame.h>
+#include <keel/futex.h>
 #include <keel/heap.h>
 #include <keel/hpet.h>
 #include <keel/ksyms.h>
@@ -98,6 +99,7 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	rtc_init();			/* the wall clock; the century register is in the FADT */
 	random_init();
 	smp_init();			/* interrupt controllers, then every other CPU */
+	futex_init();			/* its hash table is sized by the CPU count */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
 		ksyms_count());
