@@ -27,6 +27,7 @@ struct inode;
 struct thread;
 struct trap_frame;
 
+#define PROC_RLIMITS	16	/* RLIMIT_CPU .. RLIMIT_RTTIME */
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */
 
@@ -88,6 +89,11 @@ struct proc {
 	int exit_signal;		/* sent to the parent on exit: SIGCHLD, or 0 */
 	uint64_t start_ns;		/* time_ns() at creation */
 	uint64_t rlimit_stack;		/* RLIMIT_STACK soft limit, bytes */
+	/* Added by syscall/resource.c (branch misc). p->lock. All zero means "defaults", so a
+	 * zeroed struct proc is right; fork copies them to the child, execve keeps them. */
+	uint32_t rlimit_set;		/* bit r: rlimit[r] was set by setrlimit/prlimit64 */
+	struct { uint64_t cur, max; } rlimit[PROC_RLIMITS];	/* [RLIMIT_STACK].cur unused */
+	int nice;			/* setpriority: -20..19 (the scheduler ignores it) */
 };
 
 /* The user side of a thread; thread->uthread, NULL for kernel threads. */
