@@ -13,6 +13,7 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/frame.h>
+#include <keel/futex.h>
 #include <keel/heap.h>
 #include <keel/hpet.h>
 #include <keel/ksyms.h>
@@ -26,6 +27,8 @@
 #include <keel/string.h>
 #include <keel/syscall.h>
 #include <keel/errno.h>
+#include <keel/random.h>
+#include <keel/rtc.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/time.h>
@@ -129,9 +132,12 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	acpi_init();			/* firmware tables, then the HPET they name */
 	hpet_init();
 	arch_time_refine();
+	rtc_init();			/* the wall clock; the century register is in the FADT */
+	random_init();
 	smp_init();			/* interrupt controllers, then every other CPU */
 	syscall_init();
 	proc_init();
+	futex_init();			/* its hash table is sized by the CPU count */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
 		ksyms_count());

@@ -85,6 +85,10 @@ int arch_fpu_load(const void *buf);
 /* Writes the architectural init state (FNINIT, MXCSR 0x1f80, vector registers zero) to buf. */
 void arch_fpu_init_state(void *buf);
 
+/* One 64-bit word from the CPU's hardware random number generator (RDSEED, else RDRAND);
+ * false when the CPU has neither or it failed to deliver after a few retries. */
+bool arch_hw_random(uint64_t *out);
+
 /* TSC cycle counter at kernel entry, and the calibrated rate. */
 extern uint64_t boot_tsc;
 uint64_t arch_cycles_per_sec(void);

@@ -28,6 +28,7 @@ struct thread;
 struct trap_frame;
 
 #define INIT_PID	1	/* reserved: the scheduler hands out TIDs from 2 */
+#define PROC_RLIMITS	16	/* RLIMIT_CPU .. RLIMIT_RTTIME */
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */
 
@@ -108,6 +109,11 @@ struct proc {
 	uint64_t start_ns;		/* time_ns() at creation */
 	uint64_t rlimit_stack;		/* RLIMIT_STACK soft limit, bytes */
 	struct completion *vfork_done;	/* a vfork parent waits on it until exec or exit */
+	/* Added by syscall/resource.c (branch misc). p->lock. All zero means "defaults", so a
+	 * zeroed struct proc is right; fork copies them to the child, execve keeps them. */
+	uint32_t rlimit_set;		/* bit r: rlimit[r] was set by setrlimit/prlimit64 */
+	struct { uint64_t cur, max; } rlimit[PROC_RLIMITS];	/* [RLIMIT_STACK].cur unused */
+	int nice;			/* setpriority: -20..19 (the scheduler ignores it) */
 };
 
 /* The user side of a thread; thread->uthread, NULL for kernel threads. */
