@@ -63,6 +63,13 @@ void user_cpu_init(void)
 	fpu_cpu_init();
 }
 
+void user_log_features(void)
+{
+	pr_info("user: SYSCALL entry, SMEP %s, SMAP %s, user FPU state %zu bytes (%s, eager)\n",
+			cpu_has(FEAT_SMEP) ? "on" : "absent", smap_enabled ? "on" : "absent",
+			arch_fpu_state_size(), cpu_has(FEAT_XSAVE) ? "xsave" : "fxsave");
+}
+
 struct trap_frame *arch_user_frame(struct thread *t)
 {
 	return (struct trap_frame *)((char *)t->stack + KSTACK_SIZE) - 1;
