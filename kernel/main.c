@@ -97,7 +97,14 @@ static void start_first_thread(void)
 
 	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
 	if (!tests && !monitor_requested()) {
-		err = proc_start_init(init_path);
+		static char buf[BOOT_CMDLINE_MAX];
+		static char *args[33];
+
+		if (cmdline_init_args(boot_info.cmdline, buf, sizeof(buf), args, 33) < 0) {
+			pr_warn("init: too many arguments after --; init gets none\n");
+			args[0] = NULL;
+		}
+		err = proc_start_init(init_path, args);
 		if (!err)
 			return;
 		pr_err("init: cannot start %s (error %d); the kernel monitor runs instead\n",

@@ -149,8 +149,9 @@ int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
 
 /* Starts the reaper (which frees dead user threads). */
 void proc_init(void);
-/* Starts init= (argv[0] = path) as PID 1 with /dev/console on fds 0-2. */
-int proc_start_init(const char *path);
+/* Starts init= as PID 1 with /dev/console on fds 0-2: argv = path, then args (NULL-terminated,
+ * kept by the caller for good; at most 32). */
+int proc_start_init(const char *path, char *const args[]);
 
 /* Ends the calling thread / every thread of its process with the wait4 status `status`. */
 __noreturn void proc_exit_thread(int status);
