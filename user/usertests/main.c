@@ -30,6 +30,7 @@
 
 const char *ut_helper, *ut_pie;
 char ut_tmp[64];
+int ut_init_reaps;
 static int msg_fd = -1;
 static int n_pass, n_fail, n_skip;
 
@@ -197,6 +198,7 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_CORE, &no_core);	/* expected crashes leave no core files */
 	signal(SIGPIPE, SIG_DFL);
 	find_helpers(argv[0]);
+	ut_init_reaps = getpid() == 1 || getppid() == 1 || ut_on_keel();
 	snprintf(ut_tmp, sizeof(ut_tmp), "/tmp/ut.%d", (int)getpid());
 	if (mkdir(ut_tmp, 0755) < 0) {
 		fdprintf(1, "usertests: mkdir %s: %s\n", ut_tmp, strerror(errno));

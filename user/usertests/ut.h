@@ -27,6 +27,8 @@ struct ut_test {
 extern const char *ut_helper;	/* path of ut-helper */
 extern const char *ut_pie;	/* path of ut-pie */
 extern char ut_tmp[64];		/* /tmp/ut.<pid>, the suite's temp dir */
+extern int ut_init_reaps;	/* orphans go to PID 1 and we can see it: usertests is
+				   PID 1 or init's child, or runs on keel */
 
 void ut_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
