@@ -395,6 +395,8 @@ static int run_fd(int fd, int interactive)
 		if (r == 0)
 			break;
 		run_line(line);
+		if (interactive && got_sigint)	/* ^C killed the program: prompt on a new line */
+			fdprintf(1, "\n");
 	}
 	if (interactive)
 		fdprintf(1, "\n");
