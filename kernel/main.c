@@ -22,6 +22,10 @@
 #include <keel/monitor.h>
 #include <keel/panic.h>
 #include <keel/printf.h>
+#include <keel/proc.h>
+#include <keel/string.h>
+#include <keel/syscall.h>
+#include <keel/errno.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/time.h>
@@ -46,6 +50,30 @@ static void log_boot_info(void)
 			boot_info.modules[i].end, boot_info.modules[i].name);
 }
 
+static char init_path[256] = "/sbin/init";
+static bool monitor_wanted;
+
+static int set_init(const char *v)
+{
+	if (!v || v[0] != '/' || strlen(v) >= sizeof(init_path))
+		return -EINVAL;
+	strlcpy(init_path, v, sizeof(init_path));
+	return 0;
+}
+CMDLINE_PARAM("init", set_init, "init=/ABSOLUTE/PATH");
+
+static int set_monitor(const char *v)
+{
+	monitor_wanted = true;
+	return v ? -EINVAL : 0;
+}
+CMDLINE_PARAM("monitor", set_monitor, "monitor (the kernel monitor instead of init)");
+
+static bool monitor_requested(void)
+{
+	return monitor_wanted;
+}
+
 static int ktest_thread(void *arg)
 {
 	ktest_run_and_poweroff();
@@ -62,8 +90,16 @@ static void start_first_thread(void)
 {
 	bool tests = ktest_requested();
 	cpumask_t boot_cpu = cpumask_of(0);
+	int err;
 
 	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
+	if (!tests && !monitor_requested()) {
+		err = proc_start_init(init_path);
+		if (!err)
+			return;
+		pr_err("init: cannot start %s (error %d); the kernel monitor runs instead\n",
+		       init_path, err);
+	}
 	if (!thread_create_on(tests ? "ktest" : "monitor", tests ? ktest_thread : monitor_thread,
 			      NULL, &boot_cpu))
 		boot_fail("no memory for the first thread");
@@ -94,6 +130,8 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	hpet_init();
 	arch_time_refine();
 	smp_init();			/* interrupt controllers, then every other CPU */
+	syscall_init();
+	proc_init();
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
 		ksyms_count());

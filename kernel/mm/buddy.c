@@ -14,7 +14,7 @@
 #include <keel/panic.h>
 
 static const char *const state_names[PAGE_STATE_COUNT] = {
-	"reserved", "free", "tail", "kernel", "page table", "slab", "kmalloc", "boot",
+	"reserved", "free", "tail", "kernel", "page table", "slab", "kmalloc", "boot", "user",
 };
 
 const char *page_state_name(unsigned state)

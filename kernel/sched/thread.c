@@ -17,9 +17,10 @@
 #include <keel/kstack.h>
 #include <keel/memlayout.h>
 #include <keel/panic.h>
+#include <keel/proc.h>
 #include <keel/string.h>
 
-static int next_tid = 1;
+static int next_tid = 2;		/* TID 1 is init's (keel/proc.h INIT_PID) */
 
 static __noreturn void thread_entry(void)
 {
@@ -57,8 +58,14 @@ static void thread_start(struct thread *t)
 	preempt_schedule();
 }
 
-struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
-				const cpumask_t *affinity)
+int thread_alloc_tid(void)
+{
+	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+}
+
+/* A new thread with its stack, not yet runnable anywhere. NULL when out of memory. */
+static struct thread *thread_alloc(const char *name, thread_fn fn, void *arg,
+				   const cpumask_t *affinity)
 {
 	struct thread *t;
 
@@ -72,18 +79,42 @@ struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
 		kfree(t);
 		return NULL;
 	}
-	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 	t->magic = THREAD_MAGIC;
 	strlcpy(t->name, name, sizeof(t->name));
 	t->fn = fn;
 	t->arg = arg;
 	t->affinity = *affinity;
 	t->state = THREAD_BLOCKED;	/* not yet runnable anywhere */
-	t->sp = arch_thread_stack_init((char *)t->stack + KSTACK_SIZE, thread_entry);
+	t->sp = arch_thread_stack_init(arch_thread_stack_top(t->stack), thread_entry);
 	list_init(&t->rq_node);
 	list_init(&t->timer_node);
 	t->timer_cpu = -1;
 	completion_init(&t->exited, "thread exit");
+	return t;
+}
+
+struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
+				const cpumask_t *affinity)
+{
+	struct thread *t = thread_alloc(name, fn, arg, affinity);
+
+	if (!t)
+		return NULL;
+	t->tid = thread_alloc_tid();
+	thread_start(t);
+	return t;
+}
+
+struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread *ut, int tid,
+				  const cpumask_t *affinity)
+{
+	struct thread *t = thread_alloc(name, fn, ut, affinity);
+
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->uthread = ut;
+	ut->thread = t;
 	thread_start(t);
 	return t;
 }

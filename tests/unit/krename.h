@@ -19,6 +19,8 @@
 #define memcpy		k_memcpy
 #define memmove		k_memmove
 #define memcmp		k_memcmp
+#define memchr		k_memchr
+#define strrchr		k_strrchr
 #define strlen		k_strlen
 #define strnlen		k_strnlen
 #define strcmp		k_strcmp
@@ -32,6 +34,8 @@
 #undef memcpy
 #undef memmove
 #undef memcmp
+#undef memchr
+#undef strrchr
 #undef strlen
 #undef strnlen
 #undef strcmp

@@ -5,7 +5,22 @@
  * error code get a zero, so every trap reaches trap_common with the same frame layout
  * (struct trap_frame in arch/trap.h). The stub table isr_stubs[] is what idt_init() installs.
  * Invariant: trap_common keeps the stack 16-byte aligned at the call, as the ABI requires.
+ *
+ * User mode: a trap from ring 3 (CS & 3 in the frame) swaps GS to the kernel's per-CPU block
+ * on entry and back on exit; a trap from ring 0 never swaps, except an NMI, which may land
+ * between SYSCALL and its SWAPGS and so decides by the GS base itself (a kernel address is
+ * negative). syscall_entry builds the same struct trap_frame on the thread's kernel stack,
+ * with vector VEC_SYSCALL and the number as error code, and leaves through iretq like any
+ * trap, so a frame changed by exec or sigreturn is restored exactly.
  */
+#include <arch/percpu.h>
+
+#define VEC_NMI		2
+#define VEC_SYSCALL	0x100
+#define SEL_UCODE	0x2b
+#define SEL_UDATA	0x23
+#define MSR_GS_BASE	0xc0000101
+
 	.text
 
 .macro STUB vec
@@ -23,7 +38,25 @@ isr_stub_\vec:
 /* Entered with (vector, error) on top of the hardware frame. The CPU aligned the stack to 16
  * before its 5-word frame; 5 + 2 + 15 words keep that alignment for the call. */
 trap_common:
-	pushq %rax
+	testb $3, 24(%rsp)		/* CS, above vector, error and RIP */
+	jnz 1f
+	cmpq $VEC_NMI, (%rsp)
+	jne 2f
+	pushq %rax			/* NMI from ring 0: trust the GS base, not CS */
+	pushq %rcx
+	pushq %rdx
+	movl $MSR_GS_BASE, %ecx
+	rdmsr
+	testl %edx, %edx
+	popq %rdx
+	popq %rcx
+	popq %rax
+	js 2f
+	swapgs				/* GS still the user's: swap, and swap back on exit */
+	orq $1, 8(%rsp)			/* mark it in the (unused) NMI error code */
+	jmp 2f
+1:	swapgs
+2:	pushq %rax
 	pushq %rbx
 	pushq %rcx
 	pushq %rdx
@@ -41,6 +74,11 @@ trap_common:
 	cld
 	movq %rsp, %rdi
 	call trap_dispatch
+	/* fall through */
+
+/* Pops a struct trap_frame at %rsp and returns to it; interrupts off. */
+	.global trap_return
+trap_return:
 	popq %r15
 	popq %r14
 	popq %r13
@@ -56,8 +94,60 @@ trap_common:
 	popq %rcx
 	popq %rbx
 	popq %rax
-	addq $16, %rsp			/* vector and error code */
+	testb $3, 24(%rsp)
+	jnz 3f
+	cmpq $VEC_NMI, (%rsp)
+	jne 4f
+	testq $1, 8(%rsp)
+	jz 4f
+3:	swapgs
+4:	addq $16, %rsp			/* vector and error code */
 	iretq
+
+/*
+ * SYSCALL: RCX = user RIP, R11 = user RFLAGS, interrupts masked by IA32_FMASK, RSP still the
+ * user's. Build the trap frame on the thread's kernel stack (%gs:CPU_KERNEL_RSP) and call
+ * syscall_handler(tf), which returns with interrupts off; then leave through trap_return.
+ */
+	.align 16
+	.global syscall_entry
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:CPU_USER_RSP
+	movq %gs:CPU_KERNEL_RSP, %rsp
+	pushq $SEL_UDATA		/* ss */
+	pushq %gs:CPU_USER_RSP		/* rsp */
+	pushq %r11			/* rflags */
+	pushq $SEL_UCODE		/* cs */
+	pushq %rcx			/* rip */
+	pushq %rax			/* error: the syscall number */
+	pushq $VEC_SYSCALL
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	xorl %ebp, %ebp			/* the backtrace ends here */
+	movq %rsp, %rdi
+	call syscall_handler
+	jmp trap_return
+
+/* void arch_enter_user(struct trap_frame *tf): leaves for ring 3 through tf, which lies at the
+ * top of the current kernel stack; interrupts off. */
+	.global arch_enter_user
+arch_enter_user:
+	movq %rdi, %rsp
+	jmp trap_return
 
 	.align 16
 	.global isr_stubs_start

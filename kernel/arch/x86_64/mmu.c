@@ -365,3 +365,159 @@ void mmu_prefill_pml4(uintptr_t va)
 	if (!(*e & PTE_P))
 		*e = table_entry(pt_alloc(), va);
 }
+
+/* --- user page tables: 4 KiB leaves only (uvm never asks for huge user pages) --- */
+
+/* The first present leaf at or above va and below end, or NULL; *at = its address. Skips
+ * whole missing tables. */
+static uint64_t *next_user_leaf(struct pagetable *pt, uintptr_t va, uintptr_t end,
+				uintptr_t *at)
+{
+	while (va < end) {
+		uint64_t *table = phys_to_virt(pt->root);
+		int l;
+
+		for (l = PT_LEVELS - 1; l > 0; l--) {
+			uint64_t e = table[pt_index(va, l)];
+
+			if (!(e & PTE_P))
+				break;
+			assert(!(e & PTE_PS));
+			table = table_virt(e);
+		}
+		if (l == 0 && (table[pt_index(va, 0)] & PTE_P)) {
+			*at = va;
+			return &table[pt_index(va, 0)];
+		}
+		va = ALIGN_DOWN(va, 1UL << pt_shift(l)) + (1UL << pt_shift(l));
+	}
+	return NULL;
+}
+
+int vm_pagetable_create(struct pagetable *pt)
+{
+	phys_addr_t root = pt_alloc();
+	uint64_t *dst, *src = phys_to_virt(kernel_pt.root);
+
+	if (!root)
+		return -ENOMEM;
+	dst = phys_to_virt(root);
+	for (int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+		dst[i] = src[i];		/* the shared kernel half; slots prefilled at boot */
+	pt->root = root;
+	spin_init(&pt->lock, "user pt");
+	return 0;
+}
+
+static void free_user_table(uint64_t entry, int level, vm_page_fn release)
+{
+	uint64_t *t = table_virt(entry);
+
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level == 1)
+			release(t[i] & PTE_ADDR);
+		else
+			free_user_table(t[i], level - 1, release);
+	}
+	pt_free(entry);
+}
+
+void vm_pagetable_destroy(struct pagetable *pt, vm_page_fn release)
+{
+	uint64_t *root = phys_to_virt(pt->root);
+
+	assert((read_cr3() & PTE_ADDR) != pt->root);
+	for (int i = 0; i < PT_ENTRIES / 2; i++)
+		if (root[i] & PTE_P)
+			free_user_table(root[i], PT_LEVELS - 1, release);
+	pt_free(pt->root);
+	pt->root = 0;
+}
+
+int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, vm_page_fn release)
+{
+	uintptr_t at = va;
+	uint64_t *e;
+	bool f;
+
+	if (!range_ok(va, len) || va >= USER_TOP)
+		return -EINVAL;
+	f = spin_lock_irqsave(&pt->lock);
+	while ((e = next_user_leaf(pt, at, va + len, &at))) {
+		phys_addr_t pa = *e & PTE_ADDR;
+
+		*e = 0;
+		flush_one(pt, at);
+		release(pa);
+		at += PAGE_SIZE;
+	}
+	walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len, leaf_clear, 0, true);
+	spin_unlock_irqrestore(&pt->lock, f);
+	return 0;
+}
+
+int vm_share_range(struct pagetable *dst, struct pagetable *src, uintptr_t va, size_t len,
+		   bool cow, vm_page_fn ref)
+{
+	uintptr_t at = va;
+	uint64_t *e;
+	int64_t r = 0;
+	bool f;
+
+	if (!range_ok(va, len) || va >= USER_TOP)
+		return -EINVAL;
+	f = spin_lock_irqsave(&src->lock);
+	spin_lock(&dst->lock);
+	while (r >= 0 && (e = next_user_leaf(src, at, va + len, &at))) {
+		if (cow && (*e & PTE_W)) {
+			*e &= ~(uint64_t)PTE_W;
+			flush_one(src, at);
+		}
+		r = map_one(dst, at, *e & PTE_ADDR, PAGE_SIZE, pte_to_prot(*e));
+		if (r >= 0)
+			ref(*e & PTE_ADDR);
+		at += PAGE_SIZE;
+	}
+	spin_unlock(&dst->lock);
+	spin_unlock_irqrestore(&src->lock, f);
+	return r < 0 ? (int)r : 0;
+}
+
+int vm_replace(struct pagetable *pt, uintptr_t va, phys_addr_t pa, unsigned prot)
+{
+	int level;
+	uint64_t *e;
+	bool f = spin_lock_irqsave(&pt->lock);
+
+	e = find_leaf(pt, va, &level);
+	if (e && level == 0) {
+		*e = (pa & PTE_ADDR) | prot_to_pte(prot, 0);
+		flush_one(pt, va);
+	}
+	spin_unlock_irqrestore(&pt->lock, f);
+	return e && level == 0 ? 0 : -ENOENT;
+}
+
+void vm_flush_local(void)
+{
+	write_cr3(read_cr3());
+}
+
+phys_addr_t vm_current_root(void)
+{
+	return read_cr3() & PTE_ADDR;
+}
+
+void vm_activate_kernel(void)
+{
+	if ((read_cr3() & PTE_ADDR) != kernel_pt.root)
+		write_cr3(kernel_pt.root);
+}
+
+void vm_activate(struct pagetable *pt)
+{
+	if ((read_cr3() & PTE_ADDR) != pt->root)
+		write_cr3(pt->root);
+}

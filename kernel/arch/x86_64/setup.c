@@ -21,6 +21,7 @@ void arch_early_init(void)
 	percpu_init_boot();
 	idt_init();
 	cpu_detect();
+	user_cpu_init();
 }
 
 void arch_log_cpu(void)

@@ -64,6 +64,7 @@ static __noreturn void ap_entry(struct cpu *c)
 		ist[i] = (void *)(c->tss.ist[i] - IST_STACK_SIZE);
 	gdt_init_cpu(&c->gdt, &c->tss, ist);
 	idt_load();
+	user_cpu_init();
 	if (cpu_has(FEAT_PGE))
 		write_cr4(read_cr4() | CR4_PGE);
 	apic_init_ap();

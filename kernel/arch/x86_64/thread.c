@@ -24,11 +24,6 @@ void *arch_thread_stack_init(void *stack_top, void (*entry)(void))
 	return f;
 }
 
-void arch_thread_switch_in(struct thread *next)
-{
-	/* TSS.RSP0 and CR3 go here once threads have user mode and address spaces. */
-}
-
 struct fault_catch *fault_catch_exchange(struct fault_catch *chain)
 {
 	struct cpu *c = this_cpu();

@@ -19,6 +19,7 @@
 #include <keel/printf.h>
 #include <keel/sched.h>
 #include <keel/ksyms.h>
+#include "uaccess.h"
 
 static irq_handler_t irq_handlers[256];
 
@@ -129,18 +130,33 @@ static void exception(struct trap_frame *tf)
 		smp_nmi(tf);
 		return;
 	}
-	if ((tf->cs & 3) == 0 && try_fault_catch(tf))
+	if (tf->vector == VEC_PF && kernel_user_fault(tf))
 		return;
-	trap_fatal(tf, (tf->cs & 3) ? "user-mode exception (no user mode yet)" :
-				      "kernel-mode exception");
+	if (try_fault_catch(tf))
+		return;
+	trap_fatal(tf, "kernel-mode exception");
+}
+
+/* Exceptions that leave the machine in doubt are fatal wherever they come from. */
+static bool user_recoverable(const struct trap_frame *tf)
+{
+	return tf->vector != VEC_NMI && tf->vector != VEC_DF && tf->vector != VEC_MC;
 }
 
 void trap_dispatch(struct trap_frame *tf)
 {
+	bool user = tf->cs & 3;
 	irq_handler_t h;
 
+	if (user && smap_enabled)
+		__asm__ __volatile__("clac" ::: "memory");	/* ring 3 may have set AC */
 	if (tf->vector < VEC_FIRST_IRQ) {
-		exception(tf);
+		if (user && user_recoverable(tf)) {
+			user_exception(tf);
+			user_return_work(tf);
+		} else {
+			exception(tf);
+		}
 		return;
 	}
 	h = irq_handlers[tf->vector];
@@ -151,6 +167,8 @@ void trap_dispatch(struct trap_frame *tf)
 	/* Handlers have sent their EOI: a reschedule the interrupt made due (tick, wakeup, IPI)
 	 * may switch threads here, on the interrupted thread's stack. */
 	sched_irq_exit(tf->rflags & RFLAGS_IF);
+	if (user)
+		user_return_work(tf);
 }
 
 void fault_catch_arm(struct fault_catch *fc)

@@ -45,8 +45,28 @@ void arch_context_switch(void **save_sp, void *load_sp);
  * the ABI's stack alignment and a frame chain that ends there. entry never returns. */
 void *arch_thread_stack_init(void *stack_top, void (*entry)(void));
 /* Runs just before the switch to next, interrupts off, run-queue lock held: the per-thread CPU
- * state that is not in registers (TSS.RSP0 and the address space, later). Empty for now. */
+ * state that is not in registers (kernel stack for traps, address space, FS/GS bases, user
+ * FPU state). */
 void arch_thread_switch_in(struct thread *next);
+/* Where a thread's first frame goes in a fresh kernel stack: below the space reserved at the
+ * top for its user-mode trap frame (every thread reserves it; kernel threads never use it). */
+void *arch_thread_stack_top(void *stack_base);
+/* A user thread's saved user registers (struct trap_frame, arch/trap.h), at its stack top. */
+struct trap_frame *arch_user_frame(struct thread *t);
+size_t arch_user_frame_size(void);
+/* Leaves the kernel for ring 3 through arch_user_frame(current), after the return-to-user
+ * work (signals, reschedule). The body of every user thread's kernel entry. */
+__noreturn void arch_user_start(void);
+/* Sets up f for a fresh program image: entry rip, stack pointer, everything else zero. */
+void arch_user_frame_init(struct trap_frame *f, uintptr_t entry, uintptr_t sp);
+/* Loads the current thread's FS/GS bases from ut (after arch_prctl or exec). */
+struct uthread;
+void arch_set_tls(struct uthread *ut);
+/* AT_HWCAP for the auxiliary vector: CPUID.1:EDX, as Linux gives. */
+uint64_t arch_hwcap(void);
+/* fork/clone: the child's frame is the parent's with rax = 0 (and rsp = sp when sp != 0). */
+void arch_user_frame_fork(struct trap_frame *child, const struct trap_frame *parent,
+			  uintptr_t sp);
 
 /*
  * User FPU/SSE/AVX state (arch/x86_64/fpu.c). The kernel never uses these registers, so a user

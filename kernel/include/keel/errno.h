@@ -54,5 +54,8 @@
 /* Kernel-internal, never seen by user space: a blocking syscall interrupted by a signal
  * returns it; signal delivery turns it into -EINTR, or restarts the call (SA_RESTART). */
 #define ERESTARTSYS	512
+/* Added for signals: like ERESTARTSYS, but -EINTR whenever a handler runs, whatever its
+ * SA_RESTART (pause, sigsuspend). */
+#define ERESTARTNOHAND	514
 
 #endif

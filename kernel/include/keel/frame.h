@@ -32,6 +32,7 @@ enum page_state {
 	PAGE_SLAB,		/* owned by a slab cache (page->owner) */
 	PAGE_KMALLOC,		/* a large kmalloc block */
 	PAGE_BOOT,		/* taken by the boot allocator before the buddy existed */
+	PAGE_USER,		/* mapped into user address spaces; aux = mappings (refcount) */
 	PAGE_STATE_COUNT
 };
 

@@ -57,5 +57,18 @@ static inline void list_remove(struct list_node *n)
 #define list_first(h, type, member)	list_entry((h)->next, type, member)
 #define list_for_each(it, h) \
 	for (struct list_node *it = (h)->next; it != (h); it = it->next)
+/* Iterates over the objects of type linked through member; var is declared by the macro. */
+#define list_for_each_entry(var, h, type, member) \
+	for (type *var = list_entry((h)->next, type, member); &var->member != (h); \
+	     var = list_entry(var->member.next, type, member))
+#define list_for_each_entry_reverse(var, h, type, member) \
+	for (type *var = list_entry((h)->prev, type, member); &var->member != (h); \
+	     var = list_entry(var->member.prev, type, member))
+/* As list_for_each_entry, but var may be removed (and freed) by the loop body. */
+#define list_for_each_entry_safe(var, h, type, member) \
+	for (type *var = list_entry((h)->next, type, member), \
+	     *var##_next = list_entry(var->member.next, type, member); \
+	     &var->member != (h); \
+	     var = var##_next, var##_next = list_entry(var->member.next, type, member))
 
 #endif

@@ -64,6 +64,22 @@
 #define BIOS_ROM_PHYS		_UL(0xe0000)
 #define BIOS_ROM_END		_UL(0x100000)
 
+/*
+ * User address space (per process):
+ *   USER_MMAP_MIN .. USER_IMAGE_BASE          free for mmap(MAP_FIXED) and hints
+ *   USER_IMAGE_BASE                           program image (keel's ET_EXEC, every ET_DYN), then brk
+ *   ... USER_MMAP_TOP                          mmap(NULL) areas, allocated top-down
+ *   USER_STACK_TOP - USER_STACK_RESERVE - USER_STACK_GUARD .. + GUARD   never mapped
+ *   USER_STACK_TOP - USER_STACK_RESERVE .. USER_STACK_TOP   main stack reservation
+ */
+#define USER_MMAP_MIN		_UL(0x10000)
+#define USER_IMAGE_BASE		_UL(0x08000000)
+#define USER_STACK_TOP		_UL(0x00007ffffffff000)
+#define USER_STACK_RESERVE	(_UL(20) << 20)
+#define USER_STACK_COMMIT	(_UL(4) * PAGE_SIZE)
+#define USER_STACK_GUARD	(_UL(1) << 20)
+#define USER_MMAP_TOP		(USER_STACK_TOP - USER_STACK_RESERVE - USER_STACK_GUARD)
+
 /* User half ends here (exclusive); the kernel half starts at KERNEL_SPACE_BASE. */
 #define USER_TOP		_UL(0x0000800000000000)
 #define KERNEL_SPACE_BASE	_UL(0xffff800000000000)

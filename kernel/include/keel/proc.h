@@ -27,6 +27,7 @@ struct inode;
 struct thread;
 struct trap_frame;
 
+#define INIT_PID	1	/* reserved: the scheduler hands out TIDs from 2 */
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */
 
@@ -57,6 +58,20 @@ struct k_sigaltstack {
 	uint64_t size;
 };
 
+/* What a pending signal carries into its handler's siginfo (keel/signal.h has the si_code
+ * values). Added for kernel/proc/signal.c. */
+struct ksiginfo {
+	int code;		/* si_code */
+	int pid, uid;		/* SI_USER/SI_TKILL: the sender; SIGCHLD: the child */
+	int status;		/* SIGCHLD: exit code or signal */
+	uint64_t addr;		/* fault signals: si_addr */
+	/* Only for a fault delivered at once (signal_fault): the sigcontext's trapno/err/cr2. */
+	uint64_t trapno, err, cr2;
+};
+
+/* Job-control state of a process (kernel/proc/signal.c); sighand->lock. */
+enum proc_stop_event { STOP_EVENT_NONE, STOP_EVENT_STOPPED, STOP_EVENT_CONTINUED };
+
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
 struct proc {
@@ -85,9 +100,16 @@ struct proc {
 	uint32_t umask;
 	struct sighand *sighand;
 	sigset_t shared_pending;	/* process-directed signals; sighand->lock */
+	/* Added by kernel/proc/signal.c, all under sighand->lock: */
+	struct ksiginfo shared_info[NSIG];	/* siginfo of each shared_pending signal */
+	bool stopped;			/* group stop (SIGSTOP...) in effect until SIGCONT/SIGKILL */
+	int stop_sig;			/* the signal that stopped it */
+	enum proc_stop_event stop_event;	/* not yet reported to wait4 (WUNTRACED/WCONTINUED) */
+	bool cont_notify;		/* continued: SIGCHLD CLD_CONTINUED not yet sent */
 	int exit_signal;		/* sent to the parent on exit: SIGCHLD, or 0 */
 	uint64_t start_ns;		/* time_ns() at creation */
 	uint64_t rlimit_stack;		/* RLIMIT_STACK soft limit, bytes */
+	struct completion *vfork_done;	/* a vfork parent waits on it until exec or exit */
 };
 
 /* The user side of a thread; thread->uthread, NULL for kernel threads. */
@@ -101,8 +123,11 @@ struct uthread {
 	sigset_t pending;		/* thread-directed signals; sighand->lock */
 	sigset_t saved_mask;		/* restored after a sigsuspend-like wait; valid if has_saved */
 	bool has_saved_mask;
-	struct k_sigaltstack altstack;
+	struct k_sigaltstack altstack;	/* only the thread itself touches it */
+	struct ksiginfo pending_info[NSIG];	/* siginfo of each pending signal (added) */
 	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */
+	struct trap_frame *start_frame;	/* a new thread's first user frame, until it runs */
+	uint64_t set_child_tid;		/* CLONE_CHILD_SETTID: the child writes its TID there */
 };
 
 extern struct spinlock proc_tree_lock;
@@ -118,6 +143,8 @@ void proc_put(struct proc *p);
  * stops when fn returns non-zero and returns that value. */
 int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
 
+/* Starts the reaper (which frees dead user threads). */
+void proc_init(void);
 /* Starts init= (argv[0] = path) as PID 1 with /dev/console on fds 0-2. */
 int proc_start_init(const char *path);
 

@@ -10,6 +10,8 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *__restrict d, const void *__restrict s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+char *strrchr(const char *s, int c);
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);

@@ -77,6 +77,8 @@ struct syscall_desc {
 
 struct trap_frame;
 void syscall_init(void);
+/* The Linux name of syscall nr ("openat"), or NULL (kernel/syscall/names.c). */
+const char *syscall_name(unsigned nr);
 /* Runs syscall number nr with args; the arch entry calls it with interrupts on. */
 long syscall_dispatch(unsigned long nr, const uint64_t *args);
 

@@ -37,13 +37,53 @@ struct mm {
 	struct pagetable pt;
 	struct mutex lock;
 	struct list_node vmas;
-	int refs;			/* CLONE_VM threads share one mm */
+	int refs;			/* processes using it (CLONE_VM, vfork) */
+	int users;			/* threads using it; > 1 means other CPUs may run it */
 	uintptr_t brk_start, brk;	/* heap: [brk_start, brk) */
 	uintptr_t stack_top;		/* main stack: reservation [stack_top - reserve, stack_top) */
 	uintptr_t stack_reserve_bottom;	/* lowest address the stack may grow to */
 	uintptr_t mmap_base;		/* top-down search for mmap(NULL) starts below this */
 	size_t rss_pages;		/* pages mapped (for /proc) */
 };
+
+/* Why uvm_fault is called (from the CPU's page-fault error code). */
+#define FAULT_WRITE	0x1
+#define FAULT_EXEC	0x2
+#define FAULT_PROT	0x4		/* the page was present: a protection violation */
+
+struct fault_info;
+
+/* A new address space with an empty user half / a copy-on-write copy of mm (fork). NULL when
+ * out of memory. */
+struct mm *mm_create(void);
+struct mm *mm_fork(struct mm *mm);
+void mm_get(struct mm *mm);
+/* Drops a reference; the last one frees every page, table and VMA. mm must not be live on any
+ * CPU then. */
+void mm_put(struct mm *mm);
+
+/* Resolves a fault at addr in the current mm: demand-zero or file page, copy-on-write, or stack
+ * growth. 0 when the access may be retried; otherwise -EFAULT with *fi describing the
+ * signal (SIGSEGV with SEGV_MAPERR or SEGV_ACCERR; fi->why = "stack overflow" in the guard). */
+int uvm_fault(uintptr_t addr, unsigned flags, struct fault_info *fi);
+
+/*
+ * VMA changes; the caller holds mm->lock. uvm_map places [*addr, *addr + len) (hint, or fixed
+ * when `fixed`, replacing what was there) and returns the address chosen in *addr; file-backed
+ * mappings take a reference on file. -ENOMEM when no room; -EINVAL for a bad range.
+ */
+int uvm_map(struct mm *mm, uintptr_t *addr, size_t len, unsigned flags, bool fixed,
+	    struct file *file, uint64_t off, uint64_t file_len);
+int uvm_unmap(struct mm *mm, uintptr_t addr, size_t len);
+int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
+/* The main stack: reservation below top, the top `commit` bytes in a VMA_STACK VMA. */
+int uvm_setup_stack(struct mm *mm, uintptr_t top, size_t reserve, size_t commit);
+/* The VMA containing addr, or NULL. */
+struct vma *uvm_find(struct mm *mm, uintptr_t addr);
+/* Makes other CPUs that run mm forget its translations; returns when they have. */
+void uvm_shootdown(struct mm *mm);
+/* The current process's mm, or NULL in a kernel thread. */
+struct mm *mm_current(void);
 
 /* Resolves user address va of the current mm to a physical address, faulting the page in
  * (for write when write is set) as a user access would. 0, -EFAULT. For futex keys. */

@@ -45,6 +45,31 @@ int vm_protect(struct pagetable *pt, uintptr_t va, size_t len, unsigned prot);
 /* Looks up va: physical address, protection and page size of the leaf; -ENOENT if unmapped. */
 int vm_translate(struct pagetable *pt, uintptr_t va, phys_addr_t *pa, unsigned *prot,
 		 size_t *page_size);
+/*
+ * User page tables (uvm). A new tree shares the kernel half of kernel_pt; its user half holds
+ * 4 KiB leaves only. The callbacks get each user frame's physical address (reference counting
+ * is the caller's) and run with pt->lock held: they must not sleep.
+ */
+typedef void (*vm_page_fn)(phys_addr_t pa);
+int vm_pagetable_create(struct pagetable *pt);
+/* Frees the user half and the root; release(pa) for every mapped frame. Not live anywhere. */
+void vm_pagetable_destroy(struct pagetable *pt, vm_page_fn release);
+/* Unmaps [va, va+len) of the user half, release(pa) for each frame, frees emptied tables. */
+int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, vm_page_fn release);
+/* Maps every frame mapped in src's [va, va+len) at the same address in dst, ref(pa) for each.
+ * With cow, writable leaves lose their write permission in both (copy-on-write). */
+int vm_share_range(struct pagetable *dst, struct pagetable *src, uintptr_t va, size_t len,
+		   bool cow, vm_page_fn ref);
+/* Points the existing 4 KiB leaf at va to pa with prot; -ENOENT if there is none. */
+int vm_replace(struct pagetable *pt, uintptr_t va, phys_addr_t pa, unsigned prot);
+/* The root of the page tables this CPU uses now. */
+phys_addr_t vm_current_root(void);
+/* Loads pt on this CPU; interrupts off. */
+void vm_activate(struct pagetable *pt);
+/* Loads kernel_pt on this CPU (before an mm it was using is freed); interrupts off. */
+void vm_activate_kernel(void);
+/* Drops this CPU's non-global TLB entries. */
+void vm_flush_local(void);
 /* True when va is mapped in the page tables this CPU is using now (safe in any context). */
 bool vm_kernel_mapped(uintptr_t va);
 /* Number of page-table pages allocated and not yet freed (for leak checks). */

@@ -7,15 +7,26 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#ifndef __ASSEMBLER__
 #include <keel/types.h>
 #include <arch/desc.h>
 #include <keel/smp.h>
+#endif
 
+/* Offsets the SYSCALL entry (entry.S) reads through %gs; checked in user.c. */
+#define CPU_KERNEL_RSP	8
+#define CPU_USER_RSP	16
+
+#ifndef __ASSEMBLER__
 struct call_data;
 struct trap_frame;
+struct uthread;
 
 struct cpu {
 	struct cpu *self;		/* must stay first: this_cpu() reads %gs:0 */
+	uint64_t kernel_rsp;		/* top of the current thread's kernel stack (= TSS.RSP0) */
+	uint64_t user_rsp;		/* SYSCALL entry's scratch slot for the user stack pointer */
+	struct uthread *fpu_owner;	/* whose user FPU state is live in this CPU's registers */
 	unsigned id;			/* logical CPU number, 0 = boot CPU */
 	struct gdt gdt;
 	struct tss tss;
@@ -42,5 +53,10 @@ void smp_ipi_init(void);
 void smp_tick_start(void);
 void smp_nmi(struct trap_frame *tf);
 unsigned smp_start_aps(const uint32_t *apic_ids, unsigned n);
+
+/* arch/x86_64/user.c, fpu.c: per-CPU state for user mode (SYSCALL MSRs, SMEP/SMAP, FPU). */
+void user_cpu_init(void);
+void fpu_cpu_init(void);
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -1,0 +1,362 @@
+/*
+ * mm/mmap.c — changing user address spaces: mmap, munmap, mprotect, madvise, brk, and the
+ * main stack's reservation. The syscalls check their arguments and take mm->lock; the uvm_*
+ * helpers below them assume it is held.
+ *
+ * Page-table changes go with the VMA change under the lock; when other threads may run the
+ * mm on other CPUs, uvm_shootdown() runs before the lock is dropped, so when munmap or
+ * mprotect returns, no CPU can still use the old translation.
+ */
+#include <keel/errno.h>
+#include <keel/heap.h>
+#include <keel/proc.h>
+#include <keel/syscall.h>
+#include <keel/uvm.h>
+#include "uvm_internal.h"
+
+#define PROT_READ	0x1
+#define PROT_WRITE	0x2
+#define PROT_EXEC	0x4
+#define MAP_SHARED	0x01
+#define MAP_PRIVATE	0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE	0x0f
+#define MAP_FIXED	0x10
+#define MAP_ANONYMOUS	0x20
+#define MAP_GROWSDOWN	0x100
+#define MAP_DENYWRITE	0x800
+#define MAP_EXECUTABLE	0x1000
+#define MAP_LOCKED	0x2000
+#define MAP_NORESERVE	0x4000
+#define MAP_POPULATE	0x8000
+#define MAP_NONBLOCK	0x10000
+#define MAP_STACK	0x20000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | \
+			 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | \
+			 MAP_NONBLOCK | MAP_STACK | MAP_FIXED_NOREPLACE)
+#define MADV_NORMAL	0
+#define MADV_RANDOM	1
+#define MADV_SEQUENTIAL	2
+#define MADV_WILLNEED	3
+#define MADV_DONTNEED	4
+#define MADV_FREE	8
+
+struct file *fd_get_file(int fd);
+bool file_readable(struct file *f);
+uint64_t file_size(struct file *f);
+
+static bool range_valid(uintptr_t addr, size_t len)
+{
+	return IS_ALIGNED(addr, PAGE_SIZE) && len && addr >= USER_MMAP_MIN &&
+	       addr < USER_TOP && len <= USER_TOP - addr;
+}
+
+/* Splits VMAs so that none straddles addr. -ENOMEM on failure. */
+static int split_at(struct mm *mm, uintptr_t addr)
+{
+	struct vma *v = uvm_find(mm, addr);
+
+	if (!v || v->start == addr)
+		return 0;
+	return vma_split(v, addr) ? 0 : -ENOMEM;
+}
+
+int uvm_unmap(struct mm *mm, uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + len;
+	int err = split_at(mm, addr);
+
+	if (!err)
+		err = split_at(mm, end);
+	if (err)
+		return err;
+	list_for_each_entry_safe(v, &mm->vmas, struct vma, node) {
+		if (v->start >= addr && v->end <= end) {
+			list_remove(&v->node);
+			vma_free(v);
+		}
+	}
+	vm_unmap_release(&mm->pt, addr, len, user_page_put);
+	uvm_shootdown(mm);
+	return 0;
+}
+
+/* Maps every page of a new shared anonymous VMA now, so that fork shares all of them. */
+static int populate(struct mm *mm, struct vma *v)
+{
+	for (uintptr_t a = v->start; a < v->end; a += PAGE_SIZE) {
+		phys_addr_t pa = user_page_alloc();
+
+		if (!pa)
+			return -ENOMEM;
+		if (vm_map(&mm->pt, a, pa, PAGE_SIZE, vma_prot(v))) {
+			user_page_put(pa);
+			return -ENOMEM;
+		}
+		mm->rss_pages++;
+	}
+	return 0;
+}
+
+int uvm_map(struct mm *mm, uintptr_t *addr, size_t len, unsigned flags, bool fixed,
+	    struct file *file, uint64_t off, uint64_t file_len)
+{
+	struct vma *v;
+	uintptr_t a = *addr;
+	int err;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len || len > USER_TOP)
+		return -ENOMEM;
+	if (fixed) {
+		if (!range_valid(a, len))
+			return -EINVAL;
+		err = uvm_unmap(mm, a, len);
+		if (err)
+			return err;
+	} else {
+		if (!a || !range_valid(a, len) || !vma_free_range(mm, a, len))
+			a = vma_find_gap(mm, len, mm->mmap_base);
+		if (!a)
+			return -ENOMEM;
+	}
+	v = kzalloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*v = (struct vma){ .start = a, .end = a + len, .flags = flags, .file = file,
+			   .file_off = off, .file_len = file_len };
+	list_init(&v->node);
+	if (file)
+		file_get(file);
+	vma_insert(mm, v);
+	if ((flags & VMA_SHARED) && !file && (err = populate(mm, v))) {
+		uvm_unmap(mm, a, len);
+		return err;
+	}
+	*addr = a;
+	return 0;
+}
+
+int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
+{
+	uintptr_t end = addr + len;
+	int err;
+
+	for (uintptr_t a = addr; a < end;) {	/* the whole range must be mapped */
+		struct vma *v = uvm_find(mm, a);
+
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	err = split_at(mm, addr);
+	if (!err)
+		err = split_at(mm, end);
+	if (err)
+		return err;
+	list_for_each_entry(v, &mm->vmas, struct vma, node) {
+		if (v->start < addr || v->end > end)
+			continue;
+		v->flags = (v->flags & ~(VMA_READ | VMA_WRITE | VMA_EXEC)) | prot;
+		for (uintptr_t a = v->start; a < v->end; a += PAGE_SIZE) {
+			phys_addr_t pa;
+			unsigned p = vma_prot(v);
+
+			if (vm_translate(&mm->pt, a, &pa, NULL, NULL))
+				continue;
+			if (!(v->flags & VMA_SHARED) && user_page_refs(pa) > 1)
+				p &= ~VM_WRITE;		/* still copy-on-write */
+			vm_replace(&mm->pt, a, pa, p);
+		}
+	}
+	uvm_shootdown(mm);
+	return 0;
+}
+
+int uvm_setup_stack(struct mm *mm, uintptr_t top, size_t reserve, size_t commit)
+{
+	uintptr_t a = top - commit;
+	int err = uvm_map(mm, &a, commit, VMA_READ | VMA_WRITE | VMA_STACK, true, NULL, 0, 0);
+
+	if (err)
+		return err;
+	mm->stack_top = top;
+	mm->stack_reserve_bottom = top - reserve;
+	return 0;
+}
+
+/* --- syscalls --- */
+
+static unsigned prot_to_vma(unsigned long prot)
+{
+	return (prot & PROT_READ ? VMA_READ : 0) | (prot & PROT_WRITE ? VMA_WRITE : 0) |
+	       (prot & PROT_EXEC ? VMA_EXEC : 0);
+}
+
+static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags, bool fixed,
+		      int fd, uint64_t off)
+{
+	struct file *f = fd_get_file(fd);
+	long err;
+
+	if (!f)
+		return -EBADF;
+	if (!file_readable(f))
+		err = -EACCES;
+	else if ((vflags & VMA_SHARED) && (vflags & VMA_WRITE))
+		err = -ENODEV;		/* only read-only file mappings: no writeback exists */
+	else {
+		uint64_t size = file_size(f);
+
+		vflags &= ~VMA_SHARED;	/* read-only: private and shared look the same */
+		mutex_lock(&mm->lock);
+		err = uvm_map(mm, a, len, vflags, fixed, f, off, size > off ? size - off : 0);
+		mutex_unlock(&mm->lock);
+	}
+	file_put(f);
+	return err;
+}
+
+SYSCALL6(9, mmap, uintptr_t, addr, size_t, len, unsigned long, prot, unsigned long, flags,
+	 int, fd, uint64_t, off)
+{
+	struct mm *mm = mm_current();
+	unsigned type = flags & MAP_TYPE, vflags = prot_to_vma(prot);
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	long err;
+
+	if (!len || (prot & ~7UL) || !IS_ALIGNED(off, PAGE_SIZE) ||
+	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) ||
+	    (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN)) ||
+	    (fixed && !IS_ALIGNED(addr, PAGE_SIZE)))
+		return -EINVAL;
+	if (len > USER_TOP)
+		return -ENOMEM;
+	if (type != MAP_PRIVATE)
+		vflags |= VMA_SHARED;
+	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED)) {
+		mutex_lock(&mm->lock);
+		err = vma_free_range(mm, addr, ALIGN_UP(len, PAGE_SIZE)) ? 0 : -EEXIST;
+		mutex_unlock(&mm->lock);
+		if (err)
+			return err;
+	}
+	if (!(flags & MAP_ANONYMOUS))
+		err = mmap_file(mm, &addr, len, vflags, fixed, fd, off);
+	else {
+		mutex_lock(&mm->lock);
+		err = uvm_map(mm, &addr, len, vflags, fixed, NULL, 0, 0);
+		mutex_unlock(&mm->lock);
+	}
+	return err ? err : (long)addr;
+}
+
+SYSCALL2(11, munmap, uintptr_t, addr, size_t, len)
+{
+	struct mm *mm = mm_current();
+	long err;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!range_valid(addr, len))
+		return -EINVAL;
+	mutex_lock(&mm->lock);
+	err = uvm_unmap(mm, addr, len);
+	mutex_unlock(&mm->lock);
+	return err;
+}
+
+SYSCALL3(10, mprotect, uintptr_t, addr, size_t, len, unsigned long, prot)
+{
+	struct mm *mm = mm_current();
+	long err;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || (prot & ~7UL))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!range_valid(addr, len))
+		return -ENOMEM;
+	mutex_lock(&mm->lock);
+	err = uvm_protect(mm, addr, len, prot_to_vma(prot));
+	mutex_unlock(&mm->lock);
+	return err;
+}
+
+/* DONTNEED drops private pages (anonymous ones read back as zeros, file ones refault from the
+ * file); pages of shared VMAs keep their data, as Linux's shmem does. */
+static void drop_private(struct mm *mm, uintptr_t addr, uintptr_t end)
+{
+	list_for_each_entry(v, &mm->vmas, struct vma, node) {
+		uintptr_t s = v->start > addr ? v->start : addr;
+		uintptr_t e = v->end < end ? v->end : end;
+
+		if (s < e && !(v->flags & VMA_SHARED))
+			vm_unmap_release(&mm->pt, s, e - s, user_page_put);
+	}
+	uvm_shootdown(mm);
+}
+
+SYSCALL3(28, madvise, uintptr_t, addr, size_t, len, int, advice)
+{
+	struct mm *mm = mm_current();
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || (len && !range_valid(addr, len)))
+		return -EINVAL;
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+		return 0;
+	case MADV_DONTNEED: case MADV_FREE:
+		mutex_lock(&mm->lock);
+		drop_private(mm, addr, addr + len);
+		mutex_unlock(&mm->lock);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static struct vma *heap_vma(struct mm *mm)
+{
+	list_for_each_entry(v, &mm->vmas, struct vma, node)
+		if (v->flags & VMA_HEAP)
+			return v;
+	return NULL;
+}
+
+/* Moves the break to new_brk; the heap VMA covers [brk_start, page-rounded brk). */
+static bool set_brk(struct mm *mm, uintptr_t new_brk)
+{
+	uintptr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(new_brk, PAGE_SIZE);
+	struct vma *h = heap_vma(mm);
+	uintptr_t a = mm->brk_start;
+
+	if (new_end > old_end) {
+		if (!vma_free_range(mm, old_end, new_end - old_end))
+			return false;
+		if (h)
+			h->end = new_end;
+		else if (uvm_map(mm, &a, new_end - a, VMA_READ | VMA_WRITE | VMA_HEAP, true,
+				 NULL, 0, 0))
+			return false;
+	} else if (new_end < old_end) {
+		uvm_unmap(mm, new_end, old_end - new_end);
+	}
+	mm->brk = new_brk;
+	return true;
+}
+
+SYSCALL1(12, brk, uintptr_t, addr)
+{
+	struct mm *mm = mm_current();
+	uintptr_t r;
+
+	mutex_lock(&mm->lock);
+	if (addr >= mm->brk_start && addr < mm->stack_reserve_bottom)
+		set_brk(mm, addr);
+	r = mm->brk;
+	mutex_unlock(&mm->lock);
+	return (long)r;
+}

@@ -1,0 +1,227 @@
+/*
+ * proc/exit.c — ending threads and processes, and wait4.
+ *
+ * A thread leaves through proc_exit_thread; the last thread of a process tears it down
+ * (proc_teardown): files, cwd and address space go, children pass to init, and the process
+ * becomes a zombie holding only its exit status until the parent's wait4 reaps it. exit_group
+ * and fatal signals set p->group_exit; every other thread then leaves at its next return
+ * towards user mode (or from an interruptible sleep, which signal_pending() ends).
+ */
+#include <keel/arch.h>
+#include <keel/errno.h>
+#include <keel/log.h>
+#include <keel/printf.h>
+#include <keel/syscall.h>
+#include <keel/uvm.h>
+#include <keel/vm.h>
+#include "internal.h"
+
+#define WNOHANG		1
+#define WUNTRACED	2
+#define WCONTINUED	8
+#define __WNOTHREAD	0x20000000
+#define __WALL		0x40000000
+#define __WCLONE	0x80000000
+
+__attribute__((weak)) int futex_wake(uint32_t *uaddr, bool private_, int n)
+{
+	return 0;
+}
+
+/* The address space leaves this CPU before it may be freed (see arch_thread_switch_in). */
+static void release_mm(struct proc *p)
+{
+	struct mm *mm;
+	bool f = arch_irq_save();
+
+	mm = p->mm;
+	p->mm = NULL;
+	vm_activate_kernel();
+	arch_irq_restore(f);
+	if (mm)
+		mm_put(mm);
+}
+
+static void reparent_children(struct proc *p)
+{
+	bool zombies = false;
+
+	list_for_each_entry_safe(c, &p->children, struct proc, sibling) {
+		list_remove(&c->sibling);
+		c->parent = init_proc;
+		list_append(&init_proc->children, &c->sibling);
+		zombies |= c->state == PROC_ZOMBIE;
+	}
+	if (zombies)
+		wq_wake_all(&init_proc->child_wait);
+}
+
+/* wait4's status as a shell reports it: the exit code, or 128 + the signal. */
+static int shell_status(int status)
+{
+	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+}
+
+/* The parent ignores SIGCHLD: nobody will wait for p, so it is reaped now. */
+static void autoreap(struct proc *p)
+{
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	list_remove(&p->sibling);
+	list_remove(&p->all_node);
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	proc_put(p);
+}
+
+void proc_teardown(struct proc *p)
+{
+	struct proc *parent;
+	bool f;
+
+	files_put(p->files);
+	p->files = NULL;
+	if (p->cwd)
+		inode_put(p->cwd);
+	p->cwd = NULL;
+	release_mm(p);
+	if (p->vfork_done)
+		complete(p->vfork_done);
+	p->vfork_done = NULL;
+	if (p == init_proc) {
+		kprintf("init exited with status %d\n", shell_status(p->exit_status));
+		arch_poweroff(shell_status(p->exit_status) ? 1 : 0);
+	}
+	f = spin_lock_irqsave(&proc_tree_lock);
+	reparent_children(p);
+	p->state = PROC_ZOMBIE;
+	parent = p->parent;
+	__atomic_add_fetch(&parent->refs, 1, __ATOMIC_RELAXED);	/* it may exit meanwhile */
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	if (signal_notify_parent(p))
+		autoreap(p);
+	sighand_put(p->sighand);
+	p->sighand = NULL;
+	wq_wake_all(&parent->child_wait);
+	proc_put(parent);
+}
+
+__noreturn void proc_exit_thread(int status)
+{
+	struct uthread *ut = uthread_current();
+	struct proc *p = ut->proc;
+	bool last, f;
+
+	if (ut->clear_child_tid && p->mm) {
+		put_user_u32((uint32_t *)ut->clear_child_tid, 0);
+		futex_wake((uint32_t *)ut->clear_child_tid, false, 1);
+	}
+	if (p->mm)
+		__atomic_sub_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
+	f = spin_lock_irqsave(&p->lock);
+	list_remove(&ut->proc_node);
+	last = --p->nthreads == 0;
+	if (!p->group_exit && last)
+		p->exit_status = status;
+	spin_unlock_irqrestore(&p->lock, f);
+	if (last)
+		proc_teardown(p);
+	uthread_reap(ut);
+	thread_exit(0);
+}
+
+__noreturn void proc_exit_group(int status)
+{
+	struct proc *p = proc_current();
+	bool f = spin_lock_irqsave(&p->lock);
+
+	if (!p->group_exit) {
+		p->group_exit = true;
+		p->exit_status = status;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	signal_kick_threads(p);
+	proc_exit_thread(status);
+}
+
+SYSCALL1(60, exit, int, code)
+{
+	struct proc *p = proc_current();
+
+	if (p->nthreads == 1)
+		proc_exit_group(W_EXITCODE(code, 0));
+	proc_exit_thread(W_EXITCODE(code, 0));
+}
+
+SYSCALL1(231, exit_group, int, code)
+{
+	proc_exit_group(W_EXITCODE(code, 0));
+}
+
+/* --- wait4 --- */
+
+static bool child_matches(const struct proc *c, int pid, const struct proc *self)
+{
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == 0)
+		return c->pgid == self->pgid;
+	if (pid < -1)
+		return c->pgid == -pid;
+	return true;
+}
+
+/* A zombie child to reap (unlinked from the tree), or NULL; *any: some child matches. */
+static struct proc *find_zombie(struct proc *self, int pid, bool *any)
+{
+	struct proc *found = NULL;
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	*any = false;
+	list_for_each_entry(c, &self->children, struct proc, sibling) {
+		if (!child_matches(c, pid, self))
+			continue;
+		*any = true;
+		if (c->state == PROC_ZOMBIE) {
+			found = c;
+			list_remove(&c->sibling);
+			list_remove(&c->all_node);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	return found;
+}
+
+struct rusage_k {
+	uint64_t words[18];	/* struct rusage: two timevals and 14 longs */
+};
+
+SYSCALL4(61, wait4, int, pid, int __user *, wstatus, int, options, void __user *, rusage)
+{
+	struct proc *self = proc_current(), *c;
+	struct rusage_k ru = { 0 };
+	bool any;
+	long r;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
+		return -EINVAL;
+	for (;;) {
+		c = find_zombie(self, pid, &any);
+		if (c || !any || (options & WNOHANG))
+			break;
+		wait_event(&self->child_wait, signal_pending() ||
+			   (c = find_zombie(self, pid, &any)) != NULL || !any);
+		if (c || !any)
+			break;
+		if (signal_pending())
+			return -ERESTARTSYS;
+	}
+	if (!c)
+		return any ? 0 : -ECHILD;
+	r = c->pid;
+	if ((wstatus && put_user_u32((uint32_t *)wstatus, (uint32_t)c->exit_status)) ||
+	    (rusage && copy_to_user(rusage, &ru, sizeof(ru))))
+		r = -EFAULT;		/* reaped all the same, as Linux does */
+	proc_put(c);
+	return r;
+}

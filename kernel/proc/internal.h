@@ -1,0 +1,48 @@
+/*
+ * proc/internal.h — shared by the files of kernel/proc/; not an interface.
+ */
+#ifndef PROC_INTERNAL_H
+#define PROC_INTERNAL_H
+
+#include <keel/proc.h>
+#include <keel/sched.h>
+#include <keel/signal.h>
+
+/* The file layer's calls used here (keel/vfs.h). */
+struct file;
+struct files *files_new(void);
+struct files *files_clone(struct files *f);
+void files_get(struct files *f);
+void files_put(struct files *f);
+void files_close_on_exec(struct files *f);
+int files_open_console(struct files *f);
+struct inode *vfs_root(void);
+void inode_get(struct inode *i);
+void inode_put(struct inode *i);
+int vfs_open_exec(const char *path, struct file **out, char *abspath, size_t abspath_len);
+ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off);
+uint64_t file_size(struct file *f);
+void file_get(struct file *f);
+void file_put(struct file *f);
+/* keel/futex.h */
+int futex_wake(uint32_t *uaddr, bool private_, int n);
+
+/* proc.c */
+struct proc *proc_alloc(void);
+/* Links p into the tree under parent (proc_tree_lock taken inside). */
+void proc_link(struct proc *p, struct proc *parent);
+struct uthread *uthread_alloc(struct proc *p);
+/* Starts ut's thread running fn(ut) (fn ends in arch_user_start). 0 or -ENOMEM. */
+int uthread_start(struct uthread *ut, int tid, thread_fn fn);
+/* Hands a dead thread's uthread to the reaper, which joins and frees it. */
+void uthread_reap(struct uthread *ut);
+extern struct proc *init_proc;
+
+/* exec.c: replaces the current process's image. Kernel buffers: argv/envp NULL-terminated. */
+int do_execve(const char *path, char *const argv[], char *const envp[]);
+
+/* exit.c */
+/* The last thread of p is leaving: release its resources, become a zombie, tell the parent. */
+void proc_teardown(struct proc *p);
+
+#endif

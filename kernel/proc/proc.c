@@ -1,0 +1,217 @@
+/*
+ * proc/proc.c — process objects: allocation, lookup, the process tree, user threads and the
+ * reaper that frees dead threads.
+ *
+ * Every process is on all_procs (sorted by PID, for lookup and /proc) from creation until its
+ * parent reaps it. A process is referenced by the tree (until reaped), by each of its threads
+ * (until the reaper frees the thread) and by proc_get() callers; the last proc_put frees it.
+ * Dead threads cannot free their own stacks, so they go to the reaper, which joins them.
+ */
+#include <keel/errno.h>
+#include <keel/heap.h>
+#include <keel/log.h>
+#include <keel/panic.h>
+#include <keel/string.h>
+#include <keel/time.h>
+#include <keel/uvm.h>
+#include <keel/arch.h>
+#include "internal.h"
+
+struct spinlock proc_tree_lock = SPINLOCK_INIT("proc tree");
+static struct list_node all_procs = LIST_HEAD_INIT(all_procs);
+struct proc *init_proc;
+
+static struct list_node reap_list = LIST_HEAD_INIT(reap_list);
+static struct wait_queue reap_wq = WAIT_QUEUE_INIT(reap_wq, "reaper");
+
+struct uthread *uthread_current(void)
+{
+	struct thread *t = thread_current();
+
+	return t ? t->uthread : NULL;
+}
+
+struct proc *proc_current(void)
+{
+	struct uthread *ut = uthread_current();
+
+	return ut ? ut->proc : NULL;
+}
+
+struct proc *proc_alloc(void)
+{
+	struct proc *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->refs = 1;			/* the tree's */
+	spin_init(&p->lock, "proc");
+	list_init(&p->threads);
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->all_node);
+	wq_init(&p->child_wait, "wait4");
+	p->umask = 022;
+	p->exit_signal = SIGCHLD;
+	p->start_ns = time_ns();
+	p->rlimit_stack = USER_STACK_RESERVE;
+	return p;
+}
+
+void proc_link(struct proc *p, struct proc *parent)
+{
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+	struct list_node *pos = &all_procs;
+
+	p->parent = parent;
+	if (parent) {
+		list_append(&parent->children, &p->sibling);
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+	}
+	list_for_each_entry(q, &all_procs, struct proc, all_node)
+		if (q->pid > p->pid) {
+			pos = &q->all_node;
+			break;
+		}
+	list_append(pos, &p->all_node);
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+}
+
+struct proc *proc_get(int pid)
+{
+	struct proc *found = NULL;
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	list_for_each_entry(p, &all_procs, struct proc, all_node)
+		if (p->pid == pid) {
+			found = p;
+			__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	return found;
+}
+
+void proc_put(struct proc *p)
+{
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	kfree(p->exe);
+	kfree(p);
+}
+
+/* The process with the least PID above pid, referenced; NULL if none. */
+static struct proc *proc_next(int pid)
+{
+	struct proc *found = NULL;
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	list_for_each_entry(p, &all_procs, struct proc, all_node)
+		if (p->pid > pid) {
+			found = p;
+			__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	return found;
+}
+
+int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg)
+{
+	int pid = 0, r = 0;
+	struct proc *p;
+
+	while (!r && (p = proc_next(pid))) {
+		pid = p->pid;
+		r = fn(p, arg);
+		proc_put(p);
+	}
+	return r;
+}
+
+/* --- user threads --- */
+
+struct uthread *uthread_alloc(struct proc *p)
+{
+	struct uthread *ut = kzalloc(sizeof(*ut));
+
+	if (!ut)
+		return NULL;
+	ut->fpu = kmalloc(arch_fpu_state_size());
+	if (!ut->fpu) {
+		kfree(ut);
+		return NULL;
+	}
+	arch_fpu_init_state(ut->fpu);
+	ut->proc = p;
+	list_init(&ut->proc_node);
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return ut;
+}
+
+static void uthread_free(struct uthread *ut)
+{
+	proc_put(ut->proc);
+	kfree(ut->fpu);
+	kfree(ut->start_frame);
+	kfree(ut);
+}
+
+int uthread_start(struct uthread *ut, int tid, thread_fn fn)
+{
+	struct proc *p = ut->proc;
+	cpumask_t mask = cpu_online_mask;
+	struct uthread *self = uthread_current();
+	bool f;
+
+	if (self)
+		mask = self->thread->affinity;
+	f = spin_lock_irqsave(&p->lock);
+	list_append(&p->threads, &ut->proc_node);
+	p->nthreads++;
+	spin_unlock_irqrestore(&p->lock, f);
+	if (p->mm)
+		__atomic_add_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
+	if (thread_create_user(p->name, fn, ut, tid, &mask))
+		return 0;
+	f = spin_lock_irqsave(&p->lock);
+	list_remove(&ut->proc_node);
+	p->nthreads--;
+	spin_unlock_irqrestore(&p->lock, f);
+	if (p->mm)
+		__atomic_sub_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
+	return -ENOMEM;
+}
+
+void uthread_reap(struct uthread *ut)
+{
+	bool f = spin_lock_irqsave(&reap_wq.lock);
+
+	list_append(&reap_list, &ut->proc_node);
+	wq_wake_all_locked(&reap_wq);
+	spin_unlock_irqrestore(&reap_wq.lock, f);
+}
+
+static int reaper(void *arg)
+{
+	for (;;) {
+		struct uthread *ut;
+		bool f;
+
+		wait_event(&reap_wq, !list_empty(&reap_list));
+		f = spin_lock_irqsave(&reap_wq.lock);
+		ut = list_first(&reap_list, struct uthread, proc_node);
+		list_remove(&ut->proc_node);
+		spin_unlock_irqrestore(&reap_wq.lock, f);
+		thread_join(ut->thread);
+		uthread_free(ut);
+	}
+	return 0;
+}
+
+void proc_init(void)
+{
+	if (!thread_create("reaper", reaper, NULL))
+		panic("proc: no memory for the reaper thread");
+}

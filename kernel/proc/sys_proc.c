@@ -1,0 +1,150 @@
+/*
+ * proc/sys_proc.c — process identity syscalls (getpid and friends, process groups and
+ * sessions, set_tid_address) and the start of init.
+ */
+#include <keel/errno.h>
+#include <keel/heap.h>
+#include <keel/log.h>
+#include <keel/printf.h>
+#include <keel/arch.h>
+#include <keel/string.h>
+#include <keel/syscall.h>
+#include <keel/uvm.h>
+#include "internal.h"
+
+SYSCALL0(39, getpid)
+{
+	return proc_current()->pid;
+}
+
+SYSCALL0(110, getppid)
+{
+	struct proc *p = proc_current();
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+	int ppid = p->parent ? p->parent->pid : 0;
+
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	return ppid;
+}
+
+SYSCALL0(186, gettid)
+{
+	return thread_current()->tid;
+}
+
+SYSCALL1(218, set_tid_address, int __user *, tidptr)
+{
+	uthread_current()->clear_child_tid = (uintptr_t)tidptr;
+	return thread_current()->tid;
+}
+
+/* setpgid: a process may move itself or a child into a group of its own session. */
+SYSCALL2(109, setpgid, int, pid, int, pgid)
+{
+	struct proc *self = proc_current(), *p;
+	long err = 0;
+	bool f;
+
+	if (pgid < 0)
+		return -EINVAL;
+	p = pid ? proc_get(pid) : (proc_get(self->pid));
+	if (!p)
+		return -ESRCH;
+	f = spin_lock_irqsave(&proc_tree_lock);
+	if (p != self && p->parent != self)
+		err = -ESRCH;
+	else if (p->sid != self->sid || p->pid == p->sid)
+		err = -EPERM;
+	else
+		p->pgid = pgid ? pgid : p->pid;
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	proc_put(p);
+	return err;
+}
+
+SYSCALL1(121, getpgid, int, pid)
+{
+	struct proc *p = pid ? proc_get(pid) : proc_get(proc_current()->pid);
+	long r;
+
+	if (!p)
+		return -ESRCH;
+	r = p->pgid;
+	proc_put(p);
+	return r;
+}
+
+SYSCALL0(111, getpgrp)
+{
+	return proc_current()->pgid;
+}
+
+SYSCALL0(112, setsid)
+{
+	struct proc *p = proc_current();
+	long r;
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	if (p->pgid == p->pid) {
+		r = -EPERM;
+	} else {
+		p->pgid = p->sid = p->pid;
+		r = p->pid;
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	return r;
+}
+
+SYSCALL1(124, getsid, int, pid)
+{
+	struct proc *p = pid ? proc_get(pid) : proc_get(proc_current()->pid);
+	long r;
+
+	if (!p)
+		return -ESRCH;
+	r = p->sid;
+	proc_put(p);
+	return r;
+}
+
+/* --- init --- */
+
+static char init_path[256];
+
+/* PID 1's first thread: exec init= in kernel mode, then leave for ring 3. */
+static int init_main(void *arg)
+{
+	char *argv[] = { init_path, NULL };
+	char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", NULL };
+	int err = do_execve(init_path, argv, envp);
+
+	if (err) {
+		pr_err("init: cannot run %s (error %d)\n", init_path, err);
+		kprintf("init exited with status 127\n");
+		arch_poweroff(1);
+	}
+	arch_user_start();
+}
+
+int proc_start_init(const char *path)
+{
+	struct proc *p = proc_alloc();
+	struct uthread *ut;
+	int tid = INIT_PID;
+
+	strlcpy(init_path, path, sizeof(init_path));
+	if (!p)
+		return -ENOMEM;
+	p->pid = p->pgid = p->sid = tid;
+	strlcpy(p->name, "init", sizeof(p->name));
+	p->mm = mm_create();
+	p->files = files_new();
+	p->sighand = sighand_alloc(NULL);
+	ut = p->mm && p->files && p->sighand ? uthread_alloc(p) : NULL;
+	if (!ut || files_open_console(p->files))
+		return -ENOMEM;
+	p->cwd = vfs_root();
+	init_proc = p;
+	proc_link(p, NULL);
+	return uthread_start(ut, tid, init_main);
+}
