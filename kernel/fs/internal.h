@@ -5,6 +5,7 @@
 #define FS_INTERNAL_H
 
 #include <keel/vfs.h>
+#include <keel/uaccess.h>
 
 struct boot_module;
 
@@ -25,5 +26,14 @@ void tty_init(void);
 /* Unpacks one initrd image into / ; returns the number of entries created. */
 int initrd_unpack(const void *data, size_t len, const char *what);
 void initrd_unpack_modules(const struct boot_info *bi);
+
+/* Syscall helpers (fs/sys_util.c). */
+/* Copies a user path into a new PATH_MAX buffer (kfree it): 0, -EFAULT, -ENAMETOOLONG, or
+ * -ENOENT for an empty path. */
+int sys_get_path(const char __user *upath, char **out);
+/* The directory a *at() call starts from: NULL for AT_FDCWD, else dirfd's inode (counted;
+ * sys_put_base). -EBADF, -ENOTDIR. */
+int sys_at_base(int dirfd, struct inode **base);
+void sys_put_base(struct inode *base);
 
 #endif

@@ -225,6 +225,11 @@ static ssize_t dir_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsi
 	return -EISDIR;
 }
 
+static ssize_t dir_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
+{
+	return -EISDIR;
+}
+
 const struct file_ops ramfs_reg_fops = {
 	.read = reg_read,
 	.write = reg_write,
@@ -233,6 +238,6 @@ const struct file_ops ramfs_reg_fops = {
 /* Every directory (ramfs or generated) opens with these. */
 const struct file_ops vfs_dir_fops = {
 	.read = dir_read,
-	.write = dir_read,
+	.write = dir_write,
 	.readdir = dir_readdir,
 };
