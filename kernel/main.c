@@ -32,6 +32,7 @@
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/time.h>
+#include <keel/vfs.h>
 
 extern char __kernel_phys_start[], __bss_end[];
 
@@ -77,26 +78,17 @@ static bool monitor_requested(void)
 	return monitor_wanted;
 }
 
-static int ktest_thread(void *arg)
+/* The first thread, on CPU 0 (the ktest runner's fault catches and the monitor's console
+ * interrupt live there): the file system (it sleeps on locks, so it needs a thread), then the
+ * tests, init, or the monitor. */
+static int first_thread(void *arg)
 {
-	ktest_run_and_poweroff();
-}
-
-static int monitor_thread(void *arg)
-{
-	monitor_run();
-}
-
-/* The tests or the monitor, in a thread on CPU 0: the ktest runner's fault catches and the
- * monitor's console interrupt both live there. */
-static void start_first_thread(void)
-{
-	bool tests = ktest_requested();
-	cpumask_t boot_cpu = cpumask_of(0);
 	int err;
 
-	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
-	if (!tests && !monitor_requested()) {
+	fs_init(&boot_info);
+	if (ktest_requested())
+		ktest_run_and_poweroff();
+	if (!monitor_requested()) {
 		static char buf[BOOT_CMDLINE_MAX];
 		static char *args[33];
 
@@ -106,12 +98,20 @@ static void start_first_thread(void)
 		}
 		err = proc_start_init(init_path, args);
 		if (!err)
-			return;
+			return 0;
 		pr_err("init: cannot start %s (error %d); the kernel monitor runs instead\n",
 		       init_path, err);
 	}
-	if (!thread_create_on(tests ? "ktest" : "monitor", tests ? ktest_thread : monitor_thread,
-			      NULL, &boot_cpu))
+	monitor_run();
+}
+
+static void start_first_thread(void)
+{
+	cpumask_t boot_cpu = cpumask_of(0);
+
+	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
+	if (!thread_create_on(ktest_requested() ? "ktest" : "first", first_thread, NULL,
+			      &boot_cpu))
 		boot_fail("no memory for the first thread");
 }
 

@@ -152,6 +152,7 @@ int proc_start_init(const char *path, char *const args[])
 	if (!ut || files_open_console(p->files))
 		return -ENOMEM;
 	p->cwd = vfs_root();
+	inode_get(p->cwd);		/* the process holds a counted reference */
 	init_proc = p;
 	proc_link(p, NULL);
 	return uthread_start(ut, tid, init_main);
