@@ -9,6 +9,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEEL_RUN = os.path.join(ROOT, "tools", "keel-run")
 KERNEL = os.path.join(ROOT, "build", "keel.elf")
+INITRD = os.path.join(ROOT, "build", "initrd.cpio")
 
 
 def boot(run, *args, timeout=60):
@@ -200,6 +201,34 @@ def mp_tables_stand_in_when_acpi_is_off(run):
                   r"ktest: [1-9]\d* passed, 0 failed") if rc == 0 else (False, f"exit {rc}")
 
 
+def user_faults_kill_only_the_process_with_one_line(run):
+    """The kill report and the stack-overflow line for faults in user mode; init lives on."""
+    rc, out = boot(run, "--smp", "2", "--append", "-- /bin/usertests stack_overflow user_faults",
+                   timeout=120)
+    if rc != 0:
+        return False, f"exit {rc}"
+    return expect(out, r"pid \d+ \(usertests\): stack overflow at 0x7fff[0-9a-f]+$",
+                  r"pid \d+ \(usertests\) killed: SIGSEGV at rip=0x[0-9a-f]+ addr=0x0$",
+                  r"pid \d+ \(usertests\) killed: SIGILL at rip=0x[0-9a-f]+ addr=0x[0-9a-f]+$",
+                  r"pid \d+ \(usertests\) killed: SIGFPE at rip=0x[0-9a-f]+",
+                  r"usertests: 2 passed, 0 failed", r"init exited with status 0")
+
+
+def shell_runs_pipelines_redirections_and_ctrl_c(run):
+    """`make run` lands in the shell: type into the serial console as a user does."""
+    keys = ["echo hello keel | cat > /tmp/x", "cat < /tmp/x", "ls /proc/1", "sleep 20",
+            "\x03", "echo status $?", "cd /tmp; pwd", "uname -a", "nosuchprog",
+            "echo after $?"]
+    script = "sleep 4; " + "; ".join(f"printf '{k}\\r'; sleep 1.5" for k in keys)
+    cmd = f"({script}) | timeout 40 qemu-system-x86_64 -accel tcg -cpu max -m 128 -smp 2 " \
+          f"-kernel {KERNEL} -initrd {INITRD} -serial stdio -display none -no-reboot " \
+          "-device isa-debug-exit,iobase=0xf4,iosize=4"
+    rc, out = run(["bash", "-c", cmd], 90)
+    return expect(out, r"^hello keel\r?$", r"^status\r?$|status", r"^exe\r?$|\bexe\b",
+                  r"\^C", r"status 130", r"^/tmp\r?$", r"keel keel \S+ .*x86_64",
+                  r"nosuchprog: (command )?not found", r"after 127")
+
+
 ALL = [
     kernel_page_fault_prints_full_report,
     stack_overflow_double_faults_on_its_ist_stack,
@@ -217,4 +246,6 @@ ALL = [
     kernel_text_has_no_simd_instructions,
     firmware_tables_are_found_and_summarized,
     mp_tables_stand_in_when_acpi_is_off,
+    user_faults_kill_only_the_process_with_one_line,
+    shell_runs_pipelines_redirections_and_ctrl_c,
 ]
