@@ -34,7 +34,7 @@ KSRCS    := $(shell find kernel -name '*.c' -o -name '*.S' | grep -v 'kernel\.ld
 KOBJS    := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 KERNEL   := $(BUILD)/keel.elf
 
-.PHONY: all kernel iso run debug test bench clean help setup
+.PHONY: all kernel user iso run debug test bench clean help setup
 
 # make run: ACCEL=auto takes KVM when /dev/kvm is usable and is not the paravirtual kvm_pvm
 # (under which every page-table write traps and keel's boot takes ~12 s instead of 0.06 s).
@@ -47,7 +47,7 @@ comma    := ,
 QEMU_RUN  = qemu-system-x86_64 -accel $(RUN_ACCEL) -cpu $(QEMU_CPU) -m 256 -smp 2 \
             -no-reboot -display none -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=4
 
-all: kernel
+all: kernel user
 
 kernel: $(KERNEL)
 
@@ -87,6 +87,11 @@ $(KERNEL): $(BUILD)/keel.pass1.elf tools/gen-ksyms tools/check-image
 
 -include $(KOBJS:.o=.d)
 
+# ---- user space (user/Makefile): programs in $(BUILD)/user/bin, the root tree $(BUILD)/initrd,
+# and $(BUILD)/initrd.cpio, which tools/keel-run and `make run` pass as the initrd module.
+user:
+	$(Q)$(MAKE) -s --no-print-directory -C user BUILD=$(abspath $(BUILD))
+
 # Flags live here: a changed Makefile rebuilds everything.
 $(KOBJS) $(BUILD)/kernel.ld: Makefile
 
@@ -94,10 +99,12 @@ setup:
 	@tools/setup
 
 # Interactive: KVM when it works (QEMU falls back to TCG by itself), serial on this terminal.
-run: setup kernel
+run: setup kernel user
 	@echo "keel: booting in QEMU ($(RUN_ACCEL)); Ctrl-A X quits"
-	@# isa-debug-exit: a guest power-off with status 0 makes QEMU exit 1
-	$(QEMU_RUN) -kernel $(KERNEL) -append "$(APPEND)" || [ $$? -eq 1 ]
+	@# isa-debug-exit: a guest power-off with status 0 makes QEMU exit 1. QEMU names the
+	@# module by the path given, so it runs in $(BUILD) to call it "initrd.cpio".
+	cd $(BUILD) && $(QEMU_RUN) -kernel $(abspath $(KERNEL)) -initrd initrd.cpio \
+		-append "$(APPEND)" || [ $$? -eq 1 ]
 
 # QEMU stopped at the first instruction; build/keel.gdb loads the symbols and connects.
 debug: setup kernel
@@ -112,7 +119,7 @@ $(BUILD)/keel.iso: $(KERNEL) tools/mkiso
 	$(call say,ISO,$@)tools/mkiso $@ $(KERNEL) --cmdline "$(APPEND)"
 
 # Everything: host unit tests, ktests on QEMU (1 and 2 CPUs) and Bochs, integration checks.
-test: setup kernel
+test: setup kernel user
 	@$(PYTHON) tests/run_tests.py $(TESTFLAGS)
 
 bench: setup kernel

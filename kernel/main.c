@@ -13,6 +13,7 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/frame.h>
+#include <keel/futex.h>
 #include <keel/heap.h>
 #include <keel/hpet.h>
 #include <keel/ksyms.h>
@@ -26,9 +27,12 @@
 #include <keel/string.h>
 #include <keel/syscall.h>
 #include <keel/errno.h>
+#include <keel/random.h>
+#include <keel/rtc.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/time.h>
+#include <keel/vfs.h>
 
 extern char __kernel_phys_start[], __bss_end[];
 
@@ -74,34 +78,40 @@ static bool monitor_requested(void)
 	return monitor_wanted;
 }
 
-static int ktest_thread(void *arg)
+/* The first thread, on CPU 0 (the ktest runner's fault catches and the monitor's console
+ * interrupt live there): the file system (it sleeps on locks, so it needs a thread), then the
+ * tests, init, or the monitor. */
+static int first_thread(void *arg)
 {
-	ktest_run_and_poweroff();
-}
-
-static int monitor_thread(void *arg)
-{
-	monitor_run();
-}
-
-/* The tests or the monitor, in a thread on CPU 0: the ktest runner's fault catches and the
- * monitor's console interrupt both live there. */
-static void start_first_thread(void)
-{
-	bool tests = ktest_requested();
-	cpumask_t boot_cpu = cpumask_of(0);
 	int err;
 
-	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
-	if (!tests && !monitor_requested()) {
-		err = proc_start_init(init_path);
+	fs_init(&boot_info);
+	if (ktest_requested())
+		ktest_run_and_poweroff();
+	if (!monitor_requested()) {
+		static char buf[BOOT_CMDLINE_MAX];
+		static char *args[33];
+
+		if (cmdline_init_args(boot_info.cmdline, buf, sizeof(buf), args, 33) < 0) {
+			pr_warn("init: too many arguments after --; init gets none\n");
+			args[0] = NULL;
+		}
+		err = proc_start_init(init_path, args);
 		if (!err)
-			return;
+			return 0;
 		pr_err("init: cannot start %s (error %d); the kernel monitor runs instead\n",
 		       init_path, err);
 	}
-	if (!thread_create_on(tests ? "ktest" : "monitor", tests ? ktest_thread : monitor_thread,
-			      NULL, &boot_cpu))
+	monitor_run();
+}
+
+static void start_first_thread(void)
+{
+	cpumask_t boot_cpu = cpumask_of(0);
+
+	arch_console_irq_init();	/* COM1 input wakes CPU 0 through the IOAPIC */
+	if (!thread_create_on(ktest_requested() ? "ktest" : "first", first_thread, NULL,
+			      &boot_cpu))
 		boot_fail("no memory for the first thread");
 }
 
@@ -129,9 +139,12 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	acpi_init();			/* firmware tables, then the HPET they name */
 	hpet_init();
 	arch_time_refine();
+	rtc_init();			/* the wall clock; the century register is in the FADT */
+	random_init();
 	smp_init();			/* interrupt controllers, then every other CPU */
 	syscall_init();
 	proc_init();
+	futex_init();			/* its hash table is sized by the CPU count */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,
 		ksyms_count());

@@ -6,6 +6,8 @@ Suites (each counts its own tests into the total):
   ktest         in-kernel tests on QEMU TCG at 1, 2 and 4 CPUs,      counted per PASS/FAIL line
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
+  user          usertests (user/usertests, static musl) as init's   counted per test
+                child on QEMU TCG at 1 and 2 CPUs
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -22,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest): (\d+) passed, (\d+) failed", re.M)
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests): (\d+) passed, (\d+) failed", re.M)
 
 
 class Tally:
@@ -95,6 +97,13 @@ def suite_ktest(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
+def suite_user(tally):
+    for cpus in ("1", "2"):
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout", "600",
+                       "--append", "-- /bin/usertests"], 660)
+        summary_counts(f"usertests qemu tcg smp={cpus}", rc, out, tally)
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -113,7 +122,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,integration")
+    ap.add_argument("--only", default="unit,ktest,user,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -121,6 +130,8 @@ def main():
         suite_unit(tally)
     if "ktest" in suites:
         suite_ktest(tally, args.quick)
+    if "user" in suites:
+        suite_user(tally)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:

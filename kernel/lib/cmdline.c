@@ -72,6 +72,8 @@ int cmdline_parse_with(const char *line, const struct cmdline_param *params, siz
 		/* Multiboot1 loaders (GRUB, QEMU) put the kernel's path first: not a parameter. */
 		if (first && !strchr(word, '=') && strchr(word, '/'))
 			continue;
+		if (!strcmp(word, "--"))
+			break;			/* the rest belongs to init (cmdline_init_args) */
 		if (too_long) {
 			pr_warn("cmdline: word starting \"%.16s\" is too long; ignored\n", word);
 			rejected++;
@@ -80,6 +82,30 @@ int cmdline_parse_with(const char *line, const struct cmdline_param *params, siz
 		rejected += apply_word(word, params, n);
 	}
 	return rejected;
+}
+
+int cmdline_init_args(const char *line, char *buf, size_t size, char **argv, int max)
+{
+	char word[CMDLINE_WORD_MAX];
+	bool too_long, after = false;
+	size_t used = 0;
+	int argc = 0;
+
+	while (next_word(&line, word, sizeof(word), &too_long)) {
+		size_t len = strlen(word) + 1;
+
+		if (!after) {
+			after = !strcmp(word, "--");
+			continue;
+		}
+		if (too_long || argc == max - 1 || used + len > size)
+			return -1;
+		memcpy(buf + used, word, len);
+		argv[argc++] = buf + used;
+		used += len;
+	}
+	argv[argc] = NULL;
+	return argc;
 }
 
 int cmdline_parse(const char *line)

@@ -1,32 +1,23 @@
 /*
  * lib/string.c — memory and string functions for the freestanding kernel.
  *
- * Plain byte and word loops in C; the compiler may not turn them into SSE (the kernel is built
- * with -mgeneral-regs-only). GCC may emit calls to memset/memcpy/memmove/memcmp by itself,
- * so these four keep their standard names and contracts.
+ * Byte loops in C, except block fill and copy, which the architecture does (arch/string.h);
+ * the compiler may not turn loops into SSE (the kernel is built with -mgeneral-regs-only).
+ * GCC may emit calls to memset/memcpy/memmove/memcmp by itself, so these four keep their
+ * standard names and contracts.
  */
 #include <keel/string.h>
+#include <arch/string.h>
 
 void *memset(void *d, int c, size_t n)
 {
-	unsigned char *p = d;
-
-	while (n--)
-		*p++ = (unsigned char)c;
+	arch_fill(d, c, n);
 	return d;
 }
 
 void *memcpy(void *__restrict d, const void *__restrict s, size_t n)
 {
-	unsigned char *dp = d;
-	const unsigned char *sp = s;
-
-	if (IS_ALIGNED((uintptr_t)dp | (uintptr_t)sp, 8)) {
-		for (; n >= 8; n -= 8, dp += 8, sp += 8)
-			*(uint64_t *)dp = *(const uint64_t *)sp;
-	}
-	while (n--)
-		*dp++ = *sp++;
+	arch_copy(d, s, n);
 	return d;
 }
 
@@ -35,8 +26,10 @@ void *memmove(void *d, const void *s, size_t n)
 	unsigned char *dp = d;
 	const unsigned char *sp = s;
 
-	if (dp <= sp || dp >= sp + n)
-		return memcpy(d, s, n);
+	if (dp <= sp || dp >= sp + n) {
+		arch_copy(d, s, n);	/* a forward byte-wise copy: right when d precedes s */
+		return d;
+	}
 	while (n--)
 		dp[n] = sp[n];
 	return d;

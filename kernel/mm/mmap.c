@@ -109,9 +109,13 @@ int uvm_map(struct mm *mm, uintptr_t *addr, size_t len, unsigned flags, bool fix
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len || len > USER_TOP)
 		return -ENOMEM;
-	if (fixed) {
-		if (!range_valid(a, len))
+	if (fixed) {			/* Linux's errors: misaligned, beyond the user half, too low */
+		if (!IS_ALIGNED(a, PAGE_SIZE))
 			return -EINVAL;
+		if (a >= USER_TOP || len > USER_TOP - a)
+			return -ENOMEM;
+		if (a < USER_MMAP_MIN)
+			return -EPERM;
 		err = uvm_unmap(mm, a, len);
 		if (err)
 			return err;

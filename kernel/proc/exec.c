@@ -45,12 +45,6 @@
 #define AT_EXECFN	31
 #define AUXV_MAX	20
 
-__attribute__((weak)) void random_bytes(void *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		((uint8_t *)buf)[i] = (uint8_t)(arch_cycles() >> (i % 8));
-}
-
 /* Reads the headers and plans the image; 0 or -ENOEXEC/-EIO. */
 static int load_plan(struct file *f, struct elf_image *img, const char *path)
 {

@@ -24,11 +24,6 @@
 #define __WALL		0x40000000
 #define __WCLONE	0x80000000
 
-__attribute__((weak)) int futex_wake(uint32_t *uaddr, bool private_, int n)
-{
-	return 0;
-}
-
 /* The address space leaves this CPU before it may be freed (see arch_thread_switch_in). */
 static void release_mm(struct proc *p)
 {

@@ -81,6 +81,9 @@ static int copy_resources(struct proc *c, struct proc *p, unsigned long flags)
 	inode_get(c->cwd);
 	c->umask = p->umask;
 	c->rlimit_stack = p->rlimit_stack;
+	c->rlimit_set = p->rlimit_set;
+	memcpy(c->rlimit, p->rlimit, sizeof(c->rlimit));
+	c->nice = p->nice;
 	memcpy(c->name, p->name, sizeof(c->name));
 	c->exe = p->exe ? kmalloc(strlen(p->exe) + 1) : NULL;
 	if (c->exe)

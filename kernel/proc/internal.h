@@ -7,6 +7,7 @@
 #include <keel/proc.h>
 #include <keel/sched.h>
 #include <keel/signal.h>
+#include <keel/futex.h>
 
 /* The file layer's calls used here (keel/vfs.h). */
 struct file;
@@ -24,8 +25,6 @@ ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off);
 uint64_t file_size(struct file *f);
 void file_get(struct file *f);
 void file_put(struct file *f);
-/* keel/futex.h */
-int futex_wake(uint32_t *uaddr, bool private_, int n);
 
 /* proc.c */
 struct proc *proc_alloc(void);

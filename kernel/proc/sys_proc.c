@@ -109,14 +109,16 @@ SYSCALL1(124, getsid, int, pid)
 
 /* --- init --- */
 
+#define INIT_ARGS_MAX	32
+
 static char init_path[256];
+static char *init_argv[INIT_ARGS_MAX + 2];
 
 /* PID 1's first thread: exec init= in kernel mode, then leave for ring 3. */
 static int init_main(void *arg)
 {
-	char *argv[] = { init_path, NULL };
 	char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", NULL };
-	int err = do_execve(init_path, argv, envp);
+	int err = do_execve(init_path, init_argv, envp);
 
 	if (err) {
 		pr_err("init: cannot run %s (error %d)\n", init_path, err);
@@ -126,13 +128,19 @@ static int init_main(void *arg)
 	arch_user_start();
 }
 
-int proc_start_init(const char *path)
+int proc_start_init(const char *path, char *const args[])
 {
 	struct proc *p = proc_alloc();
 	struct uthread *ut;
-	int tid = INIT_PID;
+	int tid = INIT_PID, n = 0;
 
 	strlcpy(init_path, path, sizeof(init_path));
+	init_argv[n++] = init_path;
+	while (args && args[n - 1] && n <= INIT_ARGS_MAX) {
+		init_argv[n] = args[n - 1];
+		n++;
+	}
+	init_argv[n] = NULL;
 	if (!p)
 		return -ENOMEM;
 	p->pid = p->pgid = p->sid = tid;
@@ -144,6 +152,7 @@ int proc_start_init(const char *path)
 	if (!ut || files_open_console(p->files))
 		return -ENOMEM;
 	p->cwd = vfs_root();
+	inode_get(p->cwd);		/* the process holds a counted reference */
 	init_proc = p;
 	proc_link(p, NULL);
 	return uthread_start(ut, tid, init_main);

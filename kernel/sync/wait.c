@@ -10,6 +10,8 @@
 #include <keel/sched.h>
 #include <keel/panic.h>
 #include <keel/time.h>
+#include <keel/proc.h>
+#include <keel/errno.h>
 
 void wq_init(struct wait_queue *wq, const char *name)
 {
@@ -49,6 +51,40 @@ bool wq_wait_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline)
 {
 	wq_enqueue_locked(wq, w);
 	return wq_block_locked(wq, w, deadline);
+}
+
+/* Sleeps in slices for user threads (see keel/sync.h for why); kernel threads have no
+ * signals and sleep until the deadline. signal_pending() reads the pending sets without
+ * locks, so calling it under wq->lock adds no lock ordering. */
+int wq_wait_interruptible_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline)
+{
+	bool user = uthread_current() != NULL;
+
+	if (user && signal_pending())
+		return -ERESTARTSYS;
+	wq_enqueue_locked(wq, w);
+	for (;;) {
+		uint64_t dl = deadline;
+
+		if (user) {
+			uint64_t slice = sched_deadline(WQ_SIGNAL_RECHECK_NS);
+
+			dl = deadline && deadline < slice ? deadline : slice;
+		}
+		sched_block(&wq->lock, dl);
+		spin_lock(&wq->lock);
+		if (w->woken)
+			return 1;
+		if (deadline && time_ns() >= deadline) {
+			list_remove(&w->node);
+			return 0;
+		}
+		if (user && signal_pending()) {
+			list_remove(&w->node);
+			return -ERESTARTSYS;
+		}
+		/* Spurious, or a slice ended: still queued, sleep again. */
+	}
 }
 
 struct thread *wq_wake_one_locked(struct wait_queue *wq)

@@ -12,11 +12,6 @@ extern const struct syscall_desc __syscalls_start[], __syscalls_end[];
 
 static const struct syscall_desc *table[SYSCALL_MAX];
 
-__attribute__((weak)) const char *syscall_name(unsigned nr)
-{
-	return NULL;
-}
-
 void syscall_init(void)
 {
 	unsigned n = 0;

@@ -295,6 +295,25 @@ static void loglevel_out_of_range_or_bare_is_rejected_and_level_kept(void **stat
 	log_level = saved;
 }
 
+static void words_after_double_dash_go_to_init_not_to_parameters(void **state)
+{
+	char buf[64], *argv[4];
+
+	(void)state;
+	assert_int_equal(parse("quiet -- quiet x"), 0);
+	assert_int_equal(ncalls, 1);
+	assert_int_equal(cmdline_init_args("quiet -- /bin/ut \"a b\"  c", buf, sizeof(buf), argv, 4),
+			 3);
+	assert_string_equal(argv[0], "/bin/ut");
+	assert_string_equal(argv[1], "a b");
+	assert_string_equal(argv[2], "c");
+	assert_null(argv[3]);
+	assert_int_equal(cmdline_init_args("quiet", buf, sizeof(buf), argv, 4), 0);
+	assert_null(argv[0]);
+	assert_int_equal(cmdline_init_args("-- a b c d", buf, sizeof(buf), argv, 4), -1);
+	assert_int_equal(cmdline_init_args("-- aaaaaaaaaa", buf, 8, argv, 4), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +338,7 @@ int main(void)
 		T(empty_parameter_table_rejects_every_word),
 		T(registered_loglevel_word_sets_log_level),
 		T(loglevel_out_of_range_or_bare_is_rejected_and_level_kept),
+		T(words_after_double_dash_go_to_init_not_to_parameters),
 #undef T
 	};
 

@@ -5,6 +5,7 @@
  * up here first (cpu_has()); the boot log lists what was found and what keel turns on.
  */
 #include <arch/cpu.h>
+#include <keel/arch.h>
 #include <keel/log.h>
 #include <keel/printf.h>
 #include <keel/string.h>
@@ -40,6 +41,8 @@ static const struct feature_bit feature_bits[FEAT_COUNT] = {
 	[FEAT_AVX2] = { 7, 0, 1, 5, "avx2" },
 	[FEAT_AVX512F] = { 7, 0, 1, 16, "avx512f" },
 	[FEAT_HYPERVISOR] = { 1, 0, 2, 31, "hypervisor" },
+	[FEAT_RDRAND] = { 1, 0, 2, 30, "rdrand" },
+	[FEAT_RDSEED] = { 7, 0, 1, 18, "rdseed" },
 };
 
 const char *cpu_feature_name(enum cpu_feature f)
@@ -128,4 +131,26 @@ void cpu_log_features(void)
 			break;
 	}
 	pr_info("cpu: features:%s\n", line);
+}
+
+/* RDSEED/RDRAND clear CF when the generator is momentarily exhausted; Intel advises retrying
+ * (10 times for RDRAND). RDSEED is the conditioned entropy source itself, so it goes first. */
+#define HW_RANDOM_RETRIES	10
+
+bool arch_hw_random(uint64_t *out)
+{
+	bool ok;
+
+	for (int i = 0; i < HW_RANDOM_RETRIES && cpu_has(FEAT_RDSEED); i++) {
+		__asm__ __volatile__("rdseed %0" : "=r"(*out), "=@ccc"(ok));
+		if (ok)
+			return true;
+		cpu_relax();
+	}
+	for (int i = 0; i < HW_RANDOM_RETRIES && cpu_has(FEAT_RDRAND); i++) {
+		__asm__ __volatile__("rdrand %0" : "=r"(*out), "=@ccc"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
 }

@@ -27,6 +27,7 @@ void arch_early_init(void)
 void arch_log_cpu(void)
 {
 	cpu_log_features();
+	user_log_features();
 }
 
 static void com1_irq(struct trap_frame *tf)

@@ -63,6 +63,13 @@ void user_cpu_init(void)
 	fpu_cpu_init();
 }
 
+void user_log_features(void)
+{
+	pr_info("user: SYSCALL entry, SMEP %s, SMAP %s, user FPU state %zu bytes (%s, eager)\n",
+			cpu_has(FEAT_SMEP) ? "on" : "absent", smap_enabled ? "on" : "absent",
+			arch_fpu_state_size(), cpu_has(FEAT_XSAVE) ? "xsave" : "fxsave");
+}
+
 struct trap_frame *arch_user_frame(struct thread *t)
 {
 	return (struct trap_frame *)((char *)t->stack + KSTACK_SIZE) - 1;
@@ -271,4 +278,9 @@ SYSCALL2(158, arch_prctl, int, code, uint64_t, addr)
 size_t arch_user_frame_size(void)
 {
 	return sizeof(struct trap_frame);
+}
+
+bool arch_has_smap(void)
+{
+	return smap_enabled;
 }

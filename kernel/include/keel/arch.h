@@ -62,6 +62,8 @@ void arch_user_frame_init(struct trap_frame *f, uintptr_t entry, uintptr_t sp);
 /* Loads the current thread's FS/GS bases from ut (after arch_prctl or exec). */
 struct uthread;
 void arch_set_tls(struct uthread *ut);
+/* True when SMAP is on: the kernel faults on any user page it touches outside uaccess. */
+bool arch_has_smap(void);
 /* AT_HWCAP for the auxiliary vector: CPUID.1:EDX, as Linux gives. */
 uint64_t arch_hwcap(void);
 /* fork/clone: the child's frame is the parent's with rax = 0 (and rsp = sp when sp != 0). */
@@ -82,6 +84,10 @@ void arch_fpu_save(void *buf);
 int arch_fpu_load(const void *buf);
 /* Writes the architectural init state (FNINIT, MXCSR 0x1f80, vector registers zero) to buf. */
 void arch_fpu_init_state(void *buf);
+
+/* One 64-bit word from the CPU's hardware random number generator (RDSEED, else RDRAND);
+ * false when the CPU has neither or it failed to deliver after a few retries. */
+bool arch_hw_random(uint64_t *out);
 
 /* TSC cycle counter at kernel entry, and the calibrated rate. */
 extern uint64_t boot_tsc;

@@ -24,7 +24,10 @@ struct cmdline_param {
 
 /* Parses line against the given parameters; returns how many words were rejected. */
 int cmdline_parse_with(const char *line, const struct cmdline_param *params, size_t n);
-/* Parses line against every registered parameter. */
+/* The words after a bare `--`, which are init's arguments (as Linux passes them): copied into
+ * buf, pointers in argv[0..n) and argv[n] = NULL. Returns n, or -1 when they do not fit. */
+int cmdline_init_args(const char *line, char *buf, size_t size, char **argv, int max);
+/* Parses line against every registered parameter, up to a bare `--`. */
 int cmdline_parse(const char *line);
 
 #endif

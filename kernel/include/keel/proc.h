@@ -28,6 +28,7 @@ struct thread;
 struct trap_frame;
 
 #define INIT_PID	1	/* reserved: the scheduler hands out TIDs from 2 */
+#define PROC_RLIMITS	16	/* RLIMIT_CPU .. RLIMIT_RTTIME */
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */
 
@@ -108,6 +109,11 @@ struct proc {
 	uint64_t start_ns;		/* time_ns() at creation */
 	uint64_t rlimit_stack;		/* RLIMIT_STACK soft limit, bytes */
 	struct completion *vfork_done;	/* a vfork parent waits on it until exec or exit */
+	/* Added by syscall/resource.c (branch misc). p->lock. All zero means "defaults", so a
+	 * zeroed struct proc is right; fork copies them to the child, execve keeps them. */
+	uint32_t rlimit_set;		/* bit r: rlimit[r] was set by setrlimit/prlimit64 */
+	struct { uint64_t cur, max; } rlimit[PROC_RLIMITS];	/* [RLIMIT_STACK].cur unused */
+	int nice;			/* setpriority: -20..19 (the scheduler ignores it) */
 };
 
 /* The user side of a thread; thread->uthread, NULL for kernel threads. */
@@ -143,8 +149,9 @@ int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
 
 /* Starts the reaper (which frees dead user threads). */
 void proc_init(void);
-/* Starts init= (argv[0] = path) as PID 1 with /dev/console on fds 0-2. */
-int proc_start_init(const char *path);
+/* Starts init= as PID 1 with /dev/console on fds 0-2: argv = path, then args (NULL-terminated,
+ * kept by the caller for good; at most 32). */
+int proc_start_init(const char *path, char *const args[]);
 
 /* Ends the calling thread / every thread of its process with the wait4 status `status`. */
 __noreturn void proc_exit_thread(int status);

@@ -87,6 +87,63 @@ unsigned wq_wake_all(struct wait_queue *wq);
 		__ok; \
 	})
 
+/*
+ * Interruptible waits, for system calls that may block for long (pipes, the tty, poll):
+ * they also end when the calling user thread has a signal pending (signal_pending(), checked
+ * under wq->lock before every sleep and after every wakeup). A signal's sched_wake arrives
+ * without wq->lock, so it is a spurious wakeup to the queue: the waiter unlinks itself.
+ * A wakeup that lands between that check and the sleep would be lost to the scheduler, so a
+ * user thread sleeps in slices of WQ_SIGNAL_RECHECK_NS at most and re-checks: a signal is
+ * noticed at once in the usual case and within one slice in that narrow race. Kernel threads
+ * never see signals and sleep without slices.
+ *
+ * wq_wait_interruptible_locked: with wq->lock held, enqueues w and sleeps. Returns 1 when
+ * woken through the queue, 0 when the absolute deadline passed (0 = none), -ERESTARTSYS on a
+ * signal; w is off the queue in every case, wq->lock held again.
+ */
+#define WQ_SIGNAL_RECHECK_NS	(50 * 1000 * 1000ULL)
+
+int wq_wait_interruptible_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline);
+
+/* 0 once cond is true (tested under wq->lock), or -ERESTARTSYS. */
+#define wait_event_interruptible(wq, cond) \
+	({ \
+		struct waiter __w; \
+		int __r = 0; \
+		bool __f = wq_lock_to_wait((wq), "wait_event_interruptible"); \
+		while (!(cond)) { \
+			__r = wq_wait_interruptible_locked((wq), &__w, 0); \
+			if (__r < 0) \
+				break; \
+			__r = 0; \
+		} \
+		spin_unlock_irqrestore(&(wq)->lock, __f); \
+		__r; \
+	})
+
+/* 1 once cond is true, 0 when ns passed without it, or -ERESTARTSYS. */
+#define wait_event_interruptible_timeout(wq, cond, ns) \
+	({ \
+		struct waiter __w; \
+		uint64_t __dl = sched_deadline(ns); \
+		int __r; \
+		bool __f = wq_lock_to_wait((wq), "wait_event_interruptible_timeout"); \
+		for (;;) { \
+			if ((cond)) { \
+				__r = 1; \
+				break; \
+			} \
+			__r = wq_wait_interruptible_locked((wq), &__w, __dl); \
+			if (__r <= 0) { \
+				if (__r == 0 && (cond)) \
+					__r = 1; \
+				break; \
+			} \
+		} \
+		spin_unlock_irqrestore(&(wq)->lock, __f); \
+		__r; \
+	})
+
 /* ---- mutexes (sync/mutex.c) ---- */
 
 /*

@@ -76,10 +76,58 @@ struct syscall_desc {
 	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6)
 
 struct trap_frame;
+struct spinlock;
 void syscall_init(void);
 /* The Linux name of syscall nr ("openat"), or NULL (kernel/syscall/names.c). */
 const char *syscall_name(unsigned nr);
 /* Runs syscall number nr with args; the arch entry calls it with interrupts on. */
 long syscall_dispatch(unsigned long nr, const uint64_t *args);
+
+/*
+ * Helpers for handlers (kernel/syscall/sleep.c, time.c).
+ *
+ * Interruptible sleeping. A signal sender queues the signal with the target's sighand lock
+ * held and then calls sched_wake (keel/proc.h). A sleeper that checks for pending signals
+ * with that same lock held and hands it to sched_block therefore cannot miss the wakeup: the
+ * sender either queued before the check (the sleeper sees it) or finds the sleeper BLOCKED.
+ */
+/* The calling thread's sighand lock (NULL in a kernel thread, which gets no signals). */
+struct spinlock *sleep_signal_lock(void);
+/* With sleep_signal_lock() held (any lock in a kernel thread): an unblocked signal is pending. */
+bool sleep_signal_pending_locked(void);
+/* Sleeps until time_ns() >= deadline (UINT64_MAX: forever). 0 when the deadline passed,
+ * -EINTR when a signal became pending first. */
+int sleep_until(uint64_t deadline);
+
+/* Linux's struct timespec / struct timeval on x86-64. */
+struct k_timespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+struct k_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+
+/* Reads a user timespec as nanoseconds (saturating at UINT64_MAX). 0, -EFAULT, or -EINVAL for
+ * a negative time or tv_nsec outside 0..999999999. */
+int timespec_from_user(const struct k_timespec __user *u, uint64_t *ns);
+/* Writes ns as a user timespec; 0 or -EFAULT. */
+int timespec_to_user(struct k_timespec __user *u, uint64_t ns);
+/* Clock ids (CLOCK_*) a sleep or timeout can use. */
+#define CLOCK_REALTIME			0
+#define CLOCK_MONOTONIC			1
+#define CLOCK_PROCESS_CPUTIME_ID	2
+#define CLOCK_THREAD_CPUTIME_ID		3
+#define CLOCK_MONOTONIC_RAW		4
+#define CLOCK_REALTIME_COARSE		5
+#define CLOCK_MONOTONIC_COARSE		6
+#define CLOCK_BOOTTIME			7
+/* The time_ns() deadline for absolute time abs_ns on clock (REALTIME, MONOTONIC, BOOTTIME);
+ * never 0 (a time already past gives 1). */
+uint64_t clock_abs_to_deadline(int clock, uint64_t abs_ns);
+
+/* Linux's name for x86-64 syscall nr ("openat"), or "?" for an unassigned number. */
+const char *syscall_name(unsigned nr);
 
 #endif

@@ -56,6 +56,7 @@ unsigned smp_start_aps(const uint32_t *apic_ids, unsigned n);
 
 /* arch/x86_64/user.c, fpu.c: per-CPU state for user mode (SYSCALL MSRs, SMEP/SMAP, FPU). */
 void user_cpu_init(void);
+void user_log_features(void);
 void fpu_cpu_init(void);
 #endif /* __ASSEMBLER__ */
 

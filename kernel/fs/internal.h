@@ -1,0 +1,39 @@
+/*
+ * fs/internal.h — what the files of kernel/fs/ share and nobody else needs.
+ */
+#ifndef FS_INTERNAL_H
+#define FS_INTERNAL_H
+
+#include <keel/vfs.h>
+#include <keel/uaccess.h>
+
+struct boot_module;
+
+extern const struct file_ops ramfs_reg_fops;
+extern const struct file_ops vfs_dir_fops;
+extern const struct inode_ops ramfs_symlink_iops;
+
+struct inode *vfs_make_root(void);
+/* Path walk with vfs_ns_lock held. With last != NULL, stops at the final component: *out is
+ * its directory and last (NAME_MAX + 1 bytes) its name ("." when the path has none), *trailing
+ * whether a slash followed it. */
+int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct inode **out,
+		    char *last, bool *trailing);
+
+void dev_init(void);
+void procfs_init(void);
+void tty_init(void);
+/* Unpacks one initrd image into / ; returns the number of entries created. */
+int initrd_unpack(const void *data, size_t len, const char *what);
+void initrd_unpack_modules(const struct boot_info *bi);
+
+/* Syscall helpers (fs/sys_util.c). */
+/* Copies a user path into a new PATH_MAX buffer (kfree it): 0, -EFAULT, -ENAMETOOLONG, or
+ * -ENOENT for an empty path. */
+int sys_get_path(const char __user *upath, char **out);
+/* The directory a *at() call starts from: NULL for AT_FDCWD, else dirfd's inode (counted;
+ * sys_put_base). -EBADF, -ENOTDIR. */
+int sys_at_base(int dirfd, struct inode **base);
+void sys_put_base(struct inode *base);
+
+#endif

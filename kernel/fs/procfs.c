@@ -1,0 +1,399 @@
+/*
+ * fs/procfs.c — /proc: meminfo, cpuinfo, uptime, self, and a directory per process.
+ *
+ * /proc is a directory whose lookup and readdir are generated: the fixed entries are inodes
+ * made once at boot and kept; /proc/<pid>, its status and its exe are made on each lookup
+ * (detached inodes whose parent is the directory they were found in, so getcwd works inside
+ * them) and freed with their last reference. A file's text is generated when it is opened,
+ * into a buffer the open file owns, so a reader sees one consistent snapshot.
+ *
+ * cpuinfo reads the boot CPU's identification from <arch/cpu.h>: keel's CPUs are alike.
+ */
+#include "internal.h"
+#include <keel/errno.h>
+#include <keel/frame.h>
+#include <keel/heap.h>
+#include <keel/printf.h>
+#include <keel/proc.h>
+#include <keel/smp.h>
+#include <keel/string.h>
+#include <keel/time.h>
+#include <keel/uvm.h>
+#include <arch/cpu.h>
+
+#define PROC_INO_BASE	0x40000000ULL	/* /proc/<pid>/... inode numbers */
+
+/* A growing text buffer; a failed allocation sets oom and drops the rest. */
+struct seqbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static void __printf(2, 3) sb_printf(struct seqbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+		if (n < 0 || sb->oom)
+			return;
+		if (sb->len + (size_t)n < sb->cap) {
+			sb->len += (size_t)n;
+			return;
+		}
+		size_t cap = MAX(sb->cap * 2, sb->len + (size_t)n + 256);
+		char *nb = kmalloc(cap);
+
+		if (!nb) {
+			sb->oom = true;
+			return;
+		}
+		if (sb->buf)
+			memcpy(nb, sb->buf, sb->len);
+		kfree(sb->buf);
+		sb->buf = nb;
+		sb->cap = cap;
+	}
+}
+
+typedef void (*proc_gen_fn)(struct seqbuf *sb, int pid);
+
+/* Generated files: priv is the generator; the pid comes from the parent directory. */
+struct proc_node {
+	proc_gen_fn gen;
+	int pid;
+};
+
+/* ---- generators ---- */
+
+static void gen_meminfo(struct seqbuf *sb, int pid)
+{
+	struct frame_stats st;
+
+	frame_stats(&st);
+	sb_printf(sb, "MemTotal:       %8zu kB\nMemFree:        %8zu kB\n"
+		  "MemAvailable:   %8zu kB\n", st.total_pages * (PAGE_SIZE / 1024),
+		  st.free_pages * (PAGE_SIZE / 1024), st.free_pages * (PAGE_SIZE / 1024));
+}
+
+static void gen_cpuinfo(struct seqbuf *sb, int pid)
+{
+	for (unsigned c = cpumask_next(&cpu_online_mask, 0); c < CPU_MAX;
+	     c = cpumask_next(&cpu_online_mask, c + 1)) {
+		sb_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+			  "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\nflags\t\t:",
+			  c, boot_cpu.vendor, boot_cpu.family, boot_cpu.model, boot_cpu.brand,
+			  boot_cpu.stepping, arch_cycles_per_sec() / 1000000,
+			  arch_cycles_per_sec() / 1000 % 1000);
+		for (unsigned f = 0; f < FEAT_COUNT; f++)
+			if (cpu_has((enum cpu_feature)f))
+				sb_printf(sb, " %s", cpu_feature_name((enum cpu_feature)f));
+		sb_printf(sb, "\n\n");
+	}
+}
+
+static void gen_uptime(struct seqbuf *sb, int pid)
+{
+	uint64_t ns = time_ns();
+
+	sb_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
+}
+
+static const char *proc_state_name(struct proc *p)
+{
+	if (READ_ONCE(p->state) == PROC_ZOMBIE)
+		return "Z (zombie)";
+	if (READ_ONCE(p->stopped))
+		return "T (stopped)";
+	return p == proc_current() ? "R (running)" : "S (sleeping)";
+}
+
+static void gen_status(struct seqbuf *sb, int pid)
+{
+	struct proc *p = proc_get(pid);
+	char name[PROC_NAME_MAX];
+	int ppid;
+	bool f;
+
+	if (!p)
+		return;
+	f = spin_lock_irqsave(&p->lock);
+	memcpy(name, p->name, sizeof(name));
+	spin_unlock_irqrestore(&p->lock, f);
+	name[PROC_NAME_MAX - 1] = '\0';
+	f = spin_lock_irqsave(&proc_tree_lock);
+	ppid = p->parent ? p->parent->pid : 0;
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	sb_printf(sb, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
+		  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t%u\n", name, proc_state_name(p),
+		  p->pid, p->pid, ppid, READ_ONCE(p->nthreads));
+	if (p == proc_current() && p->mm)	/* another process's mm may go at any time */
+		sb_printf(sb, "VmRSS:\t%8zu kB\n", p->mm->rss_pages * (PAGE_SIZE / 1024));
+	proc_put(p);
+}
+
+/* ---- generated files ---- */
+
+static int gen_open(struct inode *ino, struct file *f)
+{
+	const struct proc_node *pn = ino->priv;
+	struct seqbuf *sb = kzalloc(sizeof(*sb));
+
+	if (!sb)
+		return -ENOMEM;
+	pn->gen(sb, pn->pid);
+	if (sb->oom) {
+		kfree(sb->buf);
+		kfree(sb);
+		return -ENOMEM;
+	}
+	f->priv = sb;
+	return 0;
+}
+
+static void gen_release(struct file *f)
+{
+	struct seqbuf *sb = f->priv;
+
+	kfree(sb->buf);
+	kfree(sb);
+}
+
+static ssize_t gen_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
+{
+	struct seqbuf *sb = f->priv;
+
+	if (*pos >= sb->len)
+		return 0;
+	n = MIN(n, sb->len - *pos);
+	memcpy(buf, sb->buf + *pos, n);
+	*pos += n;
+	return (ssize_t)n;
+}
+
+static const struct file_ops gen_fops = {
+	.open = gen_open,
+	.release = gen_release,
+	.read = gen_read,
+};
+
+/* ---- symlinks ---- */
+
+static ssize_t self_readlink(struct inode *ino, char *buf, size_t n)
+{
+	struct proc *p = proc_current();
+	char tmp[16];
+	int len;
+
+	if (!p)
+		return -ENOENT;
+	len = snprintf(tmp, sizeof(tmp), "%d", p->pid);
+	memcpy(buf, tmp, MIN(n, (size_t)len));
+	return (ssize_t)MIN(n, (size_t)len);
+}
+
+static ssize_t exe_readlink(struct inode *ino, char *buf, size_t n)
+{
+	const struct proc_node *pn = ino->priv;
+	struct proc *p = proc_get(pn->pid);
+	ssize_t len = -ENOENT;
+	bool f;
+
+	if (!p)
+		return -ENOENT;
+	f = spin_lock_irqsave(&p->lock);
+	if (p->exe) {
+		len = (ssize_t)MIN(n, strlen(p->exe));
+		memcpy(buf, p->exe, (size_t)len);
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	proc_put(p);
+	return len;
+}
+
+static void node_release(struct inode *ino)
+{
+	kfree(ino->priv);
+}
+
+static const struct inode_ops self_iops = { .readlink = self_readlink };
+static const struct inode_ops exe_iops = { .readlink = exe_readlink, .release = node_release };
+static const struct inode_ops gen_iops = { .release = node_release };
+
+/* A node with a proc_node; parent (counted) and name set so paths can be rebuilt. */
+static struct inode *node_new(struct inode *parent, const char *name, uint32_t mode,
+			      const struct inode_ops *iops, const struct file_ops *fops,
+			      proc_gen_fn gen, int pid)
+{
+	struct proc_node *pn = kzalloc(sizeof(*pn));
+	struct inode *ino = pn ? inode_new(mode, iops, fops) : NULL;
+
+	if (!ino) {
+		kfree(pn);
+		return NULL;
+	}
+	pn->gen = gen;
+	pn->pid = pid;
+	ino->priv = pn;
+	strlcpy(ino->name, name, sizeof(ino->name));
+	inode_get(parent);
+	ino->parent = parent;
+	return ino;
+}
+
+/* ---- /proc/<pid> ---- */
+
+static const struct {
+	const char *name;
+	unsigned dtype;
+} pid_entries[] = { { "status", DT_REG }, { "exe", DT_LNK } };
+
+static int pid_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	int pid = ((struct proc_node *)dir->priv)->pid;
+	struct inode *ino;
+
+	if (strcmp(name, "status") == 0)
+		ino = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_status, pid);
+	else if (strcmp(name, "exe") == 0)
+		ino = node_new(dir, name, S_IFLNK | 0777, &exe_iops, NULL, NULL, pid);
+	else
+		return -ENOENT;
+	if (!ino)
+		return -ENOMEM;
+	ino->ino = PROC_INO_BASE + (uint64_t)pid * 4 + (name[0] == 's' ? 1 : 2);
+	*out = ino;
+	return 0;
+}
+
+static int pid_readdir(struct inode *dir, struct dir_ctx *ctx)
+{
+	int pid = ((struct proc_node *)dir->priv)->pid;
+
+	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
+		return 0;
+	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
+		return 0;
+	for (uint64_t i = ctx->pos - 2; i < ARRAY_SIZE(pid_entries); i++)
+		if (!ctx->emit(ctx, pid_entries[i].name, strlen(pid_entries[i].name),
+			       PROC_INO_BASE + (uint64_t)pid * 4 + i + 1, pid_entries[i].dtype,
+			       i + 3))
+			return 0;
+	return 0;
+}
+
+static const struct inode_ops pid_iops = {
+	.lookup = pid_lookup,
+	.readdir = pid_readdir,
+	.release = node_release,
+};
+
+/* ---- /proc itself ---- */
+
+static struct inode *proc_fixed[4];	/* meminfo, cpuinfo, uptime, self */
+
+static bool parse_pid(const char *s, int *pid)
+{
+	uint64_t v;
+
+	if (s[0] < '1' || s[0] > '9' || !parse_u64(s, &v) || v > INT32_MAX)
+		return false;
+	*pid = (int)v;
+	return true;
+}
+
+static int root_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	struct proc *p;
+	int pid;
+
+	for (size_t i = 0; i < ARRAY_SIZE(proc_fixed); i++) {
+		if (proc_fixed[i] && strcmp(proc_fixed[i]->name, name) == 0) {
+			inode_get(proc_fixed[i]);
+			*out = proc_fixed[i];
+			return 0;
+		}
+	}
+	if (!parse_pid(name, &pid) || !(p = proc_get(pid)))
+		return -ENOENT;
+	proc_put(p);
+	*out = node_new(dir, name, S_IFDIR | 0555, &pid_iops, NULL, NULL, pid);
+	if (!*out)
+		return -ENOMEM;
+	(*out)->ino = PROC_INO_BASE + (uint64_t)pid * 4;
+	return 0;
+}
+
+struct pid_walk {
+	struct dir_ctx *ctx;
+	struct inode *dir;
+};
+
+static int emit_pid(struct proc *p, void *arg)
+{
+	struct pid_walk *w = arg;
+	char name[16];
+	int len;
+
+	if ((uint64_t)p->pid + 16 < w->ctx->pos)
+		return 0;
+	len = snprintf(name, sizeof(name), "%d", p->pid);
+	return w->ctx->emit(w->ctx, name, (size_t)len, PROC_INO_BASE + (uint64_t)p->pid * 4,
+			    DT_DIR, (uint64_t)p->pid + 17) ? 0 : 1;
+}
+
+/* Positions: 0 ".", 1 "..", 2.. the fixed entries, then pid + 16 for each process. */
+static int root_readdir(struct inode *dir, struct dir_ctx *ctx)
+{
+	struct pid_walk w = { ctx, dir };
+
+	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
+		return 0;
+	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
+		return 0;
+	for (uint64_t i = MAX(ctx->pos, 2) - 2; i < ARRAY_SIZE(proc_fixed); i++)
+		if (proc_fixed[i] && !ctx->emit(ctx, proc_fixed[i]->name,
+						 strlen(proc_fixed[i]->name), proc_fixed[i]->ino,
+						 inode_dtype(proc_fixed[i]), i + 3))
+			return 0;
+	proc_for_each(emit_pid, &w);
+	return 0;
+}
+
+static const struct inode_ops proc_root_iops = {
+	.lookup = root_lookup,
+	.readdir = root_readdir,
+};
+
+void procfs_init(void)
+{
+	static const struct {
+		const char *name;
+		proc_gen_fn gen;
+	} files[] = { { "meminfo", gen_meminfo }, { "cpuinfo", gen_cpuinfo },
+		      { "uptime", gen_uptime } };
+	struct inode *dir = inode_new(S_IFDIR | 0555, &proc_root_iops, NULL);
+
+	if (!dir)
+		return;
+	mutex_lock(&vfs_ns_lock);
+	if (ramfs_link_locked(vfs_root(), "proc", dir)) {
+		mutex_unlock(&vfs_ns_lock);
+		inode_put(dir);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		proc_fixed[i] = node_new(dir, files[i].name, S_IFREG | 0444, &gen_iops, &gen_fops,
+					 files[i].gen, 0);
+	proc_fixed[3] = inode_new(S_IFLNK | 0777, &self_iops, NULL);
+	if (proc_fixed[3]) {
+		strlcpy(proc_fixed[3]->name, "self", sizeof(proc_fixed[3]->name));
+		inode_get(dir);
+		proc_fixed[3]->parent = dir;
+	}
+	mutex_unlock(&vfs_ns_lock);
+}

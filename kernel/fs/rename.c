@@ -1,0 +1,175 @@
+/*
+ * fs/rename.c — unlink, rmdir and rename on ramfs directories.
+ *
+ * All three run under vfs_ns_lock. Removing a node unlinks it from its directory, sets its
+ * nlink to 0 and drops the directory's reference; open files, cwds and lookups in flight keep
+ * it alive (a removed directory then takes no new entries and getcwd in it gives -ENOENT).
+ * An inode keeps its reference on its last parent until it is freed.
+ */
+#include "internal.h"
+#include <keel/errno.h>
+#include <keel/string.h>
+
+static void detach_locked(struct inode *dir, struct inode *child)
+{
+	list_remove(&child->sibling);
+	if (S_ISDIR(child->mode))
+		dir->nlink--;
+	dir->mtime_ns = child->ctime_ns = vfs_now_ns();
+}
+
+/* Removes child from dir for good: nobody can find it by name any more. */
+static void remove_locked(struct inode *dir, struct inode *child)
+{
+	detach_locked(dir, child);
+	child->nlink = 0;
+	inode_put(child);		/* the directory's link */
+}
+
+/* The child called last in dir (counted) for a removal; errors for "." and "..". */
+static int removal_target(struct inode *dir, const char *last, bool rmdir, struct inode **out)
+{
+	if (strcmp(last, ".") == 0)
+		return rmdir ? -EINVAL : -EISDIR;
+	if (strcmp(last, "..") == 0)
+		return rmdir ? -ENOTEMPTY : -EISDIR;
+	if (dir->iops != &ramfs_dir_iops)
+		return dir->iops && dir->iops->lookup ? -EACCES : -ENOTDIR;
+	return dir->iops->lookup(dir, last, out);
+}
+
+static int remove_path(struct inode *base, const char *path, bool rmdir)
+{
+	char last[NAME_MAX + 1];
+	struct inode *dir, *c = NULL;
+	bool trailing;
+	int r;
+
+	mutex_lock(&vfs_ns_lock);
+	r = vfs_walk_locked(base, path, 0, &dir, last, &trailing);
+	if (r)
+		goto out;
+	r = removal_target(dir, last, rmdir, &c);
+	if (r)
+		goto out_dir;
+	if (rmdir && !S_ISDIR(c->mode))
+		r = -ENOTDIR;
+	else if (!rmdir && S_ISDIR(c->mode))
+		r = -EISDIR;
+	else if (!rmdir && trailing)
+		r = -ENOTDIR;
+	else if (rmdir && !list_empty(&c->children))
+		r = -ENOTEMPTY;
+	else if (c == vfs_root())
+		r = -EBUSY;
+	if (!r)
+		remove_locked(dir, c);
+	inode_put(c);
+out_dir:
+	inode_put(dir);
+out:
+	mutex_unlock(&vfs_ns_lock);
+	return r;
+}
+
+int vfs_unlink(struct inode *base, const char *path)
+{
+	return remove_path(base, path, false);
+}
+
+int vfs_rmdir(struct inode *base, const char *path)
+{
+	return remove_path(base, path, true);
+}
+
+/* True when a is d or one of d's ancestors. */
+static bool is_ancestor(struct inode *a, struct inode *d)
+{
+	for (; d; d = d->parent)
+		if (d == a)
+			return true;
+	return false;
+}
+
+/* May src replace dst (both exist, different)? */
+static int replace_check(struct inode *src, struct inode *dst)
+{
+	if (S_ISDIR(src->mode) && !S_ISDIR(dst->mode))
+		return -ENOTDIR;
+	if (!S_ISDIR(src->mode) && S_ISDIR(dst->mode))
+		return -EISDIR;
+	if (S_ISDIR(dst->mode) && !list_empty(&dst->children))
+		return -ENOTEMPTY;
+	return 0;
+}
+
+/* Moves src (a child of sdir) to ndir under name, replacing dst if there is one. */
+static int move_locked(struct inode *sdir, struct inode *src, struct inode *ndir,
+		       const char *name, struct inode *dst)
+{
+	int r;
+
+	if (dst == src)
+		return 0;
+	if (dst && (r = replace_check(src, dst)) != 0)
+		return r;
+	if (S_ISDIR(src->mode) && is_ancestor(src, ndir))
+		return -EINVAL;
+	if (dst)
+		remove_locked(ndir, dst);
+	detach_locked(sdir, src);
+	src->parent = NULL;
+	r = ramfs_link_locked(ndir, name, src);	/* cannot fail: checked above */
+	inode_put(sdir);			/* src's old parent reference */
+	return r;
+}
+
+static int rename_locked(struct inode *obase, const char *old, struct inode *nbase,
+			 const char *new_, char *olast, char *nlast)
+{
+	struct inode *sdir, *ndir = NULL, *src = NULL, *dst = NULL;
+	bool otrail, ntrail;
+	int r;
+
+	r = vfs_walk_locked(obase, old, 0, &sdir, olast, &otrail);
+	if (r)
+		return r;
+	r = vfs_walk_locked(nbase, new_, 0, &ndir, nlast, &ntrail);
+	if (r)
+		goto out;
+	r = removal_target(sdir, olast, true, &src);
+	if (r)
+		goto out;
+	if (strcmp(nlast, ".") == 0 || strcmp(nlast, "..") == 0)
+		r = -EBUSY;
+	else if (ndir->iops != &ramfs_dir_iops)
+		r = -EXDEV;
+	else if (!ndir->nlink)
+		r = -ENOENT;
+	else if ((otrail || ntrail) && !S_ISDIR(src->mode))
+		r = -ENOTDIR;
+	else if (ndir->iops->lookup(ndir, nlast, &dst) != 0)
+		dst = NULL;
+	if (!r)
+		r = move_locked(sdir, src, ndir, nlast, dst);
+out:
+	if (dst)
+		inode_put(dst);
+	if (src)
+		inode_put(src);
+	if (ndir)
+		inode_put(ndir);
+	inode_put(sdir);
+	return r;
+}
+
+int vfs_rename(struct inode *obase, const char *old, struct inode *nbase, const char *new_)
+{
+	char olast[NAME_MAX + 1], nlast[NAME_MAX + 1];
+	int r;
+
+	mutex_lock(&vfs_ns_lock);
+	r = rename_locked(obase, old, nbase, new_, olast, nlast);
+	mutex_unlock(&vfs_ns_lock);
+	return r;
+}

@@ -1,0 +1,198 @@
+/*
+ * syscall/info.c — what a program may ask about the system and itself: uname, sysinfo,
+ * getrandom, and the user and group ids.
+ *
+ * Credentials: keel has one user. Every process runs as root (uid, gid, euid, egid, saved and
+ * filesystem ids all 0, no supplementary groups); set*id calls that keep it that way succeed,
+ * and any attempt to become someone else fails with EPERM rather than pretending to succeed.
+ */
+#include <keel/syscall.h>
+#include <keel/errno.h>
+#include <keel/frame.h>
+#include <keel/proc.h>
+#include <keel/random.h>
+#include <keel/sched.h>
+#include <keel/smp.h>
+#include <keel/string.h>
+#include <keel/time.h>
+
+#define KEEL_RELEASE	"0.4"
+
+/* ---- uname ---- */
+
+#define UTS_LEN		65
+
+struct k_utsname {
+	char sysname[UTS_LEN];
+	char nodename[UTS_LEN];
+	char release[UTS_LEN];
+	char version[UTS_LEN];
+	char machine[UTS_LEN];
+	char domainname[UTS_LEN];
+};
+
+SYSCALL1(63, uname, struct k_utsname __user *, buf)
+{
+	struct k_utsname u;
+
+	memset(&u, 0, sizeof(u));
+	strlcpy(u.sysname, "keel", UTS_LEN);
+	strlcpy(u.nodename, "keel", UTS_LEN);
+	strlcpy(u.release, KEEL_RELEASE, UTS_LEN);
+	strlcpy(u.version, "#1 SMP " __DATE__ " " __TIME__, UTS_LEN);
+	strlcpy(u.machine, "x86_64", UTS_LEN);
+	strlcpy(u.domainname, "(none)", UTS_LEN);
+	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+/* ---- sysinfo ---- */
+
+/* Linux's struct sysinfo on x86-64 (112 bytes). */
+struct k_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];		/* fixed point, 1 << 16 = 1.0 */
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs;
+	uint16_t pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[20 - 2 * sizeof(long) - sizeof(int)];
+};
+_Static_assert(sizeof(struct k_sysinfo) == 112, "struct sysinfo is 112 bytes on x86-64");
+
+#define LOAD_FIXED_1	(1 << 16)
+
+static int count_proc(struct proc *p, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+/* The scheduler keeps one long-term average per CPU; all three loads report their sum. */
+static uint64_t load_average(void)
+{
+	struct sched_stats st;
+	uint64_t milli = 0;
+
+	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++)
+		if (cpumask_test(&cpu_online_mask, cpu) && sched_stats(cpu, &st))
+			milli += st.load_avg_milli;
+	return milli * LOAD_FIXED_1 / 1000;
+}
+
+SYSCALL1(99, sysinfo, struct k_sysinfo __user *, info)
+{
+	struct k_sysinfo si;
+	struct frame_stats fs;
+	unsigned procs = 0;
+
+	memset(&si, 0, sizeof(si));
+	frame_stats(&fs);
+	proc_for_each(count_proc, &procs);
+	si.uptime = (int64_t)(time_ns() / NSEC_PER_SEC);
+	si.loads[0] = si.loads[1] = si.loads[2] = load_average();
+	si.totalram = fs.total_pages * PAGE_SIZE;
+	si.freeram = fs.free_pages * PAGE_SIZE;
+	si.procs = (uint16_t)MIN(procs, 0xffffu);
+	si.mem_unit = 1;
+	return copy_to_user(info, &si, sizeof(si)) ? -EFAULT : 0;
+}
+
+/* ---- getrandom ---- */
+
+#define GRND_NONBLOCK	0x1
+#define GRND_RANDOM	0x2
+#define GRND_INSECURE	0x4
+#define GETRANDOM_CHUNK	256
+#define GETRANDOM_MAX	0x1ffffff	/* Linux's cap on one call (32 MiB - 1) */
+
+/*
+ * The generator is seeded before user space exists, so nothing ever blocks and NONBLOCK,
+ * RANDOM and INSECURE all read the same stream. A large request is served in chunks and may
+ * end early with a partial count when a signal arrives (never before the first chunk).
+ */
+SYSCALL3(318, getrandom, void __user *, buf, size_t, count, unsigned, flags)
+{
+	uint8_t chunk[GETRANDOM_CHUNK];
+	size_t done = 0;
+
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) ||
+	    (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	count = MIN(count, (size_t)GETRANDOM_MAX);
+	if (!user_range_ok(buf, count))
+		return -EFAULT;
+	while (done < count) {
+		size_t k = MIN(count - done, sizeof(chunk));
+
+		if (done && signal_pending())
+			break;
+		random_bytes(chunk, k);
+		if (copy_to_user((uint8_t __user *)buf + done, chunk, k))
+			break;
+		done += k;
+	}
+	memset(chunk, 0, sizeof(chunk));
+	return done ? (long)done : (count ? -EFAULT : 0);
+}
+
+/* ---- user and group ids ---- */
+
+#define ID_KEEP		((uint32_t)-1)	/* "leave this id unchanged" in set*id calls */
+
+static long set_ids(uint32_t a, uint32_t b, uint32_t c)
+{
+	return (a == 0 || a == ID_KEEP) && (b == 0 || b == ID_KEEP) &&
+	       (c == 0 || c == ID_KEEP) ? 0 : -EPERM;
+}
+
+static long get_ids(uint32_t __user *a, uint32_t __user *b, uint32_t __user *c)
+{
+	static const uint32_t zero;
+
+	if (copy_to_user(a, &zero, 4) || copy_to_user(b, &zero, 4) || copy_to_user(c, &zero, 4))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL0(102, getuid) { return 0; }
+SYSCALL0(104, getgid) { return 0; }
+SYSCALL0(107, geteuid) { return 0; }
+SYSCALL0(108, getegid) { return 0; }
+SYSCALL1(105, setuid, uint32_t, uid) { return uid == 0 ? 0 : -EPERM; }
+SYSCALL1(106, setgid, uint32_t, gid) { return gid == 0 ? 0 : -EPERM; }
+SYSCALL2(113, setreuid, uint32_t, r, uint32_t, e) { return set_ids(r, e, ID_KEEP); }
+SYSCALL2(114, setregid, uint32_t, r, uint32_t, e) { return set_ids(r, e, ID_KEEP); }
+SYSCALL3(117, setresuid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_ids(r, e, s); }
+SYSCALL3(119, setresgid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_ids(r, e, s); }
+SYSCALL3(118, getresuid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
+{
+	return get_ids(r, e, s);
+}
+SYSCALL3(120, getresgid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
+{
+	return get_ids(r, e, s);
+}
+/* setfsuid/setfsgid return the previous id and never fail. */
+SYSCALL1(122, setfsuid, uint32_t, uid) { return 0; }
+SYSCALL1(123, setfsgid, uint32_t, gid) { return 0; }
+
+SYSCALL2(115, getgroups, int, size, uint32_t __user *, list)
+{
+	return size < 0 ? -EINVAL : 0;		/* no supplementary groups */
+}
+
+SYSCALL2(116, setgroups, int, size, const uint32_t __user *, list)
+{
+	uint32_t g;
+
+	if (size < 0 || size > 65536)
+		return -EINVAL;
+	for (int i = 0; i < size; i++) {
+		if (copy_from_user(&g, list + i, sizeof(g)))
+			return -EFAULT;
+		if (g != 0)
+			return -EPERM;
+	}
+	return 0;
+}

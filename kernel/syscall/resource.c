@@ -1,0 +1,189 @@
+/*
+ * syscall/resource.c — resource limits and priorities: prlimit64, getrlimit, setrlimit,
+ * getpriority, setpriority.
+ *
+ * RLIMIT_STACK's soft limit is p->rlimit_stack (execve sizes the stack reservation from it).
+ * Every other limit has a fixed default (rlimit_default) until the process sets it; what it
+ * set is kept in p->rlimit[] and reported back, but only the stack limit has an effect (the
+ * file table does not consult RLIMIT_NOFILE). Every process is
+ * root, so raising a hard limit is allowed, as it is for root on Linux.
+ * Nice values are stored and reported; the scheduler does not use them yet.
+ */
+#include <keel/syscall.h>
+#include <keel/errno.h>
+#include <keel/proc.h>
+#include <keel/spinlock.h>
+
+#define RLIMIT_CPU		0
+#define RLIMIT_FSIZE		1
+#define RLIMIT_DATA		2
+#define RLIMIT_STACK		3
+#define RLIMIT_CORE		4
+#define RLIMIT_RSS		5
+#define RLIMIT_NPROC		6
+#define RLIMIT_NOFILE		7
+#define RLIMIT_MEMLOCK		8
+#define RLIMIT_AS		9
+#define RLIMIT_LOCKS		10
+#define RLIMIT_SIGPENDING	11
+#define RLIMIT_MSGQUEUE		12
+#define RLIMIT_NICE		13
+#define RLIMIT_RTPRIO		14
+#define RLIMIT_RTTIME		15
+#define RLIM_INFINITY		(~0ULL)
+
+#define PRIO_PROCESS		0
+#define PRIO_PGRP		1
+#define PRIO_USER		2
+#define NICE_MIN		(-20)
+#define NICE_MAX		19
+
+struct k_rlimit {
+	uint64_t cur, max;
+};
+
+/* Linux's defaults for init, where keel has no reason to differ. */
+static struct k_rlimit rlimit_default(unsigned r)
+{
+	switch (r) {
+	case RLIMIT_CORE:
+	case RLIMIT_NICE:
+	case RLIMIT_RTPRIO:
+		return (struct k_rlimit){ 0, RLIM_INFINITY };
+	case RLIMIT_NOFILE:
+		return (struct k_rlimit){ 1024, 4096 };
+	case RLIMIT_MEMLOCK:
+		return (struct k_rlimit){ 8 << 20, 8 << 20 };
+	case RLIMIT_SIGPENDING:
+		return (struct k_rlimit){ 4096, 4096 };
+	case RLIMIT_MSGQUEUE:
+		return (struct k_rlimit){ 819200, 819200 };
+	default:
+		return (struct k_rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	}
+}
+
+/* p's limit r (r < PROC_RLIMITS). p->lock held. */
+static struct k_rlimit rlimit_locked(struct proc *p, unsigned r)
+{
+	struct k_rlimit l = rlimit_default(r);
+
+	if (p->rlimit_set & (1u << r)) {
+		l.cur = p->rlimit[r].cur;
+		l.max = p->rlimit[r].max;
+	}
+	if (r == RLIMIT_STACK)
+		l.cur = p->rlimit_stack;
+	return l;
+}
+
+static void rlimit_set_locked(struct proc *p, unsigned r, struct k_rlimit l)
+{
+	p->rlimit_set |= 1u << r;
+	p->rlimit[r].cur = l.cur;
+	p->rlimit[r].max = l.max;
+	if (r == RLIMIT_STACK)
+		p->rlimit_stack = l.cur;
+}
+
+/* The process pid names (0: the caller), with a reference; NULL if there is none. */
+static struct proc *proc_lookup(int pid)
+{
+	struct proc *me = proc_current();
+
+	if (pid < 0)
+		return NULL;
+	if (pid == 0 || (me && pid == me->pid)) {
+		if (me)
+			return proc_get(me->pid);
+		return NULL;
+	}
+	return proc_get(pid);
+}
+
+SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __user *, new_,
+	 struct k_rlimit __user *, old)
+{
+	struct k_rlimit nl, ol;
+	struct proc *p;
+	bool f;
+
+	if (resource >= PROC_RLIMITS)
+		return -EINVAL;
+	if (new_) {
+		if (copy_from_user(&nl, new_, sizeof(nl)))
+			return -EFAULT;
+		if (nl.cur > nl.max)
+			return -EINVAL;
+	}
+	p = proc_lookup(pid);
+	if (!p)
+		return -ESRCH;
+	f = spin_lock_irqsave(&p->lock);
+	ol = rlimit_locked(p, resource);
+	if (new_)
+		rlimit_set_locked(p, resource, nl);
+	spin_unlock_irqrestore(&p->lock, f);
+	proc_put(p);
+	if (old && copy_to_user(old, &ol, sizeof(ol)))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL2(97, getrlimit, unsigned, resource, struct k_rlimit __user *, rlim)
+{
+	return sys_prlimit64(0, resource, NULL, rlim);
+}
+
+SYSCALL2(160, setrlimit, unsigned, resource, const struct k_rlimit __user *, rlim)
+{
+	return sys_prlimit64(0, resource, rlim, NULL);
+}
+
+/* The process a PRIO_* request names. keel has one user (root), so PRIO_USER 0 and a
+ * PRIO_PGRP of the caller's group mean the caller, which is what programs ask for. */
+static struct proc *prio_target(int which, int who)
+{
+	struct proc *me = proc_current();
+
+	switch (which) {
+	case PRIO_PROCESS:
+		return proc_lookup(who);
+	case PRIO_PGRP:
+		return me && (who == 0 || who == me->pgid) ? proc_lookup(0) : NULL;
+	case PRIO_USER:
+		return who == 0 ? proc_lookup(0) : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* Returns 20 - nice (1..40), as the Linux syscall does; the C library turns it back. */
+SYSCALL2(140, getpriority, int, which, int, who)
+{
+	struct proc *p;
+	int nice;
+
+	if (which < PRIO_PROCESS || which > PRIO_USER)
+		return -EINVAL;
+	p = prio_target(which, who);
+	if (!p)
+		return -ESRCH;
+	nice = READ_ONCE(p->nice);
+	proc_put(p);
+	return 20 - nice;
+}
+
+SYSCALL3(141, setpriority, int, which, int, who, int, nice)
+{
+	struct proc *p;
+
+	if (which < PRIO_PROCESS || which > PRIO_USER)
+		return -EINVAL;
+	p = prio_target(which, who);
+	if (!p)
+		return -ESRCH;
+	WRITE_ONCE(p->nice, MIN(MAX(nice, NICE_MIN), NICE_MAX));	/* Linux clamps too */
+	proc_put(p);
+	return 0;
+}

@@ -1,0 +1,5 @@
+/* user/bin/false.c — exits with status 1. */
+int main(void)
+{
+	return 1;
+}

@@ -1,0 +1,5 @@
+/* user/bin/true.c — exits with status 0. */
+int main(void)
+{
+	return 0;
+}

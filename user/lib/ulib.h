@@ -1,0 +1,34 @@
+/*
+ * user/lib/ulib.h — helpers shared by keel's user programs.
+ *
+ * Small on purpose: messages straight to a file descriptor (no stdio buffer to duplicate
+ * across fork), whole writes, and the command lookup the shell and init share.
+ */
+#ifndef ULIB_H
+#define ULIB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes all of buf (retrying short writes and EINTR); 0, or -1 with errno set. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* printf to fd through a bounded buffer with one write; returns what write_all returns. */
+int fdprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "prog: msg: strerror(errno)" on fd 2, then exit(1). */
+void die(const char *prog, const char *msg) __attribute__((noreturn));
+
+/* "prog: msg: strerror(errno)" on fd 2. */
+void warn_errno(const char *prog, const char *msg);
+
+/*
+ * Resolves a command name: a name with '/' is used as is; otherwise /bin/NAME, then
+ * /sbin/NAME. Writes the path into out (size n); 0, or -1 with errno ENOENT/ENAMETOOLONG.
+ */
+int find_command(const char *name, char *out, size_t n);
+
+/* The exit status a shell shows for a wait status: the exit code, or 128 + signal. */
+int status_code(int wstatus);
+
+#endif
