@@ -170,8 +170,15 @@ static bool child_matches(const struct proc *c, int pid, const struct proc *self
 	return true;
 }
 
-/* A zombie child to reap (unlinked from the tree), or NULL; *any: some child matches. */
-static struct proc *find_zombie(struct proc *self, int pid, bool *any)
+/* A zombie child to reap (unlinked from the tree), or NULL; *any: some child matches.
+ * With WUNTRACED/WCONTINUED, a live child's unreported stop or continue is taken instead:
+ * its wait status in rep->status (then NULL is returned). */
+struct wait_report {
+	int status, pid;
+};
+
+static struct proc *find_zombie(struct proc *self, int pid, int options, bool *any,
+				struct wait_report *rep)
 {
 	struct proc *found = NULL;
 	bool f = spin_lock_irqsave(&proc_tree_lock);
@@ -187,6 +194,13 @@ static struct proc *find_zombie(struct proc *self, int pid, bool *any)
 			list_remove(&c->all_node);
 			break;
 		}
+		if (options & (WUNTRACED | WCONTINUED)) {
+			rep->status = signal_wait_report(c, options & WUNTRACED,
+							 options & WCONTINUED);
+			rep->pid = c->pid;
+			if (rep->status)
+				break;
+		}
 	}
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 	return found;
@@ -200,22 +214,27 @@ SYSCALL4(61, wait4, int, pid, int __user *, wstatus, int, options, void __user *
 {
 	struct proc *self = proc_current(), *c;
 	struct rusage_k ru = { 0 };
+	struct wait_report rep = { 0 };
 	bool any;
 	long r;
 
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
 		return -EINVAL;
 	for (;;) {
-		c = find_zombie(self, pid, &any);
-		if (c || !any || (options & WNOHANG))
+		c = find_zombie(self, pid, options, &any, &rep);
+		if (c || rep.status || !any || (options & WNOHANG))
 			break;
 		wait_event(&self->child_wait, signal_pending() ||
-			   (c = find_zombie(self, pid, &any)) != NULL || !any);
-		if (c || !any)
+			   (c = find_zombie(self, pid, options, &any, &rep)) != NULL ||
+			   rep.status || !any);
+		if (c || rep.status || !any)
 			break;
 		if (signal_pending())
 			return -ERESTARTSYS;
 	}
+	if (rep.status)		/* a stop or continue (WUNTRACED, WCONTINUED) */
+		return wstatus && put_user_u32((uint32_t *)wstatus, (uint32_t)rep.status) ?
+		       -EFAULT : rep.pid;
 	if (!c)
 		return any ? 0 : -ECHILD;
 	r = c->pid;

@@ -193,6 +193,10 @@ void signal_deliver(struct trap_frame *tf)
 		return;
 	restart_pending = arch_syscall_result(tf, &ret) &&
 			  (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND);
+	/* The common case, every syscall: nothing to do, no lock. A signal generated after
+	 * this check is seen by the caller's re-check with interrupts off. */
+	if (!signal_pending() && !restart_pending && !READ_ONCE(ut->has_saved_mask))
+		return;
 	for (;;) {
 		struct k_sigaction ka;
 		struct ksiginfo info;

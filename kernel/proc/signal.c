@@ -66,7 +66,7 @@ bool signal_pending(void)
 		return false;
 	p = ut->proc;
 	return ((READ_ONCE(ut->pending) | READ_ONCE(p->shared_pending)) & ~READ_ONCE(ut->blocked)) ||
-	       READ_ONCE(p->group_exit) || READ_ONCE(p->stopped);
+	       READ_ONCE(p->group_exit) || READ_ONCE(p->stopped) || READ_ONCE(p->cont_notify);
 }
 
 /* Makes ut notice its signals soon: out of a sleep, or into the kernel if it is running. */

@@ -448,6 +448,24 @@ static void do_no_restorer(void)
 	raise(SIGUSR1);
 }
 
+/* A handler that breaks the FPU image sigreturn will load: reserved MXCSR bits. */
+static void on_usr1_break_fpu(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig; (void)si;
+	uc->uc_mcontext.fpregs->mxcsr = 0xffffffff;
+}
+static void do_bad_fpstate(void)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_sigaction = on_usr1_break_fpu;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+}
+
 static int default_actions_set_the_wait_status(void)
 {
 	int st;
@@ -464,6 +482,8 @@ static int default_actions_set_the_wait_status(void)
 	st = child_status(do_bad_sigreturn);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 	st = child_status(do_no_restorer);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	st = child_status(do_bad_fpstate);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 	return 0;
 }
