@@ -7,7 +7,7 @@ Suites (each counts its own tests into the total):
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   user          usertests (user/usertests, static musl) as init's   counted per test
-                child on QEMU TCG at 1 and 2 CPUs
+                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests): (\d+) passed, (\d+) failed", re.M)
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest): (\d+) passed, (\d+) failed", re.M)
 
 
 class Tally:
@@ -102,6 +102,9 @@ def suite_user(tally):
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout", "600",
                        "--append", "-- /bin/usertests"], 660)
         summary_counts(f"usertests qemu tcg smp={cpus}", rc, out, tally)
+    rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
+                   "--append", "-- /bin/sigtest"], 360)
+    summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
 
 
 def suite_integration(tally):

@@ -7,7 +7,6 @@
  * test and `sigtest: N passed, N failed`; the exit status is the number failed.
  * Uses only syscalls keel has (no sleep, no pipe): delays are busy loops.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
