@@ -23,8 +23,6 @@ int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct
 void dev_init(void);
 void procfs_init(void);
 void tty_init(void);
-/* Unpacks one initrd image into / ; returns the number of entries created. */
-int initrd_unpack(const void *data, size_t len, const char *what);
 void initrd_unpack_modules(const struct boot_info *bi);
 
 /* Syscall helpers (fs/sys_util.c). */

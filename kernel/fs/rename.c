@@ -38,6 +38,15 @@ static int removal_target(struct inode *dir, const char *last, bool rmdir, struc
 	return dir->iops->lookup(dir, last, out);
 }
 
+static size_t strspn_slash(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] == '/')
+		n++;
+	return n;
+}
+
 static int remove_path(struct inode *base, const char *path, bool rmdir)
 {
 	char last[NAME_MAX + 1];
@@ -45,6 +54,8 @@ static int remove_path(struct inode *base, const char *path, bool rmdir)
 	bool trailing;
 	int r;
 
+	if (path[0] == '/' && path[strspn_slash(path)] == '\0')
+		return -EBUSY;		/* the root itself */
 	mutex_lock(&vfs_ns_lock);
 	r = vfs_walk_locked(base, path, 0, &dir, last, &trailing);
 	if (r)

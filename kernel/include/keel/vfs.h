@@ -273,6 +273,10 @@ struct files {
 /* Builds the root ramfs, /dev, /proc, /tmp and unpacks every initrd module. Thread context. */
 void fs_init(const struct boot_info *bi);
 
+/* Unpacks one cpio (newc) image into / (fs/initrd.c): the number of entries created. A
+ * malformed archive stops with a log line; what came before stays. */
+int initrd_unpack(const void *data, size_t len, const char *what);
+
 /* ---- inodes (fs/inode.c, fs/ramfs.c) ---- */
 struct inode *vfs_root(void);
 void inode_get(struct inode *ino);
