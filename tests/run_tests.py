@@ -7,7 +7,9 @@ Suites (each counts its own tests into the total):
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   user          usertests (user/usertests, static musl) as init's   counted per test
-                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2
+                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2;
+                the benchmark binary (user/bench) once as init with tiny counts
+                at 4 CPUs (every row must give numbers; speed is never judged)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -105,6 +107,38 @@ def suite_user(tally):
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
+    suite_bench_quick(tally)
+
+
+BENCH_DONE = re.compile(r"^bench: done rows=(\d+) failed=(\d+)", re.M)
+
+
+def suite_bench_quick(tally):
+    """/bin/bench -q as init on keel: each row that ran counts as passed, a failed row (or a
+    crash, hang or missing summary) as failed. `make bench` is where the numbers matter."""
+    rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "4", "--mem", "256",
+                   "--timeout", "300", "--append", "init=/bin/bench -- -q -t 60"], 360)
+    m = BENCH_DONE.findall(out)
+    if not m:
+        tally.add("bench -q qemu tcg smp=4", 0, 1, f"(no 'bench: done' line; exit {rc})")
+        return
+    rows, failed = map(int, m[-1])
+    for line in re.findall(r"^bench: row \S+ failed: .*$", out, re.M):
+        print(f"FAIL {line}")
+    if rc != 0 and failed == 0:
+        failed = 1
+    tally.add("bench -q qemu tcg smp=4", max(rows - failed, 0), int(failed or rows == 0),
+              f"(exit {rc})")
+    # The harness itself: a crashing, a hanging and a failing row are reported, and it goes on.
+    rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "120", "--append",
+                   "init=/bin/bench -- -r 1 -t 2 selftest getpid"], 180)
+    want = [r"row selftest_crash failed: the row's process was killed by signal 11",
+            r"row selftest_hang failed: timed out after 2 s",
+            r"row selftest_fail failed: on purpose",
+            r"row getpid median=", r"bench: done rows=4 failed=3"]
+    missing = [w for w in want if not re.search(w, out)]
+    tally.add("bench harness self-test (crash, hang, failure)", int(not missing),
+              int(bool(missing)), f"(missing: {missing})" if missing else "")
 
 
 def suite_integration(tally):

@@ -1,0 +1,69 @@
+/*
+ * user/bench/bench.h — the benchmark suite's row interface and the helpers rows share.
+ *
+ * /bin/bench is one static program that runs unchanged on keel and on Linux (same syscall ABI),
+ * so `make bench` (tools/bench) can boot both with it as init and put the numbers side by side.
+ * A row is one microbenchmark: run(iters, &ticks) does `iters` operations and returns in ticks
+ * the TSC ticks they took (setup outside the timed part is allowed), or returns a reason it
+ * could not run. The harness (main.c) runs each row in a child process of its own, repeated
+ * `reps` times, and prints the median, min and max in nanoseconds per operation.
+ *
+ * Adding a row: write a run function in a rows_*.c file (or a new one: the Makefile takes every
+ * .c file here), add an entry to that file's table, and list a new table in main.c. The key is
+ * the row's name in the output and in bench/results; keep it stable so results stay comparable.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdint.h>
+
+struct bench_row {
+	const char *key;	/* short, stable name: "getpid", "fork_exec", ... */
+	const char *what;	/* one line for the results table */
+	long iters;		/* operations per repetition in a full run */
+	int min_cpus;		/* the row fails ("needs N CPUs") below this */
+	/* Does iters operations; *ticks = TSC ticks they took. NULL, or why it failed. */
+	const char *(*run)(long iters, uint64_t *ticks);
+};
+
+/* The row tables, each ended by an entry with key NULL. */
+extern const struct bench_row bench_rows_proc[];
+extern const struct bench_row bench_rows_sched[];
+extern const struct bench_row bench_rows_mm[];
+extern const struct bench_row bench_rows_fpu[];
+extern const struct bench_row bench_rows_selftest[];	/* run only when named */
+
+/* Online CPUs when the suite started (the affinity mask of PID 1). */
+extern int bench_ncpus;
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Formats a failure reason into a static buffer (a row runs in its own process) and returns
+ * it; "%m" style: use fail_errno to append strerror(errno). */
+const char *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *fail_errno(const char *what);
+
+/* Pins the calling thread to one CPU, or lets it run on every online CPU. 0 or -1 (errno). */
+int pin_self(int cpu);
+int unpin_self(void);
+
+/* Spins (sched_yield between looks) until *flag reaches want or goes negative (a failure). */
+void wait_for(const volatile int *flag, int want);
+
+/*
+ * Two threads pinned to CPU 0 each call step(who, i) for i = 0..n-1 (who is 0 or 1); step
+ * yields the CPU once, and returns nonzero if it found state it owns corrupted. *ticks is the
+ * time of n handoffs (half the time of the 2n yields).
+ */
+const char *yield_pair(long n, uint64_t *ticks, int (*step)(int who, long i));
+
+/* The path /bin/bench is exec'ed from by fork_exec (argv "-x": exit at once). */
+#define BENCH_SELF "/bin/bench"
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * user/bench/rows_proc.c — rows for system calls and processes: the null system call, a pipe
+ * round trip between two processes, fork+exit+wait and fork+execve+wait.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* getpid through the raw system call (no library caching on either system). */
+static const char *row_getpid(long n, uint64_t *ticks)
+{
+	uint64_t t0 = rdtsc();
+
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	*ticks = rdtsc() - t0;
+	return NULL;
+}
+
+/* Child of the pipe row: echoes each byte from in to out until EOF. */
+static void __attribute__((noreturn)) pipe_echo(int in, int out)
+{
+	char c;
+
+	while (read(in, &c, 1) == 1)
+		if (write(out, &c, 1) != 1)
+			_exit(1);
+	_exit(0);
+}
+
+static const char *row_pipe(long n, uint64_t *ticks)
+{
+	int there[2], back[2];
+	char c = 'x';
+
+	if (pipe(there) < 0 || pipe(back) < 0)
+		return fail_errno("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail_errno("fork");
+	if (pid == 0) {
+		close(there[1]);
+		close(back[0]);
+		pipe_echo(there[0], back[1]);
+	}
+	close(there[0]);
+	close(back[1]);
+	const char *why = NULL;
+	uint64_t t0 = rdtsc();
+	for (long i = 0; i < n && !why; i++) {
+		if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1)
+			why = fail_errno("round trip");
+	}
+	*ticks = rdtsc() - t0;
+	close(there[1]);
+	close(back[0]);
+	waitpid(pid, NULL, 0);
+	return why;
+}
+
+/* fork, the child _exits at once, the parent waits; argv: NULL for fork+exit. */
+static const char *fork_loop(long n, uint64_t *ticks, char *const argv[])
+{
+	static char *const envp[] = { NULL };
+	uint64_t t0 = rdtsc();
+
+	for (long i = 0; i < n; i++) {
+		int st;
+		pid_t pid = fork();
+		if (pid < 0)
+			return fail_errno("fork");
+		if (pid == 0) {
+			if (argv)
+				execve(argv[0], argv, envp);
+			_exit(argv ? 127 : 0);
+		}
+		if (waitpid(pid, &st, 0) != pid)
+			return fail_errno("waitpid");
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return argv ? fail("execve %s failed in the child (status %#x)", argv[0], st)
+				    : fail("the child ended with status %#x", st);
+	}
+	*ticks = rdtsc() - t0;
+	return NULL;
+}
+
+static const char *row_fork_exit(long n, uint64_t *ticks)
+{
+	return fork_loop(n, ticks, NULL);
+}
+
+static const char *row_fork_exec(long n, uint64_t *ticks)
+{
+	static char *const argv[] = { BENCH_SELF, "-x", NULL };
+
+	return fork_loop(n, ticks, argv);
+}
+
+const struct bench_row bench_rows_proc[] = {
+	{ "getpid", "null system call (getpid)", 20000, 1, row_getpid },
+	{ "pipe_pingpong", "pipe round trip between two processes, 1 byte each way", 2000, 1,
+	  row_pipe },
+	{ "fork_exit", "fork + child _exit + waitpid", 200, 1, row_fork_exit },
+	{ "fork_exec", "fork + execve(" BENCH_SELF " -x, a static binary) + waitpid", 100, 1,
+	  row_fork_exec },
+	{ 0 }
+};

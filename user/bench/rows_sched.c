@@ -1,0 +1,171 @@
+/*
+ * user/bench/rows_sched.c — rows for threads and the scheduler: yield handoff between two
+ * threads on one CPU (yield_pair, which the FPU rows reuse with vector work in each step), futex
+ * ping-pong between two threads on two CPUs, and thread create+join.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define FUTEX_WAIT		0
+#define FUTEX_WAKE		1
+#define FUTEX_PRIVATE_FLAG	128
+
+struct pair {
+	int (*step)(int who, long i);
+	long n;
+	int ready;		/* the partner is pinned (1) or could not pin (-1) */
+	int pin_errno;
+	long bad;		/* steps that found their state corrupted, both threads */
+};
+
+static void *yield_partner(void *arg)
+{
+	struct pair *p = arg;
+	long bad = 0;
+
+	if (pin_self(0) < 0) {
+		p->pin_errno = errno;
+		__atomic_store_n(&p->ready, -1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+	for (long i = 0; i < p->n; i++)
+		bad += p->step(1, i) != 0;
+	__atomic_add_fetch(&p->bad, bad, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+const char *yield_pair(long n, uint64_t *ticks, int (*step)(int who, long i))
+{
+	struct pair p = { step, n, 0, 0, 0 };
+	pthread_t t;
+	long bad = 0;
+
+	if (pin_self(0) < 0)
+		return fail_errno("sched_setaffinity(CPU 0)");
+	if ((errno = pthread_create(&t, NULL, yield_partner, &p)) != 0)
+		return fail_errno("pthread_create");
+	wait_for(&p.ready, 1);
+	if (p.ready < 0) {
+		pthread_join(t, NULL);
+		errno = p.pin_errno;
+		return fail_errno("partner: sched_setaffinity(CPU 0)");
+	}
+	uint64_t t0 = rdtsc();
+	for (long i = 0; i < n; i++)
+		bad += step(0, i) != 0;
+	pthread_join(t, NULL);
+	*ticks = (rdtsc() - t0) / 2;
+	unpin_self();
+	bad += p.bad;
+	return bad ? fail("%ld of %ld steps found their registers changed across a yield", bad,
+			  2 * n) : NULL;
+}
+
+static int step_plain(int who, long i)
+{
+	syscall(SYS_sched_yield);
+	return 0;
+}
+
+static const char *row_yield(long n, uint64_t *ticks)
+{
+	return yield_pair(n, ticks, step_plain);
+}
+
+/* ---- futex ping-pong: word goes 1 (main's serve) and 0 (the partner's return) */
+
+struct pingpong {
+	int word;
+	long n;
+	int ready;
+	int pin_errno;
+};
+
+static long futex(int *addr, int op, int val)
+{
+	return syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+}
+
+static void *futex_partner(void *arg)
+{
+	struct pingpong *pp = arg;
+
+	if (pin_self(1) < 0) {
+		pp->pin_errno = errno;
+		__atomic_store_n(&pp->ready, -1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	__atomic_store_n(&pp->ready, 1, __ATOMIC_RELEASE);
+	for (long i = 0; i < pp->n; i++) {
+		while (__atomic_load_n(&pp->word, __ATOMIC_ACQUIRE) == 0)
+			futex(&pp->word, FUTEX_WAIT, 0);
+		__atomic_store_n(&pp->word, 0, __ATOMIC_RELEASE);
+		futex(&pp->word, FUTEX_WAKE, 1);
+	}
+	return NULL;
+}
+
+static const char *row_futex(long n, uint64_t *ticks)
+{
+	struct pingpong pp = { 0, n, 0, 0 };
+	pthread_t t;
+
+	if (pin_self(0) < 0)
+		return fail_errno("sched_setaffinity(CPU 0)");
+	if ((errno = pthread_create(&t, NULL, futex_partner, &pp)) != 0)
+		return fail_errno("pthread_create");
+	wait_for(&pp.ready, 1);
+	if (pp.ready < 0) {
+		pthread_join(t, NULL);
+		errno = pp.pin_errno;
+		return fail_errno("partner: sched_setaffinity(CPU 1)");
+	}
+	uint64_t t0 = rdtsc();
+	for (long i = 0; i < n; i++) {
+		__atomic_store_n(&pp.word, 1, __ATOMIC_RELEASE);
+		futex(&pp.word, FUTEX_WAKE, 1);
+		while (__atomic_load_n(&pp.word, __ATOMIC_ACQUIRE) == 1)
+			futex(&pp.word, FUTEX_WAIT, 1);
+	}
+	*ticks = rdtsc() - t0;
+	pthread_join(t, NULL);
+	unpin_self();
+	return NULL;
+}
+
+/* ---- thread create + join */
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static const char *row_thread(long n, uint64_t *ticks)
+{
+	uint64_t t0 = rdtsc();
+
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+		if ((errno = pthread_create(&t, NULL, nothing, NULL)) != 0)
+			return fail_errno("pthread_create");
+		pthread_join(t, NULL);
+	}
+	*ticks = rdtsc() - t0;
+	return NULL;
+}
+
+const struct bench_row bench_rows_sched[] = {
+	{ "yield", "yield handoff, 2 threads on 1 CPU, no vector use", 4000, 1, row_yield },
+	{ "futex_pingpong", "futex ping-pong round trip, 2 threads on 2 CPUs", 2000, 2,
+	  row_futex },
+	{ "thread_create", "pthread_create + pthread_join (clone, stack mmap, exit)", 200, 1,
+	  row_thread },
+	{ 0 }
+};
