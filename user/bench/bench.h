@@ -3,10 +3,13 @@
  *
  * /bin/bench is one static program that runs unchanged on keel and on Linux (same syscall ABI),
  * so `make bench` (tools/bench) can boot both with it as init and put the numbers side by side.
- * A row is one microbenchmark: run(iters, &ticks) does `iters` operations and returns in ticks
- * the TSC ticks they took (setup outside the timed part is allowed), or returns a reason it
- * could not run. The harness (main.c) runs each row in a child process of its own, repeated
- * `reps` times, and prints the median, min and max in nanoseconds per operation.
+ * A row is one microbenchmark: run(&iters, &ticks) does up to `iters` operations, stopping
+ * early once time_up() (then it lowers iters to the count done), and returns in ticks the TSC
+ * ticks they took (setup outside the timed part is allowed), or returns a reason it could not
+ * run. The harness (main.c) runs each row in a child process of its own, repeated `reps`
+ * times, each repetition with a time budget, and prints the median, min and max in
+ * nanoseconds per operation. The budget keeps a slow system's run bounded (a row 100 times
+ * slower than on Linux still finishes) without changing what one operation costs.
  *
  * Adding a row: write a run function in a rows_*.c file (or a new one: the Makefile takes every
  * .c file here), add an entry to that file's table, and list a new table in main.c. The key is
@@ -22,8 +25,9 @@ struct bench_row {
 	const char *what;	/* one line for the results table */
 	long iters;		/* operations per repetition in a full run */
 	int min_cpus;		/* the row fails ("needs N CPUs") below this */
-	/* Does iters operations; *ticks = TSC ticks they took. NULL, or why it failed. */
-	const char *(*run)(long iters, uint64_t *ticks);
+	/* Does up to *iters operations (fewer once time_up(): *iters = the count done);
+	 * *ticks = TSC ticks they took. NULL, or why it failed. */
+	const char *(*run)(long *iters, uint64_t *ticks);
 };
 
 /* The row tables, each ended by an entry with key NULL. */
@@ -44,6 +48,17 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/* The TSC value at which the current repetition's time budget runs out. */
+extern uint64_t bench_rep_deadline;
+
+static inline int time_up(void)
+{
+	return rdtsc() > bench_rep_deadline;
+}
+
+/* for (i = 0; i < n; i++), ending early when the budget runs out (looked at every 8th turn). */
+#define BENCH_LOOP(i, n)	for ((i) = 0; (i) < (n) && (((i) & 7) || !time_up()); (i)++)
+
 /* Formats a failure reason into a static buffer (a row runs in its own process) and returns
  * it; "%m" style: use fail_errno to append strerror(errno). */
 const char *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -57,11 +72,11 @@ int unpin_self(void);
 void wait_for(const volatile int *flag, int want);
 
 /*
- * Two threads pinned to CPU 0 each call step(who, i) for i = 0..n-1 (who is 0 or 1); step
- * yields the CPU once, and returns nonzero if it found state it owns corrupted. *ticks is the
- * time of n handoffs (half the time of the 2n yields).
+ * Two threads pinned to CPU 0 each call step(who, i) for i = 0..*n-1 (who is 0 or 1) or until
+ * the budget runs out; step yields the CPU once, and returns nonzero if it found state it owns
+ * corrupted. *ticks and *n: the time and count of the handoffs (2 yields, 2 handoffs).
  */
-const char *yield_pair(long n, uint64_t *ticks, int (*step)(int who, long i));
+const char *yield_pair(long *n, uint64_t *ticks, int (*step)(int who, long i));
 
 /* The path /bin/bench is exec'ed from by fork_exec (argv "-x": exit at once). */
 #define BENCH_SELF "/bin/bench"

@@ -115,14 +115,14 @@ static const char *avx2_missing(void)
 	return NULL;
 }
 
-static const char *row_yield_sse(long n, uint64_t *ticks)
+static const char *row_yield_sse(long *n, uint64_t *ticks)
 {
 	make_pattern(0);
 	make_pattern(1);
 	return yield_pair(n, ticks, step_sse);
 }
 
-static const char *row_yield_avx2(long n, uint64_t *ticks)
+static const char *row_yield_avx2(long *n, uint64_t *ticks)
 {
 	const char *missing = avx2_missing();
 

@@ -30,26 +30,30 @@ static void *map_anon(size_t len)
 }
 
 /* One write to each of n fresh pages: n first-touch faults. */
-static const char *row_fault(long n, uint64_t *ticks)
+static const char *row_fault(long *n, uint64_t *ticks)
 {
-	volatile char *p = map_anon((size_t)n * PAGE);
+	size_t len = (size_t)*n * PAGE;
+	volatile char *p = map_anon(len);
+	long i;
 
 	if (!p)
 		return fail_errno("mmap");
-	madvise((void *)p, (size_t)n * PAGE, MADV_NOHUGEPAGE);
+	madvise((void *)p, len, MADV_NOHUGEPAGE);
 	uint64_t t0 = rdtsc();
-	for (long i = 0; i < n; i++)
+	BENCH_LOOP(i, *n)
 		p[i * PAGE] = 1;
 	*ticks = rdtsc() - t0;
-	munmap((void *)p, (size_t)n * PAGE);
+	*n = i;
+	munmap((void *)p, len);
 	return NULL;
 }
 
-static const char *row_mmap_1m(long n, uint64_t *ticks)
+static const char *row_mmap_1m(long *n, uint64_t *ticks)
 {
 	uint64_t t0 = rdtsc();
+	long i;
 
-	for (long i = 0; i < n; i++) {
+	BENCH_LOOP(i, *n) {
 		volatile char *p = map_anon(MIB);
 		if (!p)
 			return fail_errno("mmap");
@@ -59,6 +63,7 @@ static const char *row_mmap_1m(long n, uint64_t *ticks)
 			return fail_errno("munmap");
 	}
 	*ticks = rdtsc() - t0;
+	*n = i;
 	return NULL;
 }
 
@@ -93,11 +98,12 @@ static void *spinner_main(void *arg)
 	return NULL;
 }
 
-static const char *unmap_loop(long n, uint64_t *ticks)
+static const char *unmap_loop(long *n, uint64_t *ticks)
 {
 	uint64_t sum = 0;
+	long i;
 
-	for (long i = 0; i < n; i++) {
+	BENCH_LOOP(i, *n) {
 		volatile char *p = map_anon(PAGE);
 		if (!p)
 			return fail_errno("mmap");
@@ -108,11 +114,12 @@ static const char *unmap_loop(long n, uint64_t *ticks)
 		sum += rdtsc() - t0;
 	}
 	*ticks = sum;
+	*n = i;
 	return NULL;
 }
 
 /* Times munmap of one touched page on CPU 0 while cpus-1 threads spin on CPUs 1..cpus-1. */
-static const char *shootdown(long n, uint64_t *ticks, int cpus)
+static const char *shootdown(long *n, uint64_t *ticks, int cpus)
 {
 	static char spin_page[PAGE];
 	struct spin s = { 0, 0, 0, spin_page };
@@ -145,37 +152,39 @@ static const char *shootdown(long n, uint64_t *ticks, int cpus)
 	return why;
 }
 
-static const char *row_unmap_1(long n, uint64_t *ticks)
+static const char *row_unmap_1(long *n, uint64_t *ticks)
 {
 	return shootdown(n, ticks, 1);
 }
 
-static const char *row_unmap_2(long n, uint64_t *ticks)
+static const char *row_unmap_2(long *n, uint64_t *ticks)
 {
 	return shootdown(n, ticks, 2);
 }
 
-static const char *row_unmap_4(long n, uint64_t *ticks)
+static const char *row_unmap_4(long *n, uint64_t *ticks)
 {
 	return shootdown(n, ticks, 4);
 }
 
 /* ---- memcpy bandwidth: ns per MiB copied, between two touched 1 MiB buffers */
 
-static const char *row_memcpy(long n, uint64_t *ticks)
+static const char *row_memcpy(long *n, uint64_t *ticks)
 {
 	char *src = map_anon(MIB), *dst = map_anon(MIB);
+	long i;
 
 	if (!src || !dst)
 		return fail_errno("mmap");
 	memset(src, 0x5a, MIB);
 	memset(dst, 0, MIB);
 	uint64_t t0 = rdtsc();
-	for (long i = 0; i < n; i++) {
+	BENCH_LOOP(i, *n) {
 		memcpy(dst, src, MIB);
 		__asm__ __volatile__("" ::: "memory");
 	}
 	*ticks = rdtsc() - t0;
+	*n = i;
 	const char *why = memcmp(dst, src, MIB) ? fail("the copy differs from its source") : NULL;
 	munmap(src, MIB);
 	munmap(dst, MIB);

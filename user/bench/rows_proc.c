@@ -11,13 +11,15 @@
 #include <unistd.h>
 
 /* getpid through the raw system call (no library caching on either system). */
-static const char *row_getpid(long n, uint64_t *ticks)
+static const char *row_getpid(long *n, uint64_t *ticks)
 {
 	uint64_t t0 = rdtsc();
+	long i;
 
-	for (long i = 0; i < n; i++)
+	BENCH_LOOP(i, *n)
 		syscall(SYS_getpid);
 	*ticks = rdtsc() - t0;
+	*n = i;
 	return NULL;
 }
 
@@ -32,7 +34,7 @@ static void __attribute__((noreturn)) pipe_echo(int in, int out)
 	_exit(0);
 }
 
-static const char *row_pipe(long n, uint64_t *ticks)
+static const char *row_pipe(long *n, uint64_t *ticks)
 {
 	int there[2], back[2];
 	char c = 'x';
@@ -51,11 +53,15 @@ static const char *row_pipe(long n, uint64_t *ticks)
 	close(back[1]);
 	const char *why = NULL;
 	uint64_t t0 = rdtsc();
-	for (long i = 0; i < n && !why; i++) {
-		if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1)
+	long i;
+	BENCH_LOOP(i, *n) {
+		if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1) {
 			why = fail_errno("round trip");
+			break;
+		}
 	}
 	*ticks = rdtsc() - t0;
+	*n = i;
 	close(there[1]);
 	close(back[0]);
 	waitpid(pid, NULL, 0);
@@ -63,12 +69,13 @@ static const char *row_pipe(long n, uint64_t *ticks)
 }
 
 /* fork, the child _exits at once, the parent waits; argv: NULL for fork+exit. */
-static const char *fork_loop(long n, uint64_t *ticks, char *const argv[])
+static const char *fork_loop(long *n, uint64_t *ticks, char *const argv[])
 {
 	static char *const envp[] = { NULL };
 	uint64_t t0 = rdtsc();
+	long i;
 
-	for (long i = 0; i < n; i++) {
+	BENCH_LOOP(i, *n) {
 		int st;
 		pid_t pid = fork();
 		if (pid < 0)
@@ -85,15 +92,16 @@ static const char *fork_loop(long n, uint64_t *ticks, char *const argv[])
 				    : fail("the child ended with status %#x", st);
 	}
 	*ticks = rdtsc() - t0;
+	*n = i;
 	return NULL;
 }
 
-static const char *row_fork_exit(long n, uint64_t *ticks)
+static const char *row_fork_exit(long *n, uint64_t *ticks)
 {
 	return fork_loop(n, ticks, NULL);
 }
 
-static const char *row_fork_exec(long n, uint64_t *ticks)
+static const char *row_fork_exec(long *n, uint64_t *ticks)
 {
 	static char *const argv[] = { BENCH_SELF, "-x", NULL };
 

@@ -21,13 +21,15 @@ struct pair {
 	long n;
 	int ready;		/* the partner is pinned (1) or could not pin (-1) */
 	int pin_errno;
+	int stop;		/* main ran out of time: the partner stops too */
+	long partner_steps;
 	long bad;		/* steps that found their state corrupted, both threads */
 };
 
 static void *yield_partner(void *arg)
 {
 	struct pair *p = arg;
-	long bad = 0;
+	long bad = 0, i;
 
 	if (pin_self(0) < 0) {
 		p->pin_errno = errno;
@@ -35,17 +37,18 @@ static void *yield_partner(void *arg)
 		return NULL;
 	}
 	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
-	for (long i = 0; i < p->n; i++)
+	for (i = 0; i < p->n && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE); i++)
 		bad += p->step(1, i) != 0;
-	__atomic_add_fetch(&p->bad, bad, __ATOMIC_RELAXED);
+	p->partner_steps = i;
+	p->bad += bad;
 	return NULL;
 }
 
-const char *yield_pair(long n, uint64_t *ticks, int (*step)(int who, long i))
+const char *yield_pair(long *n, uint64_t *ticks, int (*step)(int who, long i))
 {
-	struct pair p = { step, n, 0, 0, 0 };
+	struct pair p = { step, *n, 0, 0, 0, 0, 0 };
 	pthread_t t;
-	long bad = 0;
+	long bad = 0, i;
 
 	if (pin_self(0) < 0)
 		return fail_errno("sched_setaffinity(CPU 0)");
@@ -58,14 +61,16 @@ const char *yield_pair(long n, uint64_t *ticks, int (*step)(int who, long i))
 		return fail_errno("partner: sched_setaffinity(CPU 0)");
 	}
 	uint64_t t0 = rdtsc();
-	for (long i = 0; i < n; i++)
+	BENCH_LOOP(i, *n)
 		bad += step(0, i) != 0;
+	__atomic_store_n(&p.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	*ticks = (rdtsc() - t0) / 2;
+	*n = (i + p.partner_steps) / 2;
 	unpin_self();
 	bad += p.bad;
 	return bad ? fail("%ld of %ld steps found their registers changed across a yield", bad,
-			  2 * n) : NULL;
+			  i + p.partner_steps) : NULL;
 }
 
 static int step_plain(int who, long i)
@@ -74,16 +79,17 @@ static int step_plain(int who, long i)
 	return 0;
 }
 
-static const char *row_yield(long n, uint64_t *ticks)
+static const char *row_yield(long *n, uint64_t *ticks)
 {
 	return yield_pair(n, ticks, step_plain);
 }
 
-/* ---- futex ping-pong: word goes 1 (main's serve) and 0 (the partner's return) */
+/* ---- futex ping-pong: word goes SERVE (main to partner), RETURN (back), STOP (the end) */
+
+enum { RETURN, SERVE, STOP };
 
 struct pingpong {
 	int word;
-	long n;
 	int ready;
 	int pin_errno;
 };
@@ -96,6 +102,7 @@ static long futex(int *addr, int op, int val)
 static void *futex_partner(void *arg)
 {
 	struct pingpong *pp = arg;
+	int w;
 
 	if (pin_self(1) < 0) {
 		pp->pin_errno = errno;
@@ -103,19 +110,21 @@ static void *futex_partner(void *arg)
 		return NULL;
 	}
 	__atomic_store_n(&pp->ready, 1, __ATOMIC_RELEASE);
-	for (long i = 0; i < pp->n; i++) {
-		while (__atomic_load_n(&pp->word, __ATOMIC_ACQUIRE) == 0)
-			futex(&pp->word, FUTEX_WAIT, 0);
-		__atomic_store_n(&pp->word, 0, __ATOMIC_RELEASE);
+	for (;;) {
+		while ((w = __atomic_load_n(&pp->word, __ATOMIC_ACQUIRE)) == RETURN)
+			futex(&pp->word, FUTEX_WAIT, RETURN);
+		if (w == STOP)
+			return NULL;
+		__atomic_store_n(&pp->word, RETURN, __ATOMIC_RELEASE);
 		futex(&pp->word, FUTEX_WAKE, 1);
 	}
-	return NULL;
 }
 
-static const char *row_futex(long n, uint64_t *ticks)
+static const char *row_futex(long *n, uint64_t *ticks)
 {
-	struct pingpong pp = { 0, n, 0, 0 };
+	struct pingpong pp = { RETURN, 0, 0 };
 	pthread_t t;
+	long i;
 
 	if (pin_self(0) < 0)
 		return fail_errno("sched_setaffinity(CPU 0)");
@@ -128,13 +137,16 @@ static const char *row_futex(long n, uint64_t *ticks)
 		return fail_errno("partner: sched_setaffinity(CPU 1)");
 	}
 	uint64_t t0 = rdtsc();
-	for (long i = 0; i < n; i++) {
-		__atomic_store_n(&pp.word, 1, __ATOMIC_RELEASE);
+	BENCH_LOOP(i, *n) {
+		__atomic_store_n(&pp.word, SERVE, __ATOMIC_RELEASE);
 		futex(&pp.word, FUTEX_WAKE, 1);
-		while (__atomic_load_n(&pp.word, __ATOMIC_ACQUIRE) == 1)
-			futex(&pp.word, FUTEX_WAIT, 1);
+		while (__atomic_load_n(&pp.word, __ATOMIC_ACQUIRE) == SERVE)
+			futex(&pp.word, FUTEX_WAIT, SERVE);
 	}
 	*ticks = rdtsc() - t0;
+	*n = i;
+	__atomic_store_n(&pp.word, STOP, __ATOMIC_RELEASE);
+	futex(&pp.word, FUTEX_WAKE, 1);
 	pthread_join(t, NULL);
 	unpin_self();
 	return NULL;
@@ -147,17 +159,19 @@ static void *nothing(void *arg)
 	return arg;
 }
 
-static const char *row_thread(long n, uint64_t *ticks)
+static const char *row_thread(long *n, uint64_t *ticks)
 {
 	uint64_t t0 = rdtsc();
+	long i;
 
-	for (long i = 0; i < n; i++) {
+	BENCH_LOOP(i, *n) {
 		pthread_t t;
 		if ((errno = pthread_create(&t, NULL, nothing, NULL)) != 0)
 			return fail_errno("pthread_create");
 		pthread_join(t, NULL);
 	}
 	*ticks = rdtsc() - t0;
+	*n = i;
 	return NULL;
 }
 

@@ -8,19 +8,19 @@
 #include <signal.h>
 #include <unistd.h>
 
-static const char *row_crash(long n, uint64_t *ticks)
+static const char *row_crash(long *n, uint64_t *ticks)
 {
 	raise(SIGSEGV);
 	return fail("still alive after SIGSEGV");
 }
 
-static const char *__attribute__((noreturn)) row_hang(long n, uint64_t *ticks)
+static const char *__attribute__((noreturn)) row_hang(long *n, uint64_t *ticks)
 {
 	for (;;)
 		pause();
 }
 
-static const char *row_fails(long n, uint64_t *ticks)
+static const char *row_fails(long *n, uint64_t *ticks)
 {
 	return fail("on purpose");
 }
