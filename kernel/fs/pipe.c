@@ -25,7 +25,7 @@ struct pipe {
 	char *buf;
 	size_t head, count;		/* buf[head] is the oldest byte */
 	int readers, writers;		/* open ends */
-	int refs;			/* struct files holding this pipe (two at most) */
+	int refs;			/* struct files holding this pipe (two at most); atomic */
 };
 
 static void pipe_free(struct pipe *p)
@@ -172,19 +172,20 @@ static unsigned pipe_poll(struct file *f)
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
-	bool last;
 
 	mutex_lock(&p->lock);
 	if (file_readable(f))
 		p->readers--;
 	else
 		p->writers--;
-	last = --p->refs == 0;
 	mutex_unlock(&p->lock);
 	wq_wake_all(&p->rd_wq);
 	wq_wake_all(&p->wr_wq);
 	vfs_poll_notify();
-	if (last)
+	/* The other end may see our count change and be released (and free the pipe) as soon
+	 * as the mutex is dropped: our reference keeps p alive through the wakeups, and
+	 * dropping it is the last time we touch p. */
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		pipe_free(p);
 }
 

@@ -16,11 +16,46 @@
 #define FUTEX_WAKE		1
 #define FUTEX_PRIVATE_FLAG	128
 
+/* How a partner thread tells the main thread it is pinned to its CPU. */
+struct partner {
+	int cpu;
+	int ready;		/* pinned (1) or could not pin (-1) */
+	int pin_errno;
+};
+
+/* In the partner: pins it to its CPU and says so; 0, or -1 if it must return at once. */
+static int partner_pin(struct partner *pt)
+{
+	if (pin_self(pt->cpu) < 0) {
+		pt->pin_errno = errno;
+		__atomic_store_n(&pt->ready, -1, __ATOMIC_RELEASE);
+		return -1;
+	}
+	__atomic_store_n(&pt->ready, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Pins the caller to CPU 0, starts fn(arg) and waits until it is pinned. NULL or why not. */
+static const char *partner_start(pthread_t *t, void *(*fn)(void *), void *arg,
+				 struct partner *pt)
+{
+	if (pin_self(0) < 0)
+		return fail_errno("sched_setaffinity(CPU 0)");
+	if ((errno = pthread_create(t, NULL, fn, arg)) != 0)
+		return fail_errno("pthread_create");
+	wait_for(&pt->ready, 1);
+	if (pt->ready < 0) {
+		pthread_join(*t, NULL);
+		errno = pt->pin_errno;
+		return fail("partner: sched_setaffinity(CPU %d): %s", pt->cpu, strerror(errno));
+	}
+	return NULL;
+}
+
 struct pair {
+	struct partner pt;	/* first: the partner's pinning */
 	int (*step)(int who, long i);
 	long n;
-	int ready;		/* the partner is pinned (1) or could not pin (-1) */
-	int pin_errno;
 	int stop;		/* main ran out of time: the partner stops too */
 	long partner_steps;
 	long bad;		/* steps that found their state corrupted, both threads */
@@ -31,12 +66,8 @@ static void *yield_partner(void *arg)
 	struct pair *p = arg;
 	long bad = 0, i;
 
-	if (pin_self(0) < 0) {
-		p->pin_errno = errno;
-		__atomic_store_n(&p->ready, -1, __ATOMIC_RELEASE);
+	if (partner_pin(&p->pt) < 0)
 		return NULL;
-	}
-	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < p->n && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE); i++)
 		bad += p->step(1, i) != 0;
 	p->partner_steps = i;
@@ -46,20 +77,13 @@ static void *yield_partner(void *arg)
 
 const char *yield_pair(long *n, uint64_t *ticks, int (*step)(int who, long i))
 {
-	struct pair p = { step, *n, 0, 0, 0, 0, 0 };
+	struct pair p = { { 0, 0, 0 }, step, *n, 0, 0, 0 };
 	pthread_t t;
 	long bad = 0, i;
+	const char *why = partner_start(&t, yield_partner, &p, &p.pt);
 
-	if (pin_self(0) < 0)
-		return fail_errno("sched_setaffinity(CPU 0)");
-	if ((errno = pthread_create(&t, NULL, yield_partner, &p)) != 0)
-		return fail_errno("pthread_create");
-	wait_for(&p.ready, 1);
-	if (p.ready < 0) {
-		pthread_join(t, NULL);
-		errno = p.pin_errno;
-		return fail_errno("partner: sched_setaffinity(CPU 0)");
-	}
+	if (why)
+		return why;
 	uint64_t t0 = rdtsc();
 	BENCH_LOOP(i, *n)
 		bad += step(0, i) != 0;
@@ -89,9 +113,8 @@ static const char *row_yield(long *n, uint64_t *ticks)
 enum { RETURN, SERVE, STOP };
 
 struct pingpong {
+	struct partner pt;
 	int word;
-	int ready;
-	int pin_errno;
 };
 
 static long futex(int *addr, int op, int val)
@@ -104,12 +127,8 @@ static void *futex_partner(void *arg)
 	struct pingpong *pp = arg;
 	int w;
 
-	if (pin_self(1) < 0) {
-		pp->pin_errno = errno;
-		__atomic_store_n(&pp->ready, -1, __ATOMIC_RELEASE);
+	if (partner_pin(&pp->pt) < 0)
 		return NULL;
-	}
-	__atomic_store_n(&pp->ready, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		while ((w = __atomic_load_n(&pp->word, __ATOMIC_ACQUIRE)) == RETURN)
 			futex(&pp->word, FUTEX_WAIT, RETURN);
@@ -122,20 +141,13 @@ static void *futex_partner(void *arg)
 
 static const char *row_futex(long *n, uint64_t *ticks)
 {
-	struct pingpong pp = { RETURN, 0, 0 };
+	struct pingpong pp = { { 1, 0, 0 }, RETURN };
 	pthread_t t;
 	long i;
+	const char *why = partner_start(&t, futex_partner, &pp, &pp.pt);
 
-	if (pin_self(0) < 0)
-		return fail_errno("sched_setaffinity(CPU 0)");
-	if ((errno = pthread_create(&t, NULL, futex_partner, &pp)) != 0)
-		return fail_errno("pthread_create");
-	wait_for(&pp.ready, 1);
-	if (pp.ready < 0) {
-		pthread_join(t, NULL);
-		errno = pp.pin_errno;
-		return fail_errno("partner: sched_setaffinity(CPU 1)");
-	}
+	if (why)
+		return why;
 	uint64_t t0 = rdtsc();
 	BENCH_LOOP(i, *n) {
 		__atomic_store_n(&pp.word, SERVE, __ATOMIC_RELEASE);
