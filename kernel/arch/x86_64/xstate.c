@@ -28,6 +28,7 @@
 #include "uaccess.h"
 
 #define CR0_EM		(1UL << 2)
+#define CR0_NE		(1UL << 5)	/* x87 errors as #MF, not the legacy FERR# IRQ 13 */
 #define CR4_OSXMMEXCPT	(1UL << 10)
 #define CR4_OSXSAVE	(1UL << 18)
 #define MSR_XSS		0xda0
@@ -120,13 +121,13 @@ static void build_init_images(void)
 		*(uint64_t *)(init_kernel + XSAVE_HDR + 8) = XCOMP_COMPACT | xstate.xcr0;
 }
 
-/* Per CPU: CR0.MP=1, EM=0, TS=0; OSFXSR, OSXMMEXCPT, OSXSAVE; XCR0 (and XSS = 0). */
+/* Per CPU: CR0.MP=1, NE=1, EM=0, TS=0; OSFXSR, OSXMMEXCPT, OSXSAVE; XCR0 (and XSS = 0). */
 void xstate_cpu_init(bool boot)
 {
 	static char probe[FXSAVE_BYTES] __aligned(64);
 	uint32_t mask;
 
-	write_cr0((read_cr0() | CR0_MP) & ~(CR0_EM | CR0_TS));
+	write_cr0((read_cr0() | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS));
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	if (cpu_has(FEAT_XSAVE)) {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
