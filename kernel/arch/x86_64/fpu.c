@@ -262,10 +262,11 @@ void arch_fpu_fork(void *child)
 	pull_from_remote(c, f);
 	if (c->fpu_owner == f && f->cpu == (int)c->id) {
 		ts_set(c, false);
-		xstate_insn_copy_kernel(ch->image);
-	} else {
-		memcpy(ch->image, f->image, xstate.kernel_size);	/* lazy: not live anywhere */
+		xstate_insn_save_kernel(f->image);	/* the area the registers came from */
+		f->saves++;
+		c->fpu_stats.saves++;
 	}
+	memcpy(ch->image, f->image, xstate.kernel_size);
 	arch_irq_restore(irq);
 }
 
@@ -338,6 +339,24 @@ int fpu_sigframe_load(const void *img)
 	err = xstate_insn_restore_std(img);
 	if (err)
 		xstate_insn_restore_init();
+	arch_irq_restore(irq);
+	return err;
+}
+
+/* For ktests (test_fpu.c), from a kernel thread: XRSTOR of img exactly as given, after the
+ * owner's state is saved; the registers end in the init state, owned by nobody. */
+int fpu_try_restore_std(const void *img)
+{
+	bool irq = arch_irq_save();
+	struct cpu *c = this_cpu();
+	bool ts = c->fpu_ts;
+	int err;
+
+	ts_set(c, false);
+	release(c, false);
+	err = xstate_insn_restore_std(img);
+	xstate_insn_restore_init();
+	ts_set(c, ts);
 	arch_irq_restore(irq);
 	return err;
 }

@@ -33,7 +33,6 @@ void xstate_init_image(void *img);
 void xstate_init_std(void *img);
 bool xstate_std_image_ok(const void *img);
 void xstate_insn_save_kernel(void *img);
-void xstate_insn_copy_kernel(void *img);
 void xstate_insn_restore_kernel(const void *img);
 void xstate_insn_save_std(void *img);
 int xstate_insn_restore_std(const void *img);
@@ -63,5 +62,6 @@ size_t fpu_sigframe_size(void);
 void fpu_sigframe_init(void *img);
 void fpu_sigframe_save(void *img);
 int fpu_sigframe_load(const void *img);
+int fpu_try_restore_std(const void *img);
 
 #endif

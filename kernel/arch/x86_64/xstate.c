@@ -8,15 +8,17 @@
  * are usable (CR0.TS clear) and hold the state they mean, with interrupts off.
  *
  * Two forms:
- * - kernel form, for uthread save areas only: XSAVES (compacted, init and modified
- *   optimizations) if the CPU has it, else XSAVEOPT (standard form, both optimizations), else
- *   XSAVEC (compacted, init optimization), else XSAVE; FXSAVE's 512 bytes without XSAVE.
+ * - kernel form, for uthread save areas only: XSAVEOPT (standard form, init and modified
+ *   optimizations) if the CPU has it, else XSAVES (compacted, both optimizations), else XSAVEC
+ *   (compacted, init optimization), else XSAVE; FXSAVE's 512 bytes without XSAVE. XSAVEOPT
+ *   comes first because Bochs 2.7's XSAVES left images its own XRSTORS refused (reserved
+ *   header bytes set, docs/fpu.md), and keel saves no supervisor state XSAVES would add.
  * - standard form, for signal frames: what Linux puts in a frame's fpstate (XSAVE header at
  *   512, components at their CPUID.0xD offsets) — user space parses it, so never compacted.
  * The modified optimization (XSAVEOPT, XSAVES) skips components unchanged since the last
- * XRSTOR(S) *from the same address*, so xstate_insn_save_kernel may only write the area the
- * registers were last restored from or a save area that is not freed memory reused; a copy
- * into a fresh area (fork) uses xstate_insn_copy_kernel, which never skips.
+ * XRSTOR(S) *from the same address*, so xstate_insn_save_kernel only ever writes the owner's
+ * own area (fork saves there and copies the bytes: a fresh area may be a freed buffer that an
+ * XRSTOR last read, and the skipped components would be garbage).
  */
 #include <arch/cpu.h>
 #include <keel/errno.h>
@@ -90,10 +92,10 @@ static void xstate_choose(void)
 	cpuid(0xd, 0, r);
 	xstate.std_size = r[1];			/* EBX: standard size for the current XCR0 */
 	cpuid(0xd, 1, r);
-	if (r[0] & D1_XSAVES)
-		xstate.kind = XS_XSAVES;
-	else if (r[0] & D1_XSAVEOPT)
+	if (r[0] & D1_XSAVEOPT)
 		xstate.kind = XS_XSAVEOPT;
+	else if (r[0] & D1_XSAVES)
+		xstate.kind = XS_XSAVES;
 	else if (r[0] & D1_XSAVEC)
 		xstate.kind = XS_XSAVEC;
 	else
@@ -179,17 +181,6 @@ void xstate_insn_save_kernel(void *img)
 		__asm__ __volatile__("fxsave64 (%0)" :: "r"(img) : "memory");
 		break;
 	}
-}
-
-/* Kernel form into an area the registers were not restored from: every component written. */
-void xstate_insn_copy_kernel(void *img)
-{
-	if (xstate.compact)
-		__asm__ __volatile__("xsavec64 (%0)" :: "r"(img), RFBM_ARGS : "memory");
-	else if (xstate.kind != XS_FXSAVE)
-		__asm__ __volatile__("xsave64 (%0)" :: "r"(img), RFBM_ARGS : "memory");
-	else
-		__asm__ __volatile__("fxsave64 (%0)" :: "r"(img) : "memory");
 }
 
 /* Kernel form images are the kernel's own, always well formed. */
