@@ -31,6 +31,7 @@ long vec_call_avx512(struct hold_args *a, long nr, long a0, long a1, long a2);
 void vec_clobber_sse(const void *junk);
 void vec_clobber_avx(const void *junk);
 void vec_clobber_avx512(const void *junk);
+void vec_yield_loop(int kind, long n);
 extern unsigned char fresh_area[];
 extern int fresh_kind;
 

@@ -180,6 +180,39 @@ CLOBBER vec_clobber_sse, LOAD_SSE
 CLOBBER vec_clobber_avx, LOAD_AVX
 CLOBBER vec_clobber_avx512, LOAD_AVX512
 
+/* void vec_yield_loop(int kind, long n): n x (touch the registers of kind, sched_yield).
+ * kind 0 touches none; 1 SSE (xmm), 2 AVX2 (ymm), 3 AVX-512 (zmm, also zmm16+ and k1):
+ * each write leaves the state "modified", so a switch has something to save. */
+	.globl vec_yield_loop
+	.type vec_yield_loop, @function
+vec_yield_loop:
+	push %rbx
+	push %r12
+	mov %edi, %ebx
+	mov %rsi, %r12
+1:	test %r12, %r12
+	jz 9f
+	cmp $1, %ebx
+	jb 5f
+	je 2f
+	cmp $2, %ebx
+	je 3f
+	vpaddq %zmm0, %zmm1, %zmm1
+	vpaddq %zmm16, %zmm17, %zmm17
+	kaddq %k1, %k2, %k1
+	jmp 5f
+2:	paddq %xmm0, %xmm1
+	jmp 5f
+3:	vpaddq %ymm0, %ymm1, %ymm1
+5:	mov $24, %eax
+	syscall
+	dec %r12
+	jmp 1b
+9:	pop %r12
+	pop %rbx
+	ret
+	.size vec_yield_loop, . - vec_yield_loop
+
 /*
  * The process entry point (the linker's -e). `PROG --nosse` goes to nosse_main (nosse.c) before
  * any vector instruction. Otherwise: an XSAVE (FXSAVE without OSXSAVE) of the register
