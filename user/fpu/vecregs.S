@@ -84,8 +84,10 @@
 	pop %rbx
 .endm
 
-/* void vec_hold_KIND(struct hold_args *a) */
-.macro HOLD name, load, store
+/* void vec_hold_KIND(struct hold_args *a); touch: an instruction that rewrites a register
+ * with its own value, so every round uses the registers (lazy: one #NM per switch, and after
+ * a migration the pull from the CPU that holds the state). */
+.macro HOLD name, load, store, touch
 	.globl \name
 	.type \name, @function
 \name:
@@ -115,7 +117,8 @@
 	jmp 3f
 2:	mov $24, %eax			/* sched_yield */
 	syscall
-3:	mov 24(%rbp), %rcx
+3:	\touch
+	mov 24(%rbp), %rcx
 4:	dec %rcx
 	jg 4b
 	inc %rbx
@@ -128,9 +131,9 @@
 	.size \name, . - \name
 .endm
 
-HOLD vec_hold_sse, LOAD_SSE, STORE_SSE
-HOLD vec_hold_avx, LOAD_AVX, STORE_AVX
-HOLD vec_hold_avx512, LOAD_AVX512, STORE_AVX512
+HOLD vec_hold_sse, LOAD_SSE, STORE_SSE, "por %xmm3, %xmm3"
+HOLD vec_hold_avx, LOAD_AVX, STORE_AVX, "vpor %ymm3, %ymm3, %ymm3"
+HOLD vec_hold_avx512, LOAD_AVX512, STORE_AVX512, "vpord %zmm3, %zmm3, %zmm3"
 
 /* long vec_call_KIND(struct hold_args *a, long nr, long a0, long a1, long a2): loads a->pat,
  * makes one system call, stores the registers to a->out, returns the call's result. */
