@@ -7,7 +7,7 @@
  * them) and freed with their last reference. A file's text is generated when it is opened,
  * into a buffer the open file owns, so a reader sees one consistent snapshot.
  *
- * cpuinfo reads the boot CPU's identification from <arch/cpu.h>: keel's CPUs are alike.
+ * cpuinfo shows the boot CPU's identification (arch_cpu_ident): keel's CPUs are alike.
  */
 #include "internal.h"
 #include <keel/errno.h>
@@ -19,7 +19,6 @@
 #include <keel/string.h>
 #include <keel/time.h>
 #include <keel/uvm.h>
-#include <arch/cpu.h>
 
 #define PROC_INO_BASE	0x40000000ULL	/* /proc/<pid>/... inode numbers */
 
@@ -82,16 +81,18 @@ static void gen_meminfo(struct seqbuf *sb, int pid)
 
 static void gen_cpuinfo(struct seqbuf *sb, int pid)
 {
+	struct arch_cpu_ident id;
+	const char *feat;
+
+	arch_cpu_ident(&id);
 	for (unsigned c = cpumask_next(&cpu_online_mask, 0); c < CPU_MAX;
 	     c = cpumask_next(&cpu_online_mask, c + 1)) {
 		sb_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
 			  "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\nflags\t\t:",
-			  c, boot_cpu.vendor, boot_cpu.family, boot_cpu.model, boot_cpu.brand,
-			  boot_cpu.stepping, arch_cycles_per_sec() / 1000000,
-			  arch_cycles_per_sec() / 1000 % 1000);
-		for (unsigned f = 0; f < FEAT_COUNT; f++)
-			if (cpu_has((enum cpu_feature)f))
-				sb_printf(sb, " %s", cpu_feature_name((enum cpu_feature)f));
+			  c, id.vendor, id.family, id.model, id.brand, id.stepping,
+			  arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
+		for (unsigned i = 0; (feat = arch_cpu_feature(i)); i++)
+			sb_printf(sb, " %s", feat);
 		sb_printf(sb, "\n\n");
 	}
 }
