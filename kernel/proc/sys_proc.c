@@ -47,7 +47,7 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 
 	if (pgid < 0)
 		return -EINVAL;
-	p = pid ? proc_get(pid) : (proc_get(self->pid));
+	p = proc_get(pid ? pid : self->pid);
 	if (!p)
 		return -ESRCH;
 	f = spin_lock_irqsave(&proc_tree_lock);
@@ -62,16 +62,22 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 	return err;
 }
 
-SYSCALL1(121, getpgid, int, pid)
+/* getpgid and getsid: a field of process pid (0: the caller), or -ESRCH. */
+static long id_of(int pid, bool session)
 {
-	struct proc *p = pid ? proc_get(pid) : proc_get(proc_current()->pid);
+	struct proc *p = proc_get(pid ? pid : proc_current()->pid);
 	long r;
 
 	if (!p)
 		return -ESRCH;
-	r = p->pgid;
+	r = session ? p->sid : p->pgid;
 	proc_put(p);
 	return r;
+}
+
+SYSCALL1(121, getpgid, int, pid)
+{
+	return id_of(pid, false);
 }
 
 SYSCALL0(111, getpgrp)
@@ -97,14 +103,7 @@ SYSCALL0(112, setsid)
 
 SYSCALL1(124, getsid, int, pid)
 {
-	struct proc *p = pid ? proc_get(pid) : proc_get(proc_current()->pid);
-	long r;
-
-	if (!p)
-		return -ESRCH;
-	r = p->sid;
-	proc_put(p);
-	return r;
+	return id_of(pid, true);
 }
 
 /* --- init --- */
