@@ -293,6 +293,15 @@ static void fault_cli(void *arg)
 	__asm__ volatile("cli");
 }
 
+/* EFLAGS.AC set in ring 3 turns a misaligned access into #AC (the kernel sets CR0.AM). */
+static void fault_alignment(void *arg)
+{
+	static char buf[16] __attribute__((aligned(16)));
+
+	__asm__ volatile("pushfq; orq $0x40000, (%%rsp); popfq\n\t"
+			 "movl 1(%0), %%eax" :: "r"(buf) : "rax", "memory", "cc");
+}
+
 static void user_faults(void)
 {
 	ut_expect_signal(fault_null, NULL, SIGSEGV, "null pointer write");
@@ -300,6 +309,28 @@ static void user_faults(void)
 	ut_expect_signal(fault_div0, NULL, SIGFPE, "divide by zero");
 	ut_expect_signal(fault_hlt, NULL, SIGSEGV, "hlt in ring 3");
 	ut_expect_signal(fault_cli, NULL, SIGSEGV, "cli in ring 3");
+}
+
+/* True on QEMU's TCG, which does not emulate alignment-check exceptions. */
+static int on_qemu_tcg(void)
+{
+	char buf[1024] = "";
+	int fd = open("/proc/cpuinfo", O_RDONLY);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		buf[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	return strstr(buf, "QEMU TCG") != NULL;
+}
+
+static void alignment_check(void)
+{
+	if (on_qemu_tcg())
+		ut_skip("QEMU TCG raises no #AC (checked on Bochs and Linux)");
+	ut_expect_signal(fault_alignment, NULL, SIGBUS, "misaligned load with EFLAGS.AC");
 }
 
 /* MemFree from /proc/meminfo in KiB, or -1. */
@@ -366,6 +397,7 @@ const struct ut_test ut_mem_tests[] = {
 	{ "stack_growth", stack_growth, 0 },
 	{ "stack_overflow", stack_overflow, 0 },
 	{ "user_faults", user_faults, 0 },
+	{ "alignment_check", alignment_check, 0 },
 	{ "memory", memory_reuse, 120 },
 	{ NULL, NULL, 0 }
 };
