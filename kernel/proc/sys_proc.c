@@ -156,3 +156,33 @@ int proc_start_init(const char *path, char *const args[])
 	proc_link(p, NULL);
 	return uthread_start(ut, tid, init_main);
 }
+
+#define PR_SET_NAME	15
+#define PR_GET_NAME	16
+
+/* prctl: the process name (comm) only; other options are -EINVAL, as for an unknown one. */
+SYSCALL5(157, prctl, int, option, uint64_t, arg2, uint64_t, arg3, uint64_t, arg4,
+	 uint64_t, arg5)
+{
+	struct proc *p = proc_current();
+	char name[PROC_NAME_MAX];
+	bool f;
+
+	switch (option) {
+	case PR_SET_NAME:
+		if (strncpy_from_user(name, (const char *)arg2, sizeof(name)) == -EFAULT)
+			return -EFAULT;
+		name[sizeof(name) - 1] = 0;	/* longer names are truncated, as Linux does */
+		f = spin_lock_irqsave(&p->lock);
+		memcpy(p->name, name, sizeof(name));
+		spin_unlock_irqrestore(&p->lock, f);
+		return 0;
+	case PR_GET_NAME:
+		f = spin_lock_irqsave(&p->lock);
+		memcpy(name, p->name, sizeof(name));
+		spin_unlock_irqrestore(&p->lock, f);
+		return copy_to_user((char *)arg2, name, sizeof(name));
+	default:
+		return -EINVAL;
+	}
+}
