@@ -258,6 +258,13 @@ static void prctl_name(void)
 	CHECK(read(fd, status, sizeof(status) - 1) > 0);
 	close(fd);
 	CHECK(strstr(status, "Name:\tut-renamed-proc\n") != NULL);
+	char stat[512] = "", want[64];
+	fd = open("/proc/self/stat", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(read(fd, stat, sizeof(stat) - 1) > 0);
+	close(fd);
+	snprintf(want, sizeof(want), "%d (ut-renamed-proc) R %d ", getpid(), getppid());
+	CHECK(strncmp(stat, want, strlen(want)) == 0);
 	CHECK_ERR(prctl(PR_SET_NAME, (void *)8, 0, 0, 0), EFAULT);
 }
 
