@@ -7,11 +7,6 @@
 #include <keel/uvm.h>
 #include <keel/vfs.h>
 
-phys_addr_t user_page_alloc(void);	/* zeroed, one reference; 0 when out of memory */
-void user_page_get(phys_addr_t pa);
-void user_page_put(phys_addr_t pa);
-unsigned user_page_refs(phys_addr_t pa);
-
 void vma_free(struct vma *v);
 struct vma *vma_dup(const struct vma *v);
 void vma_insert(struct mm *mm, struct vma *n);
