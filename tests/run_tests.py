@@ -8,7 +8,9 @@ Suites (each counts its own tests into the total):
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   user          usertests (user/usertests, static musl) as init's   counted per test
                 child on QEMU TCG at 1 and 2 CPUs and on Bochs haswell at 2;
-                sigtest (signal frames) on QEMU at 2
+                sigtest (signal frames) on QEMU at 2; fputest (vector state) at 2 and 4
+                CPUs with fpu=eager and fpu=lazy, and on Bochs corei7_skylake_x (AVX-512)
+                with fpu=lazy
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -25,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest): (\d+) passed, (\d+) failed", re.M)
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest): (\d+) passed, (\d+) failed",
+                     re.M)
 
 
 class Tally:
@@ -98,6 +101,20 @@ def suite_ktest(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
+def suite_fpu(tally, quick):
+    """fputest under both switching policies; Bochs adds AVX-512 (and raises #XM)."""
+    for cpus in ("2", "4"):
+        for policy in ("eager", "lazy"):
+            rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout",
+                           "300", "--append", f"fpu={policy} -- /bin/fputest"], 360)
+            summary_counts(f"fputest qemu tcg smp={cpus} fpu={policy}", rc, out, tally)
+    if not quick:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--emu", "bochs", "--cpu",
+                       "corei7_skylake_x", "--smp", "2", "--timeout", "400", "--append",
+                       "fpu=lazy -- /bin/fputest --iters 300"], 460)
+        summary_counts("fputest bochs skylake_x smp=2 fpu=lazy", rc, out, tally)
+
+
 def suite_user(tally, quick):
     runs = [("usertests qemu tcg smp=1", ["--smp", "1"]),
             ("usertests qemu tcg smp=2", ["--smp", "2"])]
@@ -111,6 +128,7 @@ def suite_user(tally, quick):
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
+    suite_fpu(tally, quick)
 
 
 def suite_integration(tally):

@@ -1,5 +1,6 @@
 /*
- * fs/procfs.c — /proc: meminfo, cpuinfo, uptime, self, and a directory per process.
+ * fs/procfs.c — /proc: meminfo, cpuinfo, uptime, self, keel/ (kernel counters: keel/fpu),
+ * and a directory per process.
  *
  * /proc is a directory whose lookup and readdir are generated: the fixed entries are inodes
  * made once at boot and kept; /proc/<pid>, its status and its exe are made on each lookup
@@ -103,6 +104,22 @@ static void gen_uptime(struct seqbuf *sb, int pid)
 	uint64_t ns = time_ns();
 
 	sb_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
+}
+
+/* The user vector-state switching: configuration, counters per CPU, the reader's own. */
+static void gen_fpu(struct seqbuf *sb, int pid)
+{
+	struct fpu_stats st;
+	char desc[160];
+
+	arch_fpu_describe(desc, sizeof(desc));
+	sb_printf(sb, "policy %s\ncpu nm_traps saves restores clean_skips remote_flushes\n", desc);
+	for_each_cpu(c, &cpu_online_mask)
+		if (arch_fpu_cpu_stats(c, &st))
+			sb_printf(sb, "%u %lu %lu %lu %lu %lu\n", c, st.nm_traps, st.saves,
+				  st.restores, st.clean_skips, st.remote_flushes);
+	arch_fpu_self_stats(&st);
+	sb_printf(sb, "self %lu %lu %lu\n", st.nm_traps, st.saves, st.restores);
 }
 
 static const char *proc_state_name(struct proc *p)
@@ -343,9 +360,35 @@ static const struct inode_ops pid_iops = {
 	.release = node_release,
 };
 
+/* ---- /proc/keel: keel's own counters ---- */
+
+static int keel_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	if (strcmp(name, "fpu") != 0)
+		return -ENOENT;
+	*out = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_fpu, 0);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int keel_readdir(struct inode *dir, struct dir_ctx *ctx)
+{
+	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
+		return 0;
+	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
+		return 0;
+	if (ctx->pos <= 2)
+		ctx->emit(ctx, "fpu", 3, PROC_INO_BASE - 1, DT_REG, 3);
+	return 0;
+}
+
+static const struct inode_ops keel_iops = {
+	.lookup = keel_lookup,
+	.readdir = keel_readdir,
+};
+
 /* ---- /proc itself ---- */
 
-static struct inode *proc_fixed[4];	/* meminfo, cpuinfo, uptime, self */
+static struct inode *proc_fixed[5];	/* meminfo, cpuinfo, uptime, self, keel */
 
 static bool parse_pid(const char *s, int *pid)
 {
@@ -445,6 +488,12 @@ void procfs_init(void)
 		strlcpy(proc_fixed[3]->name, "self", sizeof(proc_fixed[3]->name));
 		inode_get(dir);
 		proc_fixed[3]->parent = dir;
+	}
+	proc_fixed[4] = inode_new(S_IFDIR | 0555, &keel_iops, NULL);
+	if (proc_fixed[4]) {
+		strlcpy(proc_fixed[4]->name, "keel", sizeof(proc_fixed[4]->name));
+		inode_get(dir);
+		proc_fixed[4]->parent = dir;
 	}
 	mutex_unlock(&vfs_ns_lock);
 }

@@ -139,12 +139,11 @@ struct uthread *uthread_alloc(struct proc *p)
 
 	if (!ut)
 		return NULL;
-	ut->fpu = kmalloc(arch_fpu_state_size());
+	ut->fpu = arch_fpu_alloc();
 	if (!ut->fpu) {
 		kfree(ut);
 		return NULL;
 	}
-	arch_fpu_init_state(ut->fpu);
 	ut->proc = p;
 	list_init(&ut->proc_node);
 	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
@@ -154,7 +153,7 @@ struct uthread *uthread_alloc(struct proc *p)
 static void uthread_free(struct uthread *ut)
 {
 	proc_put(ut->proc);
-	kfree(ut->fpu);
+	arch_fpu_free(ut->fpu);
 	kfree(ut->start_frame);
 	kfree(ut);
 }

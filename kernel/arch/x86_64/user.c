@@ -24,6 +24,7 @@
 #include <keel/sched.h>
 #include <keel/syscall.h>
 #include <keel/uvm.h>
+#include "fpu.h"
 #include "uaccess.h"
 
 #define MSR_STAR	0xc0000081
@@ -62,14 +63,17 @@ void user_cpu_init(void)
 		write_cr4(read_cr4() | CR4_SMAP);
 		smap_enabled = true;
 	}
-	fpu_cpu_init();
+	fpu_cpu_init(this_cpu()->id == 0);
 }
 
 void user_log_features(void)
 {
-	pr_info("user: SYSCALL entry, SMEP %s, SMAP %s, user FPU state %zu bytes (%s, eager)\n",
-			cpu_has(FEAT_SMEP) ? "on" : "absent", smap_enabled ? "on" : "absent",
-			arch_fpu_state_size(), cpu_has(FEAT_XSAVE) ? "xsave" : "fxsave");
+	char fpu[160];
+
+	arch_fpu_describe(fpu, sizeof(fpu));
+	pr_info("user: SYSCALL entry, SMEP %s, SMAP %s\n", cpu_has(FEAT_SMEP) ? "on" : "absent",
+		smap_enabled ? "on" : "absent");
+	pr_info("fpu: %s\n", fpu);
 }
 
 struct trap_frame *arch_user_frame(struct thread *t)
@@ -157,8 +161,8 @@ static void fault_from_exception(struct trap_frame *tf, struct fault_info *fi)
 	fi->why = NULL;
 	switch (tf->vector) {
 	case VEC_DE:	fi->sig = SIGFPE;  fi->code = 1; break;	/* FPE_INTDIV */
-	case 16:	fi->sig = SIGFPE;  fi->code = 0; break;	/* #MF */
-	case 19:	fi->sig = SIGFPE;  fi->code = 0; break;	/* #XM */
+	case 16:	fi->sig = SIGFPE;  fi->code = fpu_fault_code(false); break; /* #MF */
+	case 19:	fi->sig = SIGFPE;  fi->code = fpu_fault_code(true); break; /* #XM */
 	case VEC_DB:
 	case VEC_BP:	fi->sig = SIGTRAP; fi->code = 1; break;	/* TRAP_BRKPT */
 	case VEC_UD:	fi->sig = SIGILL;  fi->code = 2; break;	/* ILL_ILLOPN */
