@@ -5,7 +5,8 @@
  * Every process is on all_procs (sorted by PID, for lookup and /proc) from creation until its
  * parent reaps it. A process is referenced by the tree (until reaped), by each of its threads
  * (until the reaper frees the thread) and by proc_get() callers; the last proc_put frees it.
- * Dead threads cannot free their own stacks, so they go to the reaper, which joins them.
+ * Dead threads cannot free their own stacks, so they go to the reaper, which joins them: the
+ * kernel thread that started init becomes the reaper (proc_reaper).
  */
 #include <keel/errno.h>
 #include <keel/heap.h>
@@ -192,7 +193,7 @@ void uthread_reap(struct uthread *ut)
 	spin_unlock_irqrestore(&reap_wq.lock, f);
 }
 
-static int reaper(void *arg)
+__noreturn void proc_reaper(void)
 {
 	for (;;) {
 		struct uthread *ut;
@@ -206,11 +207,4 @@ static int reaper(void *arg)
 		thread_join(ut->thread);
 		uthread_free(ut);
 	}
-	return 0;
-}
-
-void proc_init(void)
-{
-	if (!thread_create("reaper", reaper, NULL))
-		panic("proc: no memory for the reaper thread");
 }

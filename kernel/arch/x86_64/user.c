@@ -35,6 +35,7 @@
 #define RFLAGS_IOPL	(3UL << 12)
 #define RFLAGS_NT	(1UL << 14)
 #define RFLAGS_AC	(1UL << 18)
+#define CR0_AM		(1UL << 18)
 
 _Static_assert(offsetof(struct cpu, kernel_rsp) == CPU_KERNEL_RSP, "entry.S offsets");
 _Static_assert(offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "entry.S offsets");
@@ -55,6 +56,7 @@ void user_cpu_init(void)
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	write_cr0(read_cr0() | CR0_AM);	/* ring 3 may ask for alignment checks (EFLAGS.AC) */
 	if (cpu_has(FEAT_SMEP))
 		write_cr4(read_cr4() | CR4_SMEP);
 	if (cpu_has(FEAT_SMAP)) {

@@ -20,6 +20,14 @@ void arch_early_init(void);
 bool arch_boot_info(uint32_t magic, phys_addr_t info, struct boot_info *bi);
 /* Logs CPU vendor, model and the features keel found and uses. */
 void arch_log_cpu(void);
+/* The boot CPU's identification, for /proc/cpuinfo (keel's CPUs are alike). */
+struct arch_cpu_ident {
+	const char *vendor, *brand;
+	unsigned family, model, stepping;
+};
+void arch_cpu_ident(struct arch_cpu_ident *id);
+/* Name of the i-th CPU feature keel knows that this CPU has, or NULL past the last. */
+const char *arch_cpu_feature(unsigned i);
 /* Enables the legacy interrupt path for console input (until the APIC code replaces it). */
 void arch_console_irq_init(void);
 
