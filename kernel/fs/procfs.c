@@ -18,6 +18,7 @@
 #include <keel/smp.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 #include <arch/cpu.h>
 
@@ -101,6 +102,18 @@ static void gen_uptime(struct seqbuf *sb, int pid)
 	uint64_t ns = time_ns();
 
 	sb_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
+}
+
+/* TLB shootdown counters since boot (keel/tlb.h), one "name value" pair a line. */
+static void gen_tlb(struct seqbuf *sb, int pid)
+{
+	struct tlb_stats st;
+
+	tlb_stats_read(&st);
+	sb_printf(sb, "mode %s\nshootdowns %lu\nipis %lu\npages_flushed %lu\n"
+		  "full_flushes %lu\nlazy_skipped %lu\nswitches %lu\nswitch_flushes %lu\n",
+		  tlb_mode(), st.shootdowns, st.ipis, st.pages, st.full, st.lazy_skipped,
+		  st.switches, st.switch_flushes);
 }
 
 static const char *proc_state_name(struct proc *p)
@@ -294,7 +307,7 @@ static const struct inode_ops pid_iops = {
 
 /* ---- /proc itself ---- */
 
-static struct inode *proc_fixed[4];	/* meminfo, cpuinfo, uptime, self */
+static struct inode *proc_fixed[5];	/* meminfo, cpuinfo, uptime, tlb, self */
 
 static bool parse_pid(const char *s, int *pid)
 {
@@ -375,7 +388,7 @@ void procfs_init(void)
 		const char *name;
 		proc_gen_fn gen;
 	} files[] = { { "meminfo", gen_meminfo }, { "cpuinfo", gen_cpuinfo },
-		      { "uptime", gen_uptime } };
+		      { "uptime", gen_uptime }, { "tlb", gen_tlb } };
 	struct inode *dir = inode_new(S_IFDIR | 0555, &proc_root_iops, NULL);
 
 	if (!dir)
@@ -389,11 +402,11 @@ void procfs_init(void)
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		proc_fixed[i] = node_new(dir, files[i].name, S_IFREG | 0444, &gen_iops, &gen_fops,
 					 files[i].gen, 0);
-	proc_fixed[3] = inode_new(S_IFLNK | 0777, &self_iops, NULL);
-	if (proc_fixed[3]) {
-		strlcpy(proc_fixed[3]->name, "self", sizeof(proc_fixed[3]->name));
+	proc_fixed[4] = inode_new(S_IFLNK | 0777, &self_iops, NULL);
+	if (proc_fixed[4]) {
+		strlcpy(proc_fixed[4]->name, "self", sizeof(proc_fixed[4]->name));
 		inode_get(dir);
-		proc_fixed[3]->parent = dir;
+		proc_fixed[4]->parent = dir;
 	}
 	mutex_unlock(&vfs_ns_lock);
 }

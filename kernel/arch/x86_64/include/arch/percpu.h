@@ -11,6 +11,8 @@
 #include <keel/types.h>
 #include <arch/desc.h>
 #include <keel/smp.h>
+#include <keel/asid.h>
+#include <keel/tlb_stats.h>
 #endif
 
 /* Offsets the SYSCALL entry (entry.S) reads through %gs; checked in user.c. */
@@ -19,8 +21,18 @@
 
 #ifndef __ASSEMBLER__
 struct call_data;
+struct pagetable;
 struct trap_frame;
 struct uthread;
+
+/* This CPU's TLB state (arch/x86_64/tlb.c); only `lazy` is read by other CPUs. */
+struct tlb_cpu {
+	struct pagetable *loaded;	/* user page table in CR3; NULL: kernel_pt */
+	unsigned slot;			/* its slot in asids */
+	bool lazy;			/* a kernel thread runs on `loaded` */
+	struct asid_cache asids;
+	struct tlb_stats stats;
+};
 
 struct cpu {
 	struct cpu *self;		/* must stay first: this_cpu() reads %gs:0 */
@@ -34,6 +46,7 @@ struct cpu {
 	struct cpu_local local;		/* generic per-CPU data (keel/smp.h) */
 	uint32_t apic_id;
 	struct call_data *call_from[CPU_MAX];	/* cross-CPU call mailbox, by source CPU */
+	struct tlb_cpu tlb;
 };
 
 static inline struct cpu *this_cpu(void)
