@@ -7,7 +7,9 @@ Suites (each counts its own tests into the total):
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   user          usertests (user/usertests, static musl) as init's   counted per test
-                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2
+                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2;
+                tlbtest (TLB shootdown) on QEMU at 2 and 4 CPUs and on
+                Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -24,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest): (\d+) passed, (\d+) failed", re.M)
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|tlbtest): (\d+) passed, (\d+) failed", re.M)
 
 
 class Tally:
@@ -97,7 +99,7 @@ def suite_ktest(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
-def suite_user(tally):
+def suite_user(tally, quick):
     for cpus in ("1", "2"):
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout", "600",
                        "--append", "-- /bin/usertests"], 660)
@@ -105,6 +107,28 @@ def suite_user(tally):
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
+    suite_tlb(tally, quick)
+
+
+def suite_tlb(tally, quick):
+    """tlbtest (docs/tlb.md) on every TLB feature path: no PCID (QEMU TCG, 2 and 4 CPUs),
+    PCID + INVPCID (Bochs Haswell), PCID without INVPCID (Bochs Sandy Bridge: CPUID shows pcid
+    and no invpcid, and the boot log must say "invpcid emulated"). Bochs runs are -quick."""
+    runs = [("tlbtest qemu tcg smp=2", ["--smp", "2"], "", "mmu: pcid off"),
+            ("tlbtest qemu tcg smp=4", ["--smp", "4"], "", "mmu: pcid off")]
+    if not quick:
+        runs += [("tlbtest bochs haswell smp=2 (pcid, invpcid)",
+                  ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2"], " -quick",
+                  "mmu: pcid on, invpcid on"),
+                 ("tlbtest bochs sandy bridge smp=2 (pcid, no invpcid)",
+                  ["--emu", "bochs", "--cpu", "corei7_sandy_bridge_2600k", "--smp", "2"],
+                  " -quick", "mmu: pcid on, invpcid emulated")]
+    for name, args, extra, mode in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "400"] + args +
+                      ["--append", "-- /bin/tlbtest" + extra], 460)
+        if mode not in out:
+            tally.add(name + ": boot log mode line", 0, 1, f"(expected '{mode}')")
+        summary_counts(name, rc, out, tally)
 
 
 def suite_integration(tally):
@@ -134,7 +158,7 @@ def main():
     if "ktest" in suites:
         suite_ktest(tally, args.quick)
     if "user" in suites:
-        suite_user(tally)
+        suite_user(tally, args.quick)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:

@@ -443,3 +443,11 @@ void tlb_stats_read(struct tlb_stats *s)
 void tlb_test_inv_addr(unsigned pcid, uintptr_t va) { inv_addr(pcid, va); }
 void tlb_test_inv_ctx(unsigned pcid) { inv_ctx(pcid); }
 void tlb_test_inv_all_nonglobal(void) { inv_all_nonglobal(); }
+
+/* The PCID pt has in this CPU's slots, or -1 (PCID off, or not cached here). */
+int tlb_test_pcid_of(struct pagetable *pt)
+{
+	int s = asid_find(&this_cpu()->tlb.asids, pt->ctx);
+
+	return pcid_on && s >= 0 ? (int)slot_pcid((unsigned)s) : -1;
+}

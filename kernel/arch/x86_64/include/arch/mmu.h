@@ -47,5 +47,6 @@ void tlb_flush_kernel_all(void);
 void tlb_test_inv_addr(unsigned pcid, uintptr_t va);
 void tlb_test_inv_ctx(unsigned pcid);
 void tlb_test_inv_all_nonglobal(void);
+int tlb_test_pcid_of(struct pagetable *pt);
 
 #endif
