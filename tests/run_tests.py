@@ -87,6 +87,9 @@ def suite_ktest(tally, quick):
         runs.append(("ktest bochs haswell smp=2",
                      ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",
                       "--timeout", "300"]))
+        runs.append(("ktest bochs sandy bridge smp=2 (pcid, invpcid emulated): tlb_*",
+                     ["--emu", "bochs", "--cpu", "corei7_sandy_bridge_2600k", "--smp", "2",
+                      "--timeout", "300", "--append", "ktest=tlb_*"]))
     rc, out = run(["make", "--no-print-directory", "-j2", "DEBUG=0", "BUILD=build/release",
                    "kernel"], 600)
     if rc != 0:
