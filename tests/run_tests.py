@@ -7,7 +7,10 @@ Suites (each counts its own tests into the total):
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   user          usertests (user/usertests, static musl) as init's   counted per test
-                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2;
+                child on QEMU TCG at 1 and 2 CPUs and on Bochs haswell at 2;
+                sigtest (signal frames) on QEMU at 2; fputest (vector state) at 2 and 4
+                CPUs with fpu=eager and fpu=lazy, and on Bochs corei7_skylake_x (AVX-512)
+                with fpu=lazy;
                 tlbtest (TLB shootdown) on QEMU at 2 and 4 CPUs and on
                 Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
   integration   boots that check whole-system behaviour          counted per check
@@ -26,7 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|tlbtest): (\d+) passed, (\d+) failed", re.M)
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed",
+                     re.M)
 
 
 class Tally:
@@ -102,14 +106,34 @@ def suite_ktest(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
+def suite_fpu(tally, quick):
+    """fputest under both switching policies; Bochs adds AVX-512 (and raises #XM)."""
+    for cpus in ("2", "4"):
+        for policy in ("eager", "lazy"):
+            rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout",
+                           "300", "--append", f"fpu={policy} -- /bin/fputest"], 360)
+            summary_counts(f"fputest qemu tcg smp={cpus} fpu={policy}", rc, out, tally)
+    if not quick:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--emu", "bochs", "--cpu",
+                       "corei7_skylake_x", "--smp", "2", "--timeout", "400", "--append",
+                       "fpu=lazy -- /bin/fputest --iters 300"], 460)
+        summary_counts("fputest bochs skylake_x smp=2 fpu=lazy", rc, out, tally)
+
+
 def suite_user(tally, quick):
-    for cpus in ("1", "2"):
-        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout", "600",
-                       "--append", "-- /bin/usertests"], 660)
-        summary_counts(f"usertests qemu tcg smp={cpus}", rc, out, tally)
+    runs = [("usertests qemu tcg smp=1", ["--smp", "1"]),
+            ("usertests qemu tcg smp=2", ["--smp", "2"])]
+    if not quick:       # Bochs: x2APIC, TSC-deadline, and the #AC that TCG does not raise
+        runs.append(("usertests bochs haswell smp=2",
+                     ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2"]))
+    for name, args in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "600"] + args +
+                      ["--append", "-- /bin/usertests"], 660)
+        summary_counts(name, rc, out, tally)
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
+    suite_fpu(tally, quick)
     suite_tlb(tally, quick)
 
 

@@ -43,10 +43,6 @@
 #define MADV_DONTNEED	4
 #define MADV_FREE	8
 
-struct file *fd_get_file(int fd);
-bool file_readable(struct file *f);
-uint64_t file_size(struct file *f);
-
 static bool range_valid(uintptr_t addr, size_t len)
 {
 	return IS_ALIGNED(addr, PAGE_SIZE) && len && addr >= USER_MMAP_MIN &&

@@ -126,6 +126,7 @@ __noreturn void proc_exit_thread(int status)
 	spin_unlock_irqrestore(&p->lock, f);
 	if (last)
 		proc_teardown(p);
+	arch_fpu_exit();
 	uthread_reap(ut);
 	thread_exit(0);
 }

@@ -12,7 +12,7 @@
  *   pids_at_same_address       thousands of short-lived processes (more than 4096 by default:
  *                              any 12-bit tag space wraps) write their PID at one address,
  *                              yield, and must read back their own
- *   counters_move              /proc/tlb (keel only) shows shootdown IPIs when CPUs > 1
+ *   counters_move              /proc/keel/tlb (keel only) shows shootdown IPIs when CPUs > 1
  * Prints one line per test and `tlbtest: N passed, N failed`; exit status = failed.
  * Every wait is bounded by a count, never by time: Bochs runs slowly.
  */
@@ -291,7 +291,7 @@ static long stat_value(const char *text, const char *name)
 static int counters_move(void)
 {
 	char buf[512];
-	FILE *f = fopen("/proc/tlb", "r");
+	FILE *f = fopen("/proc/keel/tlb", "r");
 	size_t n;
 
 	if (!f)

@@ -7,7 +7,7 @@
 
 #include <keel/types.h>
 
-/* Counters since boot, summed over CPUs (/proc/tlb). */
+/* Counters since boot, summed over CPUs (/proc/keel/tlb). */
 struct tlb_stats {
 	uint64_t shootdowns;		/* batches that changed translations of a loaded mm */
 	uint64_t ipis;			/* shootdown IPIs sent */

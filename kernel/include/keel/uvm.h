@@ -46,6 +46,15 @@ struct mm {
 	size_t rss_pages;		/* pages mapped (for /proc) */
 };
 
+/*
+ * Counted frames: what user mappings point to, and what ramfs keeps file data in (so a file
+ * page can be mapped straight into a process: the page cache). Freed with the last put.
+ */
+phys_addr_t user_page_alloc(void);	/* zeroed, one reference; 0 when out of memory */
+void user_page_get(phys_addr_t pa);
+void user_page_put(phys_addr_t pa);
+unsigned user_page_refs(phys_addr_t pa);
+
 /* Why uvm_fault is called (from the CPU's page-fault error code). */
 #define FAULT_WRITE	0x1
 #define FAULT_EXEC	0x2
