@@ -10,7 +10,9 @@ Suites (each counts its own tests into the total):
                 child on QEMU TCG at 1 and 2 CPUs and on Bochs haswell at 2;
                 sigtest (signal frames) on QEMU at 2; fputest (vector state) at 2 and 4
                 CPUs with fpu=eager and fpu=lazy, and on Bochs corei7_skylake_x (AVX-512)
-                with fpu=lazy
+                with fpu=lazy;
+                tlbtest (TLB shootdown) on QEMU at 2 and 4 CPUs and on
+                Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -27,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest): (\d+) passed, (\d+) failed",
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed",
                      re.M)
 
 
@@ -89,6 +91,9 @@ def suite_ktest(tally, quick):
         runs.append(("ktest bochs haswell smp=2",
                      ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",
                       "--timeout", "300"]))
+        runs.append(("ktest bochs sandy bridge smp=2 (pcid, invpcid emulated): tlb_*",
+                     ["--emu", "bochs", "--cpu", "corei7_sandy_bridge_2600k", "--smp", "2",
+                      "--timeout", "300", "--append", "ktest=tlb_*"]))
     rc, out = run(["make", "--no-print-directory", "-j2", "DEBUG=0", "BUILD=build/release",
                    "kernel"], 600)
     if rc != 0:
@@ -129,6 +134,30 @@ def suite_user(tally, quick):
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
     suite_fpu(tally, quick)
+    suite_tlb(tally, quick)
+
+
+def suite_tlb(tally, quick):
+    """tlbtest (docs/tlb.md) on every TLB feature path: no PCID (QEMU TCG, 2 and 4 CPUs),
+    PCID + INVPCID (Bochs Haswell), PCID without INVPCID (Bochs Sandy Bridge: CPUID shows pcid
+    and no invpcid, and the boot log must say "invpcid emulated"). Bochs runs do 5 race rounds
+    (-quick) but all 4200 processes (~36 s each)."""
+    runs = [("tlbtest qemu tcg smp=2", ["--smp", "2"], "", "mmu: pcid off"),
+            ("tlbtest qemu tcg smp=4", ["--smp", "4"], "", "mmu: pcid off")]
+    if not quick:
+        runs += [("tlbtest bochs haswell smp=2 (pcid, invpcid)",
+                  ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2"],
+                  " -quick -procs=4200",
+                  "mmu: pcid on, invpcid on"),
+                 ("tlbtest bochs sandy bridge smp=2 (pcid, no invpcid)",
+                  ["--emu", "bochs", "--cpu", "corei7_sandy_bridge_2600k", "--smp", "2"],
+                  " -quick -procs=4200", "mmu: pcid on, invpcid emulated")]
+    for name, args, extra, mode in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "400"] + args +
+                      ["--append", "-- /bin/tlbtest" + extra], 460)
+        if mode not in out:
+            tally.add(name + ": boot log mode line", 0, 1, f"(expected '{mode}')")
+        summary_counts(name, rc, out, tally)
 
 
 def suite_integration(tally):

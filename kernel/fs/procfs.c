@@ -20,6 +20,7 @@
 #include <keel/smp.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 
 #define PROC_INO_BASE	0x40000000ULL	/* /proc/<pid>/... inode numbers */
@@ -104,6 +105,18 @@ static void gen_uptime(struct seqbuf *sb, int pid)
 	uint64_t ns = time_ns();
 
 	sb_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
+}
+
+/* TLB shootdown counters since boot (keel/tlb.h), one "name value" pair a line. */
+static void gen_tlb(struct seqbuf *sb, int pid)
+{
+	struct tlb_stats st;
+
+	tlb_stats_read(&st);
+	sb_printf(sb, "mode %s\nshootdowns %lu\nipis %lu\npages_flushed %lu\n"
+		  "full_flushes %lu\nlazy_skipped %lu\nswitches %lu\nswitch_flushes %lu\n",
+		  tlb_mode(), st.shootdowns, st.ipis, st.pages, st.full, st.lazy_skipped,
+		  st.switches, st.switch_flushes);
 }
 
 /* The user vector-state switching: configuration, counters per CPU, the reader's own. */
@@ -364,9 +377,12 @@ static const struct inode_ops pid_iops = {
 
 static int keel_lookup(struct inode *dir, const char *name, struct inode **out)
 {
-	if (strcmp(name, "fpu") != 0)
+	proc_gen_fn gen = strcmp(name, "fpu") == 0 ? gen_fpu :
+			  strcmp(name, "tlb") == 0 ? gen_tlb : NULL;
+
+	if (!gen)
 		return -ENOENT;
-	*out = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_fpu, 0);
+	*out = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen, 0);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -376,8 +392,10 @@ static int keel_readdir(struct inode *dir, struct dir_ctx *ctx)
 		return 0;
 	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
 		return 0;
-	if (ctx->pos <= 2)
-		ctx->emit(ctx, "fpu", 3, PROC_INO_BASE - 1, DT_REG, 3);
+	if (ctx->pos <= 2 && !ctx->emit(ctx, "fpu", 3, PROC_INO_BASE - 1, DT_REG, 3))
+		return 0;
+	if (ctx->pos <= 3)
+		ctx->emit(ctx, "tlb", 3, PROC_INO_BASE - 2, DT_REG, 4);
 	return 0;
 }
 

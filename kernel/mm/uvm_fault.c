@@ -13,6 +13,7 @@
 #include <keel/frame.h>
 #include <keel/proc.h>
 #include <keel/string.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 #include "uvm_internal.h"
 
@@ -61,7 +62,7 @@ static int break_cow(struct mm *mm, struct vma *v, uintptr_t addr, phys_addr_t o
 		return -ENOMEM;
 	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
 	vm_replace(&mm->pt, addr, pa, vma_prot(v));
-	uvm_shootdown(mm);		/* nobody may keep reading the old frame */
+	tlb_flush_range(&mm->pt, addr, addr + PAGE_SIZE);	/* nobody keeps the old frame */
 	user_page_put(old);
 	return 0;
 }

@@ -8,7 +8,7 @@
  *   switch: two processes pinned to one CPU bounce a byte through two pipes; the time per
  *     switch is half a round trip. Whether PCID helps shows only on a runner that times TLB
  *     misses (none here: QEMU TCG has no PCID, Bochs does not model TLB timing, this KVM hides
- *     PCID); /proc/tlb's switch_flushes shows how many loads had to flush.
+ *     PCID); /proc/keel/tlb's switch_flushes shows how many loads had to flush.
  * Output: one `tlbbench: ...` line per result.
  */
 #include <pthread.h>
@@ -109,7 +109,7 @@ static void switch_cost(int iters)
 static void show_counters(void)
 {
 	char buf[512];
-	FILE *f = fopen("/proc/tlb", "r");
+	FILE *f = fopen("/proc/keel/tlb", "r");
 	size_t n;
 
 	if (!f)
@@ -118,7 +118,7 @@ static void show_counters(void)
 	fclose(f);
 	buf[n] = '\0';
 	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
-		printf("tlbbench: /proc/tlb %s\n", l);
+		printf("tlbbench: /proc/keel/tlb %s\n", l);
 }
 
 int main(int argc, char **argv)

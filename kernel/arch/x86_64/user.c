@@ -23,6 +23,7 @@
 #include <keel/proc.h>
 #include <keel/sched.h>
 #include <keel/syscall.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 #include "fpu.h"
 #include "uaccess.h"
@@ -90,16 +91,16 @@ void arch_thread_switch_in(struct thread *next)
 {
 	struct cpu *c = this_cpu();
 	struct uthread *ut = next->uthread;
-	struct mm *mm = ut ? READ_ONCE(ut->proc->mm) : NULL;	/* NULL once the process died */
-	phys_addr_t root = mm ? mm->pt.root : kernel_pt.root;
+	/* Once the thread has left its mm (proc_exit_thread), the mm may be freed at any time:
+	 * it runs like a kernel thread from then on, in lazy-TLB mode (docs/tlb.md). */
+	struct mm *mm = ut && !READ_ONCE(ut->mm_left) ? READ_ONCE(ut->proc->mm) : NULL;
 
 	if (next->stack) {
 		c->kernel_rsp = (uintptr_t)next->stack + KSTACK_SIZE;
 		c->tss.rsp[0] = c->kernel_rsp;
 	}
 	fpu_switch(c, ut);
-	if (read_cr3() != root)
-		write_cr3(root);
+	tlb_switch(mm ? &mm->pt : NULL);
 	if (ut) {
 		wrmsr(MSR_FS_BASE, ut->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, ut->gs_base);

@@ -38,7 +38,7 @@ struct mm {
 	struct mutex lock;
 	struct list_node vmas;
 	int refs;			/* processes using it (CLONE_VM, vfork) */
-	int users;			/* threads using it; > 1 means other CPUs may run it */
+	int users;			/* threads using it (the TLB tracks CPUs in pt.cpus) */
 	uintptr_t brk_start, brk;	/* heap: [brk_start, brk) */
 	uintptr_t stack_top;		/* main stack: reservation [stack_top - reserve, stack_top) */
 	uintptr_t stack_reserve_bottom;	/* lowest address the stack may grow to */
@@ -89,8 +89,6 @@ int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
 int uvm_setup_stack(struct mm *mm, uintptr_t top, size_t reserve, size_t commit);
 /* The VMA containing addr, or NULL. */
 struct vma *uvm_find(struct mm *mm, uintptr_t addr);
-/* Makes other CPUs that run mm forget its translations; returns when they have. */
-void uvm_shootdown(struct mm *mm);
 /* The current process's mm, or NULL in a kernel thread. */
 struct mm *mm_current(void);
 

@@ -11,6 +11,8 @@
 #include <keel/types.h>
 #include <arch/desc.h>
 #include <keel/smp.h>
+#include <keel/asid.h>
+#include <keel/tlb_stats.h>
 #include <keel/fpu_stats.h>
 #endif
 
@@ -20,9 +22,19 @@
 
 #ifndef __ASSEMBLER__
 struct call_data;
+struct pagetable;
 struct trap_frame;
 struct uthread;
 struct fpu;
+
+/* This CPU's TLB state (arch/x86_64/tlb.c); only `lazy` is read by other CPUs. */
+struct tlb_cpu {
+	struct pagetable *loaded;	/* user page table in CR3; NULL: kernel_pt */
+	unsigned slot;			/* its slot in asids */
+	bool lazy;			/* a kernel thread runs on `loaded` */
+	struct asid_cache asids;
+	struct tlb_stats stats;
+};
 
 struct cpu {
 	struct cpu *self;		/* must stay first: this_cpu() reads %gs:0 */
@@ -39,6 +51,7 @@ struct cpu {
 	struct cpu_local local;		/* generic per-CPU data (keel/smp.h) */
 	uint32_t apic_id;
 	struct call_data *call_from[CPU_MAX];	/* cross-CPU call mailbox, by source CPU */
+	struct tlb_cpu tlb;
 };
 
 static inline struct cpu *this_cpu(void)
