@@ -115,8 +115,9 @@ debug: setup kernel
 
 iso: $(BUILD)/keel.iso
 
-$(BUILD)/keel.iso: $(KERNEL) tools/mkiso
-	$(call say,ISO,$@)tools/mkiso $@ $(KERNEL) --cmdline "$(APPEND)"
+$(BUILD)/keel.iso: $(KERNEL) user tools/mkiso
+	$(call say,ISO,$@)tools/mkiso $@ $(KERNEL) --cmdline "$(APPEND)" \
+		--module $(BUILD)/initrd.cpio:initrd.cpio
 
 # Everything: host unit tests, ktests on QEMU (1 and 2 CPUs) and Bochs, integration checks.
 test: setup kernel user

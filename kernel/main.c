@@ -80,7 +80,7 @@ static bool monitor_requested(void)
 
 /* The first thread, on CPU 0 (the ktest runner's fault catches and the monitor's console
  * interrupt live there): the file system (it sleeps on locks, so it needs a thread), then the
- * tests, init, or the monitor. */
+ * tests, init (after which it is the reaper of dead user threads), or the monitor. */
 static int first_thread(void *arg)
 {
 	int err;
@@ -98,7 +98,7 @@ static int first_thread(void *arg)
 		}
 		err = proc_start_init(init_path, args);
 		if (!err)
-			return 0;
+			proc_reaper();
 		pr_err("init: cannot start %s (error %d); the kernel monitor runs instead\n",
 		       init_path, err);
 	}
@@ -143,7 +143,6 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	random_init();
 	smp_init();			/* interrupt controllers, then every other CPU */
 	syscall_init();
-	proc_init();
 	futex_init();			/* its hash table is sized by the CPU count */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,

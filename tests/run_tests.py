@@ -7,7 +7,12 @@ Suites (each counts its own tests into the total):
                 on Bochs (corei7_haswell_4770, 2 CPUs) booted from the GRUB ISO, and
                 the release build (DEBUG=0, no poison/redzones) on QEMU
   user          usertests (user/usertests, static musl) as init's   counted per test
-                child on QEMU TCG at 1 and 2 CPUs; sigtest (signal frames) at 2;
+                child on QEMU TCG at 1 and 2 CPUs and on Bochs haswell at 2;
+                sigtest (signal frames) on QEMU at 2; fputest (vector state) at 2 and 4
+                CPUs with fpu=eager and fpu=lazy, and on Bochs corei7_skylake_x (AVX-512)
+                with fpu=lazy;
+                tlbtest (TLB shootdown) on QEMU at 2 and 4 CPUs and on
+                Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
                 the benchmark binary (user/bench) once as init with tiny counts
                 at 4 CPUs (every row must give numbers; speed is never judged)
   integration   boots that check whole-system behaviour          counted per check
@@ -26,7 +31,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest): (\d+) passed, (\d+) failed", re.M)
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed",
+                     re.M)
 
 
 class Tally:
@@ -87,6 +93,9 @@ def suite_ktest(tally, quick):
         runs.append(("ktest bochs haswell smp=2",
                      ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2",
                       "--timeout", "300"]))
+        runs.append(("ktest bochs sandy bridge smp=2 (pcid, invpcid emulated): tlb_*",
+                     ["--emu", "bochs", "--cpu", "corei7_sandy_bridge_2600k", "--smp", "2",
+                      "--timeout", "300", "--append", "ktest=tlb_*"]))
     rc, out = run(["make", "--no-print-directory", "-j2", "DEBUG=0", "BUILD=build/release",
                    "kernel"], 600)
     if rc != 0:
@@ -99,14 +108,35 @@ def suite_ktest(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
-def suite_user(tally):
-    for cpus in ("1", "2"):
-        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout", "600",
-                       "--append", "-- /bin/usertests"], 660)
-        summary_counts(f"usertests qemu tcg smp={cpus}", rc, out, tally)
+def suite_fpu(tally, quick):
+    """fputest under both switching policies; Bochs adds AVX-512 (and raises #XM)."""
+    for cpus in ("2", "4"):
+        for policy in ("eager", "lazy"):
+            rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", cpus, "--timeout",
+                           "300", "--append", f"fpu={policy} -- /bin/fputest"], 360)
+            summary_counts(f"fputest qemu tcg smp={cpus} fpu={policy}", rc, out, tally)
+    if not quick:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--emu", "bochs", "--cpu",
+                       "corei7_skylake_x", "--smp", "2", "--timeout", "400", "--append",
+                       "fpu=lazy -- /bin/fputest --iters 300"], 460)
+        summary_counts("fputest bochs skylake_x smp=2 fpu=lazy", rc, out, tally)
+
+
+def suite_user(tally, quick):
+    runs = [("usertests qemu tcg smp=1", ["--smp", "1"]),
+            ("usertests qemu tcg smp=2", ["--smp", "2"])]
+    if not quick:       # Bochs: x2APIC, TSC-deadline, and the #AC that TCG does not raise
+        runs.append(("usertests bochs haswell smp=2",
+                     ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2"]))
+    for name, args in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "600"] + args +
+                      ["--append", "-- /bin/usertests"], 660)
+        summary_counts(name, rc, out, tally)
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
+    suite_fpu(tally, quick)
+    suite_tlb(tally, quick)
     suite_bench_quick(tally)
 
 
@@ -141,6 +171,29 @@ def suite_bench_quick(tally):
               int(bool(missing)), f"(missing: {missing})" if missing else "")
 
 
+def suite_tlb(tally, quick):
+    """tlbtest (docs/tlb.md) on every TLB feature path: no PCID (QEMU TCG, 2 and 4 CPUs),
+    PCID + INVPCID (Bochs Haswell), PCID without INVPCID (Bochs Sandy Bridge: CPUID shows pcid
+    and no invpcid, and the boot log must say "invpcid emulated"). Bochs runs do 5 race rounds
+    (-quick) but all 4200 processes (~36 s each)."""
+    runs = [("tlbtest qemu tcg smp=2", ["--smp", "2"], "", "mmu: pcid off"),
+            ("tlbtest qemu tcg smp=4", ["--smp", "4"], "", "mmu: pcid off")]
+    if not quick:
+        runs += [("tlbtest bochs haswell smp=2 (pcid, invpcid)",
+                  ["--emu", "bochs", "--cpu", "corei7_haswell_4770", "--smp", "2"],
+                  " -quick -procs=4200",
+                  "mmu: pcid on, invpcid on"),
+                 ("tlbtest bochs sandy bridge smp=2 (pcid, no invpcid)",
+                  ["--emu", "bochs", "--cpu", "corei7_sandy_bridge_2600k", "--smp", "2"],
+                  " -quick -procs=4200", "mmu: pcid on, invpcid emulated")]
+    for name, args, extra, mode in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "400"] + args +
+                      ["--append", "-- /bin/tlbtest" + extra], 460)
+        if mode not in out:
+            tally.add(name + ": boot log mode line", 0, 1, f"(expected '{mode}')")
+        summary_counts(name, rc, out, tally)
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -168,7 +221,7 @@ def main():
     if "ktest" in suites:
         suite_ktest(tally, args.quick)
     if "user" in suites:
-        suite_user(tally)
+        suite_user(tally, args.quick)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:

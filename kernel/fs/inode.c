@@ -58,7 +58,7 @@ static void inode_free(struct inode *ino)
 		ino->iops->release(ino);
 	for (size_t i = 0; i < ino->npages; i++)
 		if (ino->pages[i])
-			page_free(ino->pages[i]);
+			ramfs_page_put(ino->pages[i]);
 	kfree(ino->pages);
 	kfree(ino->link);
 	kfree(ino);

@@ -1,5 +1,6 @@
 /*
- * fs/procfs.c — /proc: meminfo, cpuinfo, uptime, self, and a directory per process.
+ * fs/procfs.c — /proc: meminfo, cpuinfo, uptime, self, keel/ (kernel counters: keel/fpu),
+ * and a directory per process.
  *
  * /proc is a directory whose lookup and readdir are generated: the fixed entries are inodes
  * made once at boot and kept; /proc/<pid>, its status and its exe are made on each lookup
@@ -7,7 +8,7 @@
  * them) and freed with their last reference. A file's text is generated when it is opened,
  * into a buffer the open file owns, so a reader sees one consistent snapshot.
  *
- * cpuinfo reads the boot CPU's identification from <arch/cpu.h>: keel's CPUs are alike.
+ * cpuinfo shows the boot CPU's identification (arch_cpu_ident): keel's CPUs are alike.
  */
 #include "internal.h"
 #include <keel/errno.h>
@@ -15,11 +16,12 @@
 #include <keel/heap.h>
 #include <keel/printf.h>
 #include <keel/proc.h>
+#include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
-#include <arch/cpu.h>
 
 #define PROC_INO_BASE	0x40000000ULL	/* /proc/<pid>/... inode numbers */
 
@@ -82,16 +84,18 @@ static void gen_meminfo(struct seqbuf *sb, int pid)
 
 static void gen_cpuinfo(struct seqbuf *sb, int pid)
 {
+	struct arch_cpu_ident id;
+	const char *feat;
+
+	arch_cpu_ident(&id);
 	for (unsigned c = cpumask_next(&cpu_online_mask, 0); c < CPU_MAX;
 	     c = cpumask_next(&cpu_online_mask, c + 1)) {
 		sb_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
 			  "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\nflags\t\t:",
-			  c, boot_cpu.vendor, boot_cpu.family, boot_cpu.model, boot_cpu.brand,
-			  boot_cpu.stepping, arch_cycles_per_sec() / 1000000,
-			  arch_cycles_per_sec() / 1000 % 1000);
-		for (unsigned f = 0; f < FEAT_COUNT; f++)
-			if (cpu_has((enum cpu_feature)f))
-				sb_printf(sb, " %s", cpu_feature_name((enum cpu_feature)f));
+			  c, id.vendor, id.family, id.model, id.brand, id.stepping,
+			  arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
+		for (unsigned i = 0; (feat = arch_cpu_feature(i)); i++)
+			sb_printf(sb, " %s", feat);
 		sb_printf(sb, "\n\n");
 	}
 }
@@ -101,6 +105,34 @@ static void gen_uptime(struct seqbuf *sb, int pid)
 	uint64_t ns = time_ns();
 
 	sb_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
+}
+
+/* TLB shootdown counters since boot (keel/tlb.h), one "name value" pair a line. */
+static void gen_tlb(struct seqbuf *sb, int pid)
+{
+	struct tlb_stats st;
+
+	tlb_stats_read(&st);
+	sb_printf(sb, "mode %s\nshootdowns %lu\nipis %lu\npages_flushed %lu\n"
+		  "full_flushes %lu\nlazy_skipped %lu\nswitches %lu\nswitch_flushes %lu\n",
+		  tlb_mode(), st.shootdowns, st.ipis, st.pages, st.full, st.lazy_skipped,
+		  st.switches, st.switch_flushes);
+}
+
+/* The user vector-state switching: configuration, counters per CPU, the reader's own. */
+static void gen_fpu(struct seqbuf *sb, int pid)
+{
+	struct fpu_stats st;
+	char desc[160];
+
+	arch_fpu_describe(desc, sizeof(desc));
+	sb_printf(sb, "policy %s\ncpu nm_traps saves restores clean_skips remote_flushes\n", desc);
+	for_each_cpu(c, &cpu_online_mask)
+		if (arch_fpu_cpu_stats(c, &st))
+			sb_printf(sb, "%u %lu %lu %lu %lu %lu\n", c, st.nm_traps, st.saves,
+				  st.restores, st.clean_skips, st.remote_flushes);
+	arch_fpu_self_stats(&st);
+	sb_printf(sb, "self %lu %lu %lu\n", st.nm_traps, st.saves, st.restores);
 }
 
 static const char *proc_state_name(struct proc *p)
@@ -133,6 +165,49 @@ static void gen_status(struct seqbuf *sb, int pid)
 		  p->pid, p->pid, ppid, READ_ONCE(p->nthreads));
 	if (p == proc_current() && p->mm)	/* another process's mm may go at any time */
 		sb_printf(sb, "VmRSS:\t%8zu kB\n", p->mm->rss_pages * (PAGE_SIZE / 1024));
+	proc_put(p);
+}
+
+/* User and system time of p's live threads, in clock ticks (USER_HZ = 100). */
+static uint64_t proc_ticks(struct proc *p)
+{
+	uint64_t ns = 0;
+	bool f = spin_lock_irqsave(&p->lock);
+
+	list_for_each_entry(ut, &p->threads, struct uthread, proc_node)
+		ns += READ_ONCE(ut->thread->runtime_ns);
+	spin_unlock_irqrestore(&p->lock, f);
+	return ns / 10000000;
+}
+
+/* Linux's /proc/PID/stat: the fields tools such as ps read; the rest are 0. */
+static void gen_stat(struct seqbuf *sb, int pid)
+{
+	struct proc *p = proc_get(pid);
+	char name[PROC_NAME_MAX];
+	int ppid, pgid, sid;
+	bool f;
+
+	if (!p)
+		return;
+	f = spin_lock_irqsave(&p->lock);
+	memcpy(name, p->name, sizeof(name));
+	spin_unlock_irqrestore(&p->lock, f);
+	name[PROC_NAME_MAX - 1] = '\0';
+	f = spin_lock_irqsave(&proc_tree_lock);
+	ppid = p->parent ? p->parent->pid : 0;
+	pgid = p->pgid;
+	sid = p->sid;
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	/* pid comm state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+	 * utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss */
+	sb_printf(sb, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 %d %u 0 %lu 0 %zu",
+		  p->pid, name, proc_state_name(p)[0], ppid, pgid, sid, proc_ticks(p), p->nice,
+		  READ_ONCE(p->nthreads), p->start_ns / 10000000,
+		  p == proc_current() && p->mm ? p->mm->rss_pages : 0);
+	for (int i = 25; i <= 52; i++)
+		sb_printf(sb, " 0");
+	sb_printf(sb, "\n");
 	proc_put(p);
 }
 
@@ -250,22 +325,28 @@ static struct inode *node_new(struct inode *parent, const char *name, uint32_t m
 static const struct {
 	const char *name;
 	unsigned dtype;
-} pid_entries[] = { { "status", DT_REG }, { "exe", DT_LNK } };
+} pid_entries[] = { { "status", DT_REG }, { "exe", DT_LNK }, { "stat", DT_REG } };
 
 static int pid_lookup(struct inode *dir, const char *name, struct inode **out)
 {
 	int pid = ((struct proc_node *)dir->priv)->pid;
 	struct inode *ino;
 
+	unsigned idx;
+
 	if (strcmp(name, "status") == 0)
 		ino = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_status, pid);
 	else if (strcmp(name, "exe") == 0)
 		ino = node_new(dir, name, S_IFLNK | 0777, &exe_iops, NULL, NULL, pid);
+	else if (strcmp(name, "stat") == 0)
+		ino = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_stat, pid);
 	else
 		return -ENOENT;
 	if (!ino)
 		return -ENOMEM;
-	ino->ino = PROC_INO_BASE + (uint64_t)pid * 4 + (name[0] == 's' ? 1 : 2);
+	for (idx = 0; strcmp(pid_entries[idx].name, name); idx++)
+		;
+	ino->ino = PROC_INO_BASE + (uint64_t)pid * 4 + idx + 1;	/* as pid_readdir numbers them */
 	*out = ino;
 	return 0;
 }
@@ -292,9 +373,40 @@ static const struct inode_ops pid_iops = {
 	.release = node_release,
 };
 
+/* ---- /proc/keel: keel's own counters ---- */
+
+static int keel_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	proc_gen_fn gen = strcmp(name, "fpu") == 0 ? gen_fpu :
+			  strcmp(name, "tlb") == 0 ? gen_tlb : NULL;
+
+	if (!gen)
+		return -ENOENT;
+	*out = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen, 0);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int keel_readdir(struct inode *dir, struct dir_ctx *ctx)
+{
+	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
+		return 0;
+	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
+		return 0;
+	if (ctx->pos <= 2 && !ctx->emit(ctx, "fpu", 3, PROC_INO_BASE - 1, DT_REG, 3))
+		return 0;
+	if (ctx->pos <= 3)
+		ctx->emit(ctx, "tlb", 3, PROC_INO_BASE - 2, DT_REG, 4);
+	return 0;
+}
+
+static const struct inode_ops keel_iops = {
+	.lookup = keel_lookup,
+	.readdir = keel_readdir,
+};
+
 /* ---- /proc itself ---- */
 
-static struct inode *proc_fixed[4];	/* meminfo, cpuinfo, uptime, self */
+static struct inode *proc_fixed[5];	/* meminfo, cpuinfo, uptime, self, keel */
 
 static bool parse_pid(const char *s, int *pid)
 {
@@ -394,6 +506,12 @@ void procfs_init(void)
 		strlcpy(proc_fixed[3]->name, "self", sizeof(proc_fixed[3]->name));
 		inode_get(dir);
 		proc_fixed[3]->parent = dir;
+	}
+	proc_fixed[4] = inode_new(S_IFDIR | 0555, &keel_iops, NULL);
+	if (proc_fixed[4]) {
+		strlcpy(proc_fixed[4]->name, "keel", sizeof(proc_fixed[4]->name));
+		inode_get(dir);
+		proc_fixed[4]->parent = dir;
 	}
 	mutex_unlock(&vfs_ns_lock);
 }

@@ -13,6 +13,7 @@
 #include <keel/frame.h>
 #include <keel/heap.h>
 #include <keel/string.h>
+#include <keel/uvm.h>
 
 #define RAMFS_MAX_SIZE	(1ULL << 30)		/* -EFBIG beyond */
 
@@ -93,6 +94,19 @@ int ramfs_link_locked(struct inode *dir, const char *name, struct inode *child)
 
 /* ---- regular file data (inode->lock held) ---- */
 
+/* File data lives in counted frames (keel/uvm.h), so mappings can share them. */
+static void *ramfs_page_alloc(void)
+{
+	phys_addr_t pa = user_page_alloc();
+
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
+void ramfs_page_put(void *page)
+{
+	user_page_put(virt_to_phys(page));
+}
+
 static int ramfs_reserve(struct inode *ino, size_t npages)
 {
 	size_t cap = ino->npages ? ino->npages : 4;
@@ -147,7 +161,7 @@ ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_
 		size_t pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE;
 		size_t chunk = MIN(n - done, PAGE_SIZE - in);
 
-		if (!ino->pages[pg] && !(ino->pages[pg] = page_alloc_zeroed(PAGE_KERNEL)))
+		if (!ino->pages[pg] && !(ino->pages[pg] = ramfs_page_alloc()))
 			break;
 		memcpy((char *)ino->pages[pg] + in, (const char *)buf + done, chunk);
 		done += chunk;
@@ -168,7 +182,7 @@ int ramfs_truncate_locked(struct inode *ino, uint64_t size)
 		return -EFBIG;
 	for (size_t i = keep; i < ino->npages; i++) {
 		if (ino->pages[i]) {
-			page_free(ino->pages[i]);
+			ramfs_page_put(ino->pages[i]);
 			ino->pages[i] = NULL;
 		}
 	}
@@ -230,9 +244,27 @@ static ssize_t dir_write(struct file *f, const void *buf, size_t n, uint64_t *po
 	return -EISDIR;
 }
 
+/* Lends the page to a mapping: writes to the file stay visible through it until the mapper
+ * writes (copy-on-write) or the file is truncated (the mapping keeps the old page). */
+static int reg_map_page(struct file *f, uint64_t off, phys_addr_t *pa)
+{
+	size_t pg = off / PAGE_SIZE;
+	int err = -ENOENT;
+
+	mutex_lock(&f->ino->lock);
+	if (pg < f->ino->npages && f->ino->pages[pg]) {
+		*pa = virt_to_phys(f->ino->pages[pg]);
+		user_page_get(*pa);
+		err = 0;
+	}
+	mutex_unlock(&f->ino->lock);
+	return err;
+}
+
 const struct file_ops ramfs_reg_fops = {
 	.read = reg_read,
 	.write = reg_write,
+	.map_page = reg_map_page,
 };
 
 /* Every directory (ramfs or generated) opens with these. */

@@ -8,7 +8,8 @@
  *
  * A freed stack may still be cached in the TLB of any CPU its thread ran on, and its slot will
  * be mapped again to other frames: kstack_free has every CPU drop those translations before
- * the frames and the slot are reused (until the vm layer shoots down for itself, keel/vm.h).
+ * the frames and the slot are reused (tlb_flush_kernel_range; kernel leaves are global, so
+ * that reaches every PCID).
  *
  * Locking: kstack_lock guards the free list and the bump index.
  */
@@ -20,6 +21,7 @@
 #include <keel/panic.h>
 #include <keel/smp.h>
 #include <keel/spinlock.h>
+#include <keel/tlb.h>
 #include <keel/vm.h>
 
 #define KSTACK_ORDER	2	/* KSTACK_SIZE = 16 KiB = 2^2 pages */
@@ -87,13 +89,6 @@ void *kstack_alloc(void)
 	return (void *)(slot + PAGE_SIZE);
 }
 
-/* Runs on every CPU (smp_call): forget the translations of the stack at base. */
-static void flush_stack_here(void *base)
-{
-	for (uintptr_t va = (uintptr_t)base; va < (uintptr_t)base + KSTACK_SIZE; va += PAGE_SIZE)
-		arch_tlb_flush_page(va);
-}
-
 void kstack_free(void *base)
 {
 	uintptr_t b = (uintptr_t)base;
@@ -103,8 +98,7 @@ void kstack_free(void *base)
 	if (vm_translate(&kernel_pt, b, &pa, NULL, NULL))
 		panic("kstack_free: %p is not a mapped kernel stack", base);
 	vm_unmap(&kernel_pt, b, KSTACK_SIZE);
-	if (smp_cpu_count() > 1)
-		smp_call(&cpu_online_mask, flush_stack_here, base);
+	tlb_flush_kernel_range(b, b + KSTACK_SIZE);
 	frame_free(pfn_to_page(pa >> PAGE_SHIFT), KSTACK_ORDER);
 	slot_put(b - PAGE_SIZE);
 }

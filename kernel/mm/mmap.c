@@ -3,14 +3,15 @@
  * main stack's reservation. The syscalls check their arguments and take mm->lock; the uvm_*
  * helpers below them assume it is held.
  *
- * Page-table changes go with the VMA change under the lock; when other threads may run the
- * mm on other CPUs, uvm_shootdown() runs before the lock is dropped, so when munmap or
- * mprotect returns, no CPU can still use the old translation.
+ * Page-table changes go with the VMA change under the lock, and their shootdown (keel/tlb.h)
+ * runs before the lock is dropped: when munmap, mprotect or madvise returns, no CPU can still
+ * use an old translation, and the frames unmapped are released only after that.
  */
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/proc.h>
 #include <keel/syscall.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 #include "uvm_internal.h"
 
@@ -42,10 +43,6 @@
 #define MADV_DONTNEED	4
 #define MADV_FREE	8
 
-struct file *fd_get_file(int fd);
-bool file_readable(struct file *f);
-uint64_t file_size(struct file *f);
-
 static bool range_valid(uintptr_t addr, size_t len)
 {
 	return IS_ALIGNED(addr, PAGE_SIZE) && len && addr >= USER_MMAP_MIN &&
@@ -65,6 +62,7 @@ static int split_at(struct mm *mm, uintptr_t addr)
 int uvm_unmap(struct mm *mm, uintptr_t addr, size_t len)
 {
 	uintptr_t end = addr + len;
+	struct tlb_batch b;
 	int err = split_at(mm, addr);
 
 	if (!err)
@@ -77,8 +75,9 @@ int uvm_unmap(struct mm *mm, uintptr_t addr, size_t len)
 			vma_free(v);
 		}
 	}
-	vm_unmap_release(&mm->pt, addr, len, user_page_put);
-	uvm_shootdown(mm);
+	tlb_batch_init(&b, &mm->pt, user_page_put);
+	vm_unmap_release(&mm->pt, addr, len, &b);
+	tlb_batch_flush(&b);
 	return 0;
 }
 
@@ -144,7 +143,7 @@ int uvm_map(struct mm *mm, uintptr_t *addr, size_t len, unsigned flags, bool fix
 
 int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 {
-	uintptr_t end = addr + len;
+	uintptr_t end = addr + len, lo = end, hi = addr;	/* the PTEs that lost rights */
 	int err;
 
 	for (uintptr_t a = addr; a < end;) {	/* the whole range must be mapped */
@@ -165,16 +164,20 @@ int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 		v->flags = (v->flags & ~(VMA_READ | VMA_WRITE | VMA_EXEC)) | prot;
 		for (uintptr_t a = v->start; a < v->end; a += PAGE_SIZE) {
 			phys_addr_t pa;
-			unsigned p = vma_prot(v);
+			unsigned p = vma_prot(v), old;
 
-			if (vm_translate(&mm->pt, a, &pa, NULL, NULL))
+			if (vm_translate(&mm->pt, a, &pa, &old, NULL))
 				continue;
 			if (!(v->flags & VMA_SHARED) && user_page_refs(pa) > 1)
 				p &= ~VM_WRITE;		/* still copy-on-write */
 			vm_replace(&mm->pt, a, pa, p);
+			if (old & ~p & (VM_WRITE | VM_EXEC | VM_USER)) {
+				lo = MIN(lo, a);
+				hi = MAX(hi, a + PAGE_SIZE);
+			}
 		}
 	}
-	uvm_shootdown(mm);
+	tlb_flush_range(&mm->pt, lo, hi);	/* only rights taken away need a shootdown */
 	return 0;
 }
 
@@ -292,14 +295,17 @@ SYSCALL3(10, mprotect, uintptr_t, addr, size_t, len, unsigned long, prot)
  * file); pages of shared VMAs keep their data, as Linux's shmem does. */
 static void drop_private(struct mm *mm, uintptr_t addr, uintptr_t end)
 {
+	struct tlb_batch b;
+
+	tlb_batch_init(&b, &mm->pt, user_page_put);
 	list_for_each_entry(v, &mm->vmas, struct vma, node) {
 		uintptr_t s = v->start > addr ? v->start : addr;
 		uintptr_t e = v->end < end ? v->end : end;
 
 		if (s < e && !(v->flags & VMA_SHARED))
-			vm_unmap_release(&mm->pt, s, e - s, user_page_put);
+			vm_unmap_release(&mm->pt, s, e - s, &b);
 	}
-	uvm_shootdown(mm);
+	tlb_batch_flush(&b);
 }
 
 SYSCALL3(28, madvise, uintptr_t, addr, size_t, len, int, advice)

@@ -18,6 +18,7 @@
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 #include "uvm_internal.h"
 
@@ -141,7 +142,7 @@ struct mm *mm_fork(struct mm *old)
 	mm->stack_reserve_bottom = old->stack_reserve_bottom;
 	mm->mmap_base = old->mmap_base;
 	mm->rss_pages = old->rss_pages;
-	uvm_shootdown(old);		/* the parent's other threads lose their write access too */
+	tlb_flush_all_of(&old->pt);	/* the parent's other threads lose their write access too */
 	mutex_unlock(&old->lock);
 	if (err) {
 		mm_put(mm);
@@ -155,26 +156,6 @@ struct mm *mm_current(void)
 	struct proc *p = proc_current();
 
 	return p ? p->mm : NULL;
-}
-
-static void flush_if_live(void *arg)
-{
-	struct mm *mm = arg;
-
-	if (vm_current_root() == mm->pt.root)
-		vm_flush_local();
-}
-
-void uvm_shootdown(struct mm *mm)
-{
-	cpumask_t others = cpu_online_mask;
-
-	if (__atomic_load_n(&mm->users, __ATOMIC_ACQUIRE) <= 1)
-		return;		/* only the caller runs it, and its own TLB is already right */
-	preempt_disable();
-	cpumask_unset(&others, cpu_local()->id);
-	preempt_enable();
-	smp_call(&others, flush_if_live, mm);
 }
 
 /* --- the VMA list (mm->lock held) --- */

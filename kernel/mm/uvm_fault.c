@@ -2,7 +2,9 @@
  * mm/uvm_fault.c — user page faults: demand-zero and file pages, copy-on-write, stack growth.
  *
  * Runs with interrupts on in the faulting thread, under mm->lock, so two threads faulting on
- * one page serialize and the second finds the page already there. Any failure becomes a
+ * one page serialize and the second finds the page already there. A page a file covers whole
+ * is the file's own frame (ramfs lends it: the page cache), mapped read-only until written;
+ * partial pages (a segment's end, bss) are copies with the rest zeroed. Any failure becomes a
  * signal for the caller to deliver (or -EFAULT from a user-access routine): the kernel never
  * panics on a user address. The main stack grows down page by page inside its reservation;
  * a fault in the guard gap below it is reported as a stack overflow.
@@ -11,6 +13,7 @@
 #include <keel/frame.h>
 #include <keel/proc.h>
 #include <keel/string.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
 #include "uvm_internal.h"
 
@@ -59,19 +62,36 @@ static int break_cow(struct mm *mm, struct vma *v, uintptr_t addr, phys_addr_t o
 		return -ENOMEM;
 	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
 	vm_replace(&mm->pt, addr, pa, vma_prot(v));
-	uvm_shootdown(mm);		/* nobody may keep reading the old frame */
+	tlb_flush_range(&mm->pt, addr, addr + PAGE_SIZE);	/* nobody keeps the old frame */
 	user_page_put(old);
 	return 0;
 }
 
+/* The file's own frame for a page the file covers whole, mapped read-only: writing breaks
+ * COW (the file keeps a reference, so the count is > 1). 0 when the file cannot lend it. */
+static phys_addr_t file_page(struct vma *v, uintptr_t addr, unsigned *prot)
+{
+	uint64_t skip = addr - v->start;
+	phys_addr_t pa;
+
+	if (!v->file || skip >= v->file_len || v->file_len - skip < PAGE_SIZE ||
+	    file_map_page(v->file, v->file_off + skip, &pa))
+		return 0;
+	*prot &= ~VM_WRITE;
+	return pa;
+}
+
 static int map_new_page(struct mm *mm, struct vma *v, uintptr_t addr)
 {
-	phys_addr_t pa = fill_page(v, addr);
+	unsigned prot = vma_prot(v);
+	phys_addr_t pa = file_page(v, addr, &prot);
 	int err;
 
 	if (!pa)
+		pa = fill_page(v, addr);
+	if (!pa)
 		return -ENOMEM;
-	err = vm_map(&mm->pt, addr, pa, PAGE_SIZE, vma_prot(v));
+	err = vm_map(&mm->pt, addr, pa, PAGE_SIZE, prot);
 	if (err) {
 		user_page_put(pa);
 		return err;

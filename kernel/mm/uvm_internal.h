@@ -5,17 +5,7 @@
 #define MM_UVM_INTERNAL_H
 
 #include <keel/uvm.h>
-
-/* The file layer's calls used here (keel/vfs.h). */
-struct file;
-void file_get(struct file *f);
-void file_put(struct file *f);
-ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off);
-
-phys_addr_t user_page_alloc(void);	/* zeroed, one reference; 0 when out of memory */
-void user_page_get(phys_addr_t pa);
-void user_page_put(phys_addr_t pa);
-unsigned user_page_refs(phys_addr_t pa);
+#include <keel/vfs.h>
 
 void vma_free(struct vma *v);
 struct vma *vma_dup(const struct vma *v);

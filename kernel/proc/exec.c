@@ -256,8 +256,7 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 		pr_warn("pid %d (%s) killed: no memory for the initial stack\n", p->pid, p->name);
 		proc_exit_group(W_EXITCODE(0, SIGKILL));
 	}
-	arch_fpu_init_state(ut->fpu);
-	arch_fpu_load(ut->fpu);
+	arch_fpu_exec();
 	arch_user_frame_init(arch_user_frame(ut->thread), img->entry, sp);
 out:
 	kfree(abspath);

@@ -24,7 +24,7 @@
 #define __WALL		0x40000000
 #define __WCLONE	0x80000000
 
-/* The address space leaves this CPU before it may be freed (see arch_thread_switch_in). */
+/* The address space leaves this CPU; mm_put then has every other CPU let go of it too. */
 static void release_mm(struct proc *p)
 {
 	struct mm *mm;
@@ -117,6 +117,7 @@ __noreturn void proc_exit_thread(int status)
 	}
 	if (p->mm)
 		__atomic_sub_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&ut->mm_left, true, __ATOMIC_SEQ_CST);
 	f = spin_lock_irqsave(&p->lock);
 	list_remove(&ut->proc_node);
 	last = --p->nthreads == 0;
@@ -125,6 +126,7 @@ __noreturn void proc_exit_thread(int status)
 	spin_unlock_irqrestore(&p->lock, f);
 	if (last)
 		proc_teardown(p);
+	arch_fpu_exit();
 	uthread_reap(ut);
 	thread_exit(0);
 }

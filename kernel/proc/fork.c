@@ -112,13 +112,13 @@ static struct uthread *new_thread(struct proc *p, const struct clone_args_k *a)
 		return NULL;
 	ut->start_frame = kmalloc(arch_user_frame_size());
 	if (!ut->start_frame) {
-		kfree(ut->fpu);
+		arch_fpu_free(ut->fpu);
 		kfree(ut);
 		proc_put(p);
 		return NULL;
 	}
 	arch_user_frame_fork(ut->start_frame, arch_user_frame(self->thread), a->stack);
-	arch_fpu_save(ut->fpu);			/* the caller's live registers */
+	arch_fpu_fork(ut->fpu);			/* the caller's current state */
 	ut->blocked = self->blocked;
 	ut->altstack = (a->flags & CLONE_VM) && !(a->flags & CLONE_VFORK) ?
 		       (struct k_sigaltstack){ .flags = 2 } : self->altstack;	/* SS_DISABLE */

@@ -8,23 +8,8 @@
 #include <keel/sched.h>
 #include <keel/signal.h>
 #include <keel/futex.h>
+#include <keel/vfs.h>
 
-/* The file layer's calls used here (keel/vfs.h). */
-struct file;
-struct files *files_new(void);
-struct files *files_clone(struct files *f);
-void files_get(struct files *f);
-void files_put(struct files *f);
-void files_close_on_exec(struct files *f);
-int files_open_console(struct files *f);
-struct inode *vfs_root(void);
-void inode_get(struct inode *i);
-void inode_put(struct inode *i);
-int vfs_open_exec(const char *path, struct file **out, char *abspath, size_t abspath_len);
-ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off);
-uint64_t file_size(struct file *f);
-void file_get(struct file *f);
-void file_put(struct file *f);
 
 /* proc.c */
 struct proc *proc_alloc(void);

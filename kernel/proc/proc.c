@@ -5,7 +5,8 @@
  * Every process is on all_procs (sorted by PID, for lookup and /proc) from creation until its
  * parent reaps it. A process is referenced by the tree (until reaped), by each of its threads
  * (until the reaper frees the thread) and by proc_get() callers; the last proc_put frees it.
- * Dead threads cannot free their own stacks, so they go to the reaper, which joins them.
+ * Dead threads cannot free their own stacks, so they go to the reaper, which joins them: the
+ * kernel thread that started init becomes the reaper (proc_reaper).
  */
 #include <keel/errno.h>
 #include <keel/heap.h>
@@ -138,12 +139,11 @@ struct uthread *uthread_alloc(struct proc *p)
 
 	if (!ut)
 		return NULL;
-	ut->fpu = kmalloc(arch_fpu_state_size());
+	ut->fpu = arch_fpu_alloc();
 	if (!ut->fpu) {
 		kfree(ut);
 		return NULL;
 	}
-	arch_fpu_init_state(ut->fpu);
 	ut->proc = p;
 	list_init(&ut->proc_node);
 	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
@@ -153,7 +153,7 @@ struct uthread *uthread_alloc(struct proc *p)
 static void uthread_free(struct uthread *ut)
 {
 	proc_put(ut->proc);
-	kfree(ut->fpu);
+	arch_fpu_free(ut->fpu);
 	kfree(ut->start_frame);
 	kfree(ut);
 }
@@ -193,7 +193,7 @@ void uthread_reap(struct uthread *ut)
 	spin_unlock_irqrestore(&reap_wq.lock, f);
 }
 
-static int reaper(void *arg)
+__noreturn void proc_reaper(void)
 {
 	for (;;) {
 		struct uthread *ut;
@@ -207,11 +207,4 @@ static int reaper(void *arg)
 		thread_join(ut->thread);
 		uthread_free(ut);
 	}
-	return 0;
-}
-
-void proc_init(void)
-{
-	if (!thread_create("reaper", reaper, NULL))
-		panic("proc: no memory for the reaper thread");
 }

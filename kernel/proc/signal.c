@@ -74,7 +74,7 @@ static void sig_kick(struct uthread *ut)
 {
 	struct thread *t = ut->thread;
 
-	if (!sched_wake(t) && t != thread_current())
+	if (!sched_interrupt(t) && t != thread_current())
 		smp_send_reschedule(thread_cpu(t));
 }
 

@@ -47,7 +47,7 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 
 	if (pgid < 0)
 		return -EINVAL;
-	p = pid ? proc_get(pid) : (proc_get(self->pid));
+	p = proc_get(pid ? pid : self->pid);
 	if (!p)
 		return -ESRCH;
 	f = spin_lock_irqsave(&proc_tree_lock);
@@ -62,16 +62,22 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 	return err;
 }
 
-SYSCALL1(121, getpgid, int, pid)
+/* getpgid and getsid: a field of process pid (0: the caller), or -ESRCH. */
+static long id_of(int pid, bool session)
 {
-	struct proc *p = pid ? proc_get(pid) : proc_get(proc_current()->pid);
+	struct proc *p = proc_get(pid ? pid : proc_current()->pid);
 	long r;
 
 	if (!p)
 		return -ESRCH;
-	r = p->pgid;
+	r = session ? p->sid : p->pgid;
 	proc_put(p);
 	return r;
+}
+
+SYSCALL1(121, getpgid, int, pid)
+{
+	return id_of(pid, false);
 }
 
 SYSCALL0(111, getpgrp)
@@ -97,14 +103,7 @@ SYSCALL0(112, setsid)
 
 SYSCALL1(124, getsid, int, pid)
 {
-	struct proc *p = pid ? proc_get(pid) : proc_get(proc_current()->pid);
-	long r;
-
-	if (!p)
-		return -ESRCH;
-	r = p->sid;
-	proc_put(p);
-	return r;
+	return id_of(pid, true);
 }
 
 /* --- init --- */
@@ -156,4 +155,34 @@ int proc_start_init(const char *path, char *const args[])
 	init_proc = p;
 	proc_link(p, NULL);
 	return uthread_start(ut, tid, init_main);
+}
+
+#define PR_SET_NAME	15
+#define PR_GET_NAME	16
+
+/* prctl: the process name (comm) only; other options are -EINVAL, as for an unknown one. */
+SYSCALL5(157, prctl, int, option, uint64_t, arg2, uint64_t, arg3, uint64_t, arg4,
+	 uint64_t, arg5)
+{
+	struct proc *p = proc_current();
+	char name[PROC_NAME_MAX];
+	bool f;
+
+	switch (option) {
+	case PR_SET_NAME:
+		if (strncpy_from_user(name, (const char *)arg2, sizeof(name)) == -EFAULT)
+			return -EFAULT;
+		name[sizeof(name) - 1] = 0;	/* longer names are truncated, as Linux does */
+		f = spin_lock_irqsave(&p->lock);
+		memcpy(p->name, name, sizeof(name));
+		spin_unlock_irqrestore(&p->lock, f);
+		return 0;
+	case PR_GET_NAME:
+		f = spin_lock_irqsave(&p->lock);
+		memcpy(name, p->name, sizeof(name));
+		spin_unlock_irqrestore(&p->lock, f);
+		return copy_to_user((char *)arg2, name, sizeof(name));
+	default:
+		return -EINVAL;
+	}
 }

@@ -199,6 +199,16 @@ void sched_block(struct spinlock *lk, uint64_t deadline)
 		timer_cancel(t);
 		return;
 	}
+	if (t->interrupted) {
+		/* sched_interrupt found it awake: this sleep is a spurious wakeup, at once. */
+		t->interrupted = false;
+		spin_unlock(&rq->lock);
+		if (lk)
+			spin_unlock(lk);
+		if (deadline)
+			timer_cancel(t);
+		return;
+	}
 	t->state = THREAD_BLOCKED;
 	if (lk) {
 		spin_release(lk);
@@ -209,7 +219,8 @@ void sched_block(struct spinlock *lk, uint64_t deadline)
 		timer_cancel(t);
 }
 
-bool sched_wake(struct thread *t)
+/* With sticky, a thread not blocked now gets t->interrupted, which ends its next sleep. */
+static bool wake(struct thread *t, bool sticky)
 {
 	bool f = arch_irq_save(), kick, ok = false;
 	struct sched_cpu *src, *dst;
@@ -229,6 +240,8 @@ bool sched_wake(struct thread *t)
 		rq_enqueue(dst, t, ENQ_WAKE);
 		dst->stats.wakeups++;
 		ok = true;
+	} else if (sticky && t->state != THREAD_DEAD) {
+		t->interrupted = true;
 	}
 	kick = ok && rq_wakeup_preempts(dst, t);
 	if (kick && dst->curr != dst->idle)
@@ -242,6 +255,16 @@ bool sched_wake(struct thread *t)
 	arch_irq_restore(f);
 	preempt_schedule();		/* a local preemption, if we may take it here */
 	return ok;
+}
+
+bool sched_wake(struct thread *t)
+{
+	return wake(t, false);
+}
+
+bool sched_interrupt(struct thread *t)
+{
+	return wake(t, true);
 }
 
 void sched_tick(void)

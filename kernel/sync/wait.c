@@ -53,9 +53,9 @@ bool wq_wait_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline)
 	return wq_block_locked(wq, w, deadline);
 }
 
-/* Sleeps in slices for user threads (see keel/sync.h for why); kernel threads have no
- * signals and sleep until the deadline. signal_pending() reads the pending sets without
- * locks, so calling it under wq->lock adds no lock ordering. */
+/* signal_pending() reads the pending sets without locks, so calling it under wq->lock adds no
+ * lock ordering. A signal sent after the check below reaches us through sched_interrupt(): the
+ * sched_block that follows returns at once, and the check after it sees the signal. */
 int wq_wait_interruptible_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline)
 {
 	bool user = uthread_current() != NULL;
@@ -64,14 +64,7 @@ int wq_wait_interruptible_locked(struct wait_queue *wq, struct waiter *w, uint64
 		return -ERESTARTSYS;
 	wq_enqueue_locked(wq, w);
 	for (;;) {
-		uint64_t dl = deadline;
-
-		if (user) {
-			uint64_t slice = sched_deadline(WQ_SIGNAL_RECHECK_NS);
-
-			dl = deadline && deadline < slice ? deadline : slice;
-		}
-		sched_block(&wq->lock, dl);
+		sched_block(&wq->lock, deadline);
 		spin_lock(&wq->lock);
 		if (w->woken)
 			return 1;

@@ -442,3 +442,23 @@ KTEST(work_stealing_moves_a_queued_thread_to_an_idle_cpu)
 		  "stolen", busy);
 	kprintf("  stolen by CPU %u from busy CPU %u\n", v.cpu, busy);
 }
+
+/* sched_interrupt on a thread that is awake is remembered: its next sleep returns at once, and
+ * only that one (the wakeup a signal sender must not lose between a check and a sleep). */
+KTEST(sched_interrupt_while_awake_ends_the_next_sleep_only)
+{
+	struct thread *self = thread_current();
+	uint64_t far = sched_deadline(10ULL * 1000 * 1000 * 1000), near;
+	bool f;
+
+	KT_EQ(sched_interrupt(self), false);		/* not blocked: nothing to wake */
+	f = arch_irq_save();
+	sched_block(NULL, far);
+	arch_irq_restore(f);
+	KT_ASSERT(time_ns() < far, "the interrupted sleep lasted until its deadline");
+	near = sched_deadline(2 * 1000 * 1000);
+	f = arch_irq_save();
+	sched_block(NULL, near);
+	arch_irq_restore(f);
+	KT_ASSERT(time_ns() >= near, "a second sleep returned before its deadline");
+}

@@ -1,6 +1,7 @@
 """checks.py — whole-system checks: each boots keel (or inspects the build) and proves one
 behaviour. A check gets `run(cmd, timeout) -> (status, output)` and returns (ok, why).
 """
+import hashlib
 import os
 import re
 import subprocess
@@ -153,12 +154,13 @@ def monitor_answers_commands_on_the_serial_console(run):
 
 
 # Saving and restoring the user's vector state is the one use of these instructions the kernel
-# has, and only arch/x86_64/fpu.c's functions may do it.
-FPU_STATE_FUNCS = {"fpu_cpu_init", "arch_fpu_save", "load_raw", "arch_fpu_load", "fpu_switch"}
+# has, and only arch/x86_64/xstate.c's xstate_cpu_init and xstate_insn_* functions may do it.
+def fpu_state_func(name):
+    return name == "xstate_cpu_init" or name.startswith("xstate_insn_")
 
 
 def kernel_text_has_no_simd_instructions(run):
-    """No SSE/AVX instruction in the kernel's text; XSAVE/FXSAVE family only in fpu.c."""
+    """No SSE/AVX instruction in the kernel's text; XSAVE/FXSAVE family only in xstate.c."""
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", KERNEL], capture_output=True,
                          text=True).stdout
     bad, func, state_ops = [], "", 0
@@ -168,7 +170,7 @@ def kernel_text_has_no_simd_instructions(run):
             func = m.group(1)
         elif re.search(r"\bfx(save|rstor)|\bxsave|\bxrstor", line):
             state_ops += 1
-            if func not in FPU_STATE_FUNCS:
+            if not fpu_state_func(func):
                 bad.append(f"{func}: {line.strip()}")
         elif re.search(r"%[xyz]mm\d|\bmovdq|\bvmov|\bpxor", line):
             bad.append(f"{func}: {line.strip()}")
@@ -229,6 +231,24 @@ def shell_runs_pipelines_redirections_and_ctrl_c(run):
                   r"nosuchprog: (command )?not found", r"after 127")
 
 
+def debian_glibc_static_busybox_runs_unmodified(run):
+    """A static binary keel did not build (Debian's busybox-static, glibc) runs as it is."""
+    busybox = "/bin/busybox"
+    if not os.path.exists(busybox):
+        return False, f"{busybox} missing: tools/setup installs busybox-static"
+    with open(os.path.join(ROOT, "build", "initrd", "bin", "sh"), "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    script = ("busybox echo hello from busybox; busybox ls /; busybox sha256sum /bin/sh; "
+              "busybox seq 1 50 | busybox wc -l; busybox head -1 /proc/meminfo")
+    rc, out = boot(run, "--smp", "2", "--add", f"{busybox}:bin/busybox",
+                   "--append", f'-- /bin/busybox sh -c "{script}"', timeout=120)
+    if rc != 0:
+        return False, f"exit {rc}"
+    return expect(out, r"^hello from busybox\r?$", r"bin +dev +etc +proc +sbin +tmp",
+                  rf"^{digest}  /bin/sh", r"^50\r?$", r"^MemTotal: +\d+ kB",
+                  r"init exited with status 0")
+
+
 ALL = [
     kernel_page_fault_prints_full_report,
     stack_overflow_double_faults_on_its_ist_stack,
@@ -248,4 +268,5 @@ ALL = [
     mp_tables_stand_in_when_acpi_is_off,
     user_faults_kill_only_the_process_with_one_line,
     shell_runs_pipelines_redirections_and_ctrl_c,
+    debian_glibc_static_busybox_runs_unmodified,
 ]

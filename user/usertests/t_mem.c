@@ -124,6 +124,39 @@ static void mmap_file_ro(void)
 	CHECK(munmap(p, len) == 0 && munmap(q, PAGE) == 0);
 }
 
+/* A private file mapping shares the file's pages until written (as Linux's page cache does):
+ * write(2) to the file shows through pages the process has not written; its own writes stay
+ * private, the file and other mappings never see them, and a child after fork sees its
+ * parent's private copy. */
+static void mmap_file_cow(void)
+{
+	char page[PAGE];
+
+	memset(page, 'a', PAGE);
+	ut_write_file("cow.bin", page, PAGE, 0644);
+	int fd = open("cow.bin", O_RDWR);
+	CHECK(fd >= 0);
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	char *q = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED && q != MAP_FAILED);
+	CHECK(p[0] == 'a' && q[0] == 'a');
+	CHECK(pwrite(fd, "b", 1, 0) == 1);		/* shows through unwritten pages */
+	CHECK(p[0] == 'b' && q[0] == 'b');
+	p[1] = 'P';					/* the private copy */
+	CHECK(pwrite(fd, "c", 1, 0) == 1);
+	CHECK(p[0] == 'b' && p[1] == 'P' && q[0] == 'c' && q[1] == 'a');
+	char c;
+	CHECK(pread(fd, &c, 1, 1) == 1 && c == 'a');	/* the file never saw 'P' */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(p[1] == 'P' && q[0] == 'c' ? 0 : 1);
+	CHECK(ut_wait(pid) == 0);
+	close(fd);
+	CHECK(unlink("cow.bin") == 0);			/* the mappings keep the pages */
+	CHECK(q[0] == 'c' && p[1] == 'P');
+	CHECK(munmap(p, PAGE) == 0 && munmap(q, PAGE) == 0);
+}
+
 static void touch_unmapped(void *arg)
 {
 	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -293,6 +326,15 @@ static void fault_cli(void *arg)
 	__asm__ volatile("cli");
 }
 
+/* EFLAGS.AC set in ring 3 turns a misaligned access into #AC (the kernel sets CR0.AM). */
+static void fault_alignment(void *arg)
+{
+	static char buf[16] __attribute__((aligned(16)));
+
+	__asm__ volatile("pushfq; orq $0x40000, (%%rsp); popfq\n\t"
+			 "movl 1(%0), %%eax" :: "r"(buf) : "rax", "memory", "cc");
+}
+
 static void user_faults(void)
 {
 	ut_expect_signal(fault_null, NULL, SIGSEGV, "null pointer write");
@@ -300,6 +342,28 @@ static void user_faults(void)
 	ut_expect_signal(fault_div0, NULL, SIGFPE, "divide by zero");
 	ut_expect_signal(fault_hlt, NULL, SIGSEGV, "hlt in ring 3");
 	ut_expect_signal(fault_cli, NULL, SIGSEGV, "cli in ring 3");
+}
+
+/* True on QEMU's TCG, which does not emulate alignment-check exceptions. */
+static int on_qemu_tcg(void)
+{
+	char buf[1024] = "";
+	int fd = open("/proc/cpuinfo", O_RDONLY);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		buf[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	return strstr(buf, "QEMU TCG") != NULL;
+}
+
+static void alignment_check(void)
+{
+	if (on_qemu_tcg())
+		ut_skip("QEMU TCG raises no #AC (checked on Bochs and Linux)");
+	ut_expect_signal(fault_alignment, NULL, SIGBUS, "misaligned load with EFLAGS.AC");
 }
 
 /* MemFree from /proc/meminfo in KiB, or -1. */
@@ -358,6 +422,7 @@ const struct ut_test ut_mem_tests[] = {
 	{ "mmap_shared", mmap_shared_fork, 0 },
 	{ "mmap_fixed", mmap_fixed, 0 },
 	{ "mmap_file", mmap_file_ro, 0 },
+	{ "mmap_file_cow", mmap_file_cow, 0 },
 	{ "munmap_segv", munmap_segv, 0 },
 	{ "mprotect_segv", mprotect_segv, 0 },
 	{ "madvise_dontneed", madvise_zero, 0 },
@@ -366,6 +431,7 @@ const struct ut_test ut_mem_tests[] = {
 	{ "stack_growth", stack_growth, 0 },
 	{ "stack_overflow", stack_overflow, 0 },
 	{ "user_faults", user_faults, 0 },
+	{ "alignment_check", alignment_check, 0 },
 	{ "memory", memory_reuse, 120 },
 	{ NULL, NULL, 0 }
 };

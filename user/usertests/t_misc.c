@@ -15,6 +15,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static void sleeps(void)
 {
@@ -152,6 +155,104 @@ static void sysinfo_test(void)
 	CHECK_ERR(sysinfo((void *)8), EFAULT);
 }
 
+/*
+ * Random system calls with random arguments from several processes at once: whatever they do
+ * to themselves, the kernel must survive it and stay usable. Only on keel: random syscalls are
+ * not something to throw at the host running the tests.
+ */
+static uint64_t fuzz_rng;
+
+static uint64_t fuzz_next(void)
+{
+	fuzz_rng ^= fuzz_rng << 13;
+	fuzz_rng ^= fuzz_rng >> 7;
+	fuzz_rng ^= fuzz_rng << 17;
+	return fuzz_rng;
+}
+
+static long fuzz_arg(char *buf, size_t len)
+{
+	switch (fuzz_next() % 9) {
+	case 0: return 0;
+	case 1: return -1;
+	case 2: return (long)(fuzz_next() % 16);
+	case 3: return (long)fuzz_next();
+	case 4: return (long)(buf + fuzz_next() % len);
+	case 5: return (long)0xffff800000000000UL + (long)(fuzz_next() % 4096);
+	case 6: return (long)0x00007ffffffff000UL - (long)(fuzz_next() % 64);
+	case 7: return (long)buf;
+	default: return (long)(fuzz_next() % 4096);
+	}
+}
+
+static int fuzz_excluded(long nr)
+{
+	/* signals to others (kill -1 would end the suite), and process creation (fork bombs) */
+	static const long no[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_fork, SYS_vfork, SYS_clone,
+				   435 /* clone3 */, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo };
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (nr == no[i])
+			return 1;
+	return 0;
+}
+
+static void fuzz_child(uint64_t seed)
+{
+	static char buf[8192];
+	int null = open("/dev/null", O_RDWR);
+
+	for (int fd = 0; fd < 3; fd++)
+		dup2(null, fd);
+	fuzz_rng = seed;
+	for (int i = 0; i < 3000; i++) {
+		long nr = (long)(fuzz_next() % 340), a[6];
+
+		if (fuzz_excluded(nr))
+			continue;
+		for (int k = 0; k < 6; k++)
+			a[k] = fuzz_arg(buf, sizeof(buf));
+		for (size_t k = 0; k < 64; k++)
+			buf[fuzz_next() % sizeof(buf)] = (char)fuzz_next();
+		syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+	_exit(0);
+}
+
+/* Waves of N fuzzing children (a child often kills itself early, e.g. by unmapping its own
+ * code), 60 children in all. */
+static void syscall_fuzz(void)
+{
+	enum { N = 6, WAVES = 10 };
+	pid_t pids[N];
+
+	if (!ut_on_keel())
+		ut_skip("random syscalls are only thrown at keel");
+	for (int w = 0; w < WAVES; w++) {
+		int64_t deadline = ut_now_ns() + 2LL * 1000000000;
+
+		for (int i = 0; i < N; i++) {
+			pids[i] = fork();
+			CHECK(pids[i] >= 0);
+			if (pids[i] == 0)
+				fuzz_child(0x9e3779b97f4a7c15ULL * (uint64_t)(w * N + i + 1));
+		}
+		for (int i = 0; i < N; i++) {
+			while (waitpid(pids[i], NULL, WNOHANG) == 0 && ut_now_ns() < deadline)
+				ut_sleep_ms(10);
+			kill(pids[i], SIGKILL);	/* asleep in a wait it asked for: fine */
+			waitpid(pids[i], NULL, 0);
+		}
+	}
+	/* still a working system */
+	CHECK(getpid() > 1);
+	int fd = open("/proc/meminfo", O_RDONLY);
+	CHECK(fd >= 0);
+	char b[64];
+	CHECK(read(fd, b, sizeof(b)) > 0);
+	close(fd);
+}
+
 const struct ut_test ut_misc_tests[] = {
 	{ "sleep", sleeps, 0 },
 	{ "clocks", clocks, 0 },
@@ -161,5 +262,6 @@ const struct ut_test ut_misc_tests[] = {
 	{ "getrandom", getrandom_test, 0 },
 	{ "prlimit64", prlimit_test, 0 },
 	{ "sysinfo", sysinfo_test, 0 },
+	{ "syscall_fuzz", syscall_fuzz, 60 },
 	{ NULL, NULL, 0 }
 };

@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,6 +246,29 @@ static void many_processes(void)
 	CHECK_ERR(wait4(-1, NULL, WNOHANG, NULL), ECHILD);
 }
 
+/* prctl(PR_SET_NAME/PR_GET_NAME): the name /proc shows, truncated to 15 characters. */
+static void prctl_name(void)
+{
+	char name[16] = "", status[512] = "";
+
+	CHECK(prctl(PR_SET_NAME, "ut-renamed-process-long", 0, 0, 0) == 0);
+	CHECK(prctl(PR_GET_NAME, name, 0, 0, 0) == 0);
+	CHECK(strcmp(name, "ut-renamed-proc") == 0);
+	int fd = open("/proc/self/status", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(read(fd, status, sizeof(status) - 1) > 0);
+	close(fd);
+	CHECK(strstr(status, "Name:\tut-renamed-proc\n") != NULL);
+	char stat[512] = "", want[64];
+	fd = open("/proc/self/stat", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(read(fd, stat, sizeof(stat) - 1) > 0);
+	close(fd);
+	snprintf(want, sizeof(want), "%d (ut-renamed-proc) R %d ", getpid(), getppid());
+	CHECK(strncmp(stat, want, strlen(want)) == 0);
+	CHECK_ERR(prctl(PR_SET_NAME, (void *)8, 0, 0, 0), EFAULT);
+}
+
 const struct ut_test ut_proc_tests[] = {
 	{ "wait_status", wait_status, 0 },
 	{ "vfork", vfork_shares, 0 },
@@ -255,5 +280,6 @@ const struct ut_test ut_proc_tests[] = {
 	{ "ids", ids, 0 },
 	{ "kill", kill_signals, 0 },
 	{ "many_procs", many_processes, 120 },
+	{ "prctl_name", prctl_name, 0 },
 	{ NULL, NULL, 0 }
 };

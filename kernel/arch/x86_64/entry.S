@@ -23,6 +23,25 @@
 
 	.text
 
+/* The general registers in struct trap_frame order (r15 ends up lowest). */
+.macro PUSH_GPRS
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
 .macro STUB vec
 	.align 16
 isr_stub_\vec:
@@ -56,21 +75,8 @@ trap_common:
 	orq $1, 8(%rsp)			/* mark it in the (unused) NMI error code */
 	jmp 2f
 1:	swapgs
-2:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+2:
+	PUSH_GPRS
 	cld
 	movq %rsp, %rdi
 	call trap_dispatch
@@ -122,21 +128,7 @@ syscall_entry:
 	pushq %rcx			/* rip */
 	pushq %rax			/* error: the syscall number */
 	pushq $VEC_SYSCALL
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	xorl %ebp, %ebp			/* the backtrace ends here */
 	movq %rsp, %rdi
 	call syscall_handler

@@ -1,141 +1,390 @@
 /*
- * arch/x86_64/fpu.c — user x87/SSE/AVX state, switched eagerly between user threads.
+ * arch/x86_64/fpu.c — where each user thread's vector state lives, under two policies.
  *
- * The kernel is built with -mgeneral-regs-only, so these registers always hold user state:
- * cpu->fpu_owner's. On a switch to any other thread the owner's registers are saved to its
- * uthread->fpu, and the next user thread's image is loaded; so a thread's state is in at most
- * one place that is live — the registers of the CPU it runs on, or its save area while it does
- * not run — and migration needs no further care. (Issue 5 refines this: lazy #NM switching,
- * XSAVEOPT/XSAVEC and counters.)
+ * The kernel is built with -mgeneral-regs-only: the x87/SSE/AVX registers only ever hold user
+ * state. Each CPU records whose (cpu->fpu_owner) and whether it may be newer than that
+ * thread's save area (cpu->fpu_dirty); each area records which CPU's registers hold it
+ * (fpu->cpu, -1 for none). Both halves change together, on that CPU, with interrupts off.
  *
- * Images are XSAVE standard form (or FXSAVE's 512 bytes without XSAVE), size rounded up to a
- * power of two so kmalloc aligns it to 64.
+ * fpu=eager (the default): on every switch away from a user thread its registers are saved
+ * (XSAVEOPT/XSAVES: unchanged and init components cost nothing); a user thread switched in is
+ * restored unless the registers still hold exactly its area (owner == it, fpu->cpu == this
+ * CPU, counted as a clean skip). A dirty state never outlives its thread's time on the CPU,
+ * so migration needs nothing; a stale owner pointer is only ever compared, never followed.
+ *
+ * fpu=lazy (the seed's): a switch sets CR0.TS unless the incoming thread owns the registers;
+ * its first vector instruction traps (#NM) and the handler saves the previous owner and
+ * restores the thread. The owner may be any thread that last used the registers here — also
+ * one that now runs on another CPU. The invariant (docs/fpu.md):
+ *     fpu->cpu == c  <=>  cpus[c]->fpu_owner == fpu, and then cpu c's registers are the only
+ *     current copy of that state; its area is stale.
+ * So before a thread's state is used anywhere else — its #NM on another CPU after a migration
+ * or steal, a signal frame, fork's copy, exec, exit — the holding CPU is asked (a cross-CPU
+ * call, flush_here) to save it and let go, and the user waits for fpu->cpu to become -1.
+ * Only the thread itself ever claims its state, and it runs on one CPU, so no two CPUs race
+ * to claim one area. Claims never happen in the switch hook (which runs under the run-queue
+ * lock): only in trap and syscall context, with no lock held.
  */
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <keel/arch.h>
+#include <keel/cmdline.h>
 #include <keel/errno.h>
-#include <keel/memlayout.h>
+#include <keel/heap.h>
 #include <keel/panic.h>
+#include <keel/printf.h>
 #include <keel/proc.h>
+#include <keel/smp.h>
 #include <keel/string.h>
-#include "uaccess.h"
+#include "fpu.h"
 
-#define CR0_EM		(1UL << 2)
-#define CR4_OSXMMEXCPT	(1UL << 10)
-#define CR4_OSXSAVE	(1UL << 18)
-#define XCR0_X87	(1ULL << 0)
-#define XCR0_SSE	(1ULL << 1)
-#define XCR0_AVX	(1ULL << 2)
-#define FXSAVE_SIZE	512
-#define XSAVE_HDR	512		/* offset of the XSAVE header */
-#define FX_FCW		0		/* offsets in the legacy area */
-#define FX_MXCSR	24
-#define FX_MXCSR_MASK	28
-#define MXCSR_INIT	0x1f80
-#define FCW_INIT	0x37f
+enum fpu_policy { FPU_EAGER, FPU_LAZY };
+static enum fpu_policy policy = FPU_EAGER;
 
-static bool use_xsave;
-static uint64_t xcr0;
-static size_t state_size = FXSAVE_SIZE;
-static uint32_t mxcsr_mask = 0xffbf;
-static char init_image[PAGE_SIZE] __aligned(64);	/* the init state, built at boot */
-
-static void xsetbv(uint32_t reg, uint64_t v)
+static int set_fpu(const char *v)
 {
-	__asm__ __volatile__("xsetbv" :: "c"(reg), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	if (v && strcmp(v, "eager") == 0)
+		policy = FPU_EAGER;
+	else if (v && strcmp(v, "lazy") == 0)
+		policy = FPU_LAZY;
+	else
+		return -EINVAL;
+	return 0;
+}
+CMDLINE_PARAM("fpu", set_fpu, "fpu=eager|lazy");
+
+void fpu_cpu_init(bool boot)
+{
+	struct cpu *c = this_cpu();
+
+	xstate_cpu_init(boot);
+	c->fpu_ts = false;
+	c->fpu_owner = NULL;
+	c->fpu_dirty = false;
 }
 
-void fpu_cpu_init(void)
-{
-	uint32_t r[4];
+/* --- the registers and their owner (interrupts off in all of these) --- */
 
-	write_cr0((read_cr0() | CR0_MP) & ~(CR0_EM | CR0_TS));
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	if (cpu_has(FEAT_XSAVE)) {
-		write_cr4(read_cr4() | CR4_OSXSAVE);
-		xcr0 = XCR0_X87 | XCR0_SSE | (cpu_has(FEAT_AVX) ? XCR0_AVX : 0);
-		xsetbv(0, xcr0);
-		cpuid(0xd, 0, r);
-		use_xsave = true;
-		state_size = r[1];
-		assert(state_size <= sizeof(init_image));
+static void ts_set(struct cpu *c, bool on)
+{
+	if (c->fpu_ts == on)
+		return;
+	if (on)
+		write_cr0(read_cr0() | CR0_TS);
+	else
+		__asm__ __volatile__("clts");
+	c->fpu_ts = on;
+}
+
+static void set_where(struct fpu *f, int cpu)
+{
+	__atomic_store_n(&f->cpu, cpu, __ATOMIC_RELEASE);
+}
+
+static void save_owner(struct cpu *c)
+{
+	struct fpu *o = c->fpu_owner;
+
+	xstate_insn_save_kernel(o->image);
+	o->saves++;
+	c->fpu_stats.saves++;
+	c->fpu_dirty = false;
+}
+
+static void load(struct cpu *c, struct fpu *f)
+{
+	xstate_insn_restore_kernel(f->image);
+	f->restores++;
+	c->fpu_stats.restores++;
+	c->fpu_owner = f;
+	set_where(f, (int)c->id);
+}
+
+/* The registers stop holding the owner's state; saved first unless discard. Lazy owners are
+ * live threads (exit lets go); an eager owner is followed only while dirty (running). */
+static void release(struct cpu *c, bool discard)
+{
+	struct fpu *o = c->fpu_owner;
+
+	if (!o)
+		return;
+	if (c->fpu_dirty && !discard)
+		save_owner(c);
+	c->fpu_dirty = false;
+	c->fpu_owner = NULL;
+	if (policy == FPU_LAZY)
+		set_where(o, -1);
+}
+
+/* Cross-CPU call target: this CPU lets go of f's state if it holds it. */
+static void flush_here(void *arg)
+{
+	struct fpu *f = arg;
+	struct cpu *c = this_cpu();
+	bool ts = c->fpu_ts;
+
+	if (c->fpu_owner != f)
+		return;
+	ts_set(c, false);
+	release(c, false);
+	c->fpu_stats.remote_flushes++;
+	ts_set(c, ts);
+}
+
+/* Lazy: returns once no other CPU's registers hold f (the current thread's state). */
+static void pull_from_remote(struct cpu *c, struct fpu *f)
+{
+	int where;
+
+	if (policy != FPU_LAZY)
+		return;
+	while ((where = __atomic_load_n(&f->cpu, __ATOMIC_ACQUIRE)) >= 0 && where != (int)c->id)
+		smp_call_one((unsigned)where, flush_here, f);
+}
+
+/* Makes the current thread's state f the registers' (loaded from its area if load_it, else
+ * the caller overwrites them next), with TS clear. */
+static void claim(struct cpu *c, struct fpu *f, bool load_it)
+{
+	pull_from_remote(c, f);
+	ts_set(c, false);
+	if (c->fpu_owner != f || f->cpu != (int)c->id) {
+		release(c, false);
+		if (load_it) {
+			load(c, f);
+		} else {
+			c->fpu_owner = f;
+			set_where(f, (int)c->id);
+		}
 	}
-	__asm__ __volatile__("fninit");
-	__asm__ __volatile__("fxsave64 (%0)" :: "r"(init_image) : "memory");
-	if (*(uint32_t *)(init_image + FX_MXCSR_MASK))
-		mxcsr_mask = *(uint32_t *)(init_image + FX_MXCSR_MASK);
-	arch_fpu_init_state(init_image);
+	c->fpu_dirty = true;
 }
 
-size_t arch_fpu_state_size(void)
+static struct fpu *current_fpu(void)
 {
-	size_t n = 512;
+	return uthread_current()->fpu;
+}
 
-	while (n < state_size)
+/* --- the policies --- */
+
+void fpu_switch(struct cpu *c, struct uthread *ut)
+{
+	struct fpu *next = ut && !((struct fpu *)ut->fpu)->dead ? ut->fpu : NULL;
+
+	if (policy == FPU_LAZY) {
+		if (!next)
+			return;		/* kernel threads never touch the registers */
+		if (c->fpu_owner == next)
+			c->fpu_stats.clean_skips++;
+		ts_set(c, c->fpu_owner != next);
+		return;
+	}
+	if (c->fpu_dirty && c->fpu_owner != next)
+		save_owner(c);
+	if (!next)
+		return;
+	if (c->fpu_owner == next && next->cpu == (int)c->id)
+		c->fpu_stats.clean_skips++;
+	else
+		load(c, next);
+	c->fpu_dirty = true;
+}
+
+void fpu_nm_trap(struct trap_frame *tf)
+{
+	struct cpu *c = this_cpu();
+	struct fpu *f = current_fpu();
+
+	c->fpu_stats.nm_traps++;
+	f->nm_traps++;
+	claim(c, f, true);
+}
+
+int fpu_fault_code(bool simd)
+{
+	bool irq = arch_irq_save();
+	int code;
+
+	claim(this_cpu(), current_fpu(), true);
+	code = xstate_insn_fault_code(simd);
+	arch_irq_restore(irq);
+	return code;
+}
+
+/* --- save areas and the thread's life --- */
+
+static size_t area_bytes(void)
+{
+	size_t n = 64;
+
+	while (n < sizeof(struct fpu) + xstate.kernel_size)
 		n <<= 1;
 	return n;
 }
 
-void arch_fpu_save(void *buf)
+void *arch_fpu_alloc(void)
 {
-	if (use_xsave)
-		__asm__ __volatile__("xsave64 (%0)" :: "r"(buf), "a"((uint32_t)xcr0),
-				     "d"((uint32_t)(xcr0 >> 32)) : "memory");
-	else
-		__asm__ __volatile__("fxsave64 (%0)" :: "r"(buf) : "memory");
+	struct fpu *f = kmalloc(area_bytes());
+
+	if (!f)
+		return NULL;
+	assert(IS_ALIGNED((uintptr_t)f->image, 64));
+	memset(f, 0, sizeof(*f));
+	f->cpu = -1;
+	xstate_init_image(f->image);
+	return f;
 }
 
-static void load_raw(const void *buf)
+void arch_fpu_free(void *p)
 {
-	if (use_xsave)
-		__asm__ __volatile__("xrstor64 (%0)" :: "r"(buf), "a"((uint32_t)xcr0),
-				     "d"((uint32_t)(xcr0 >> 32)) : "memory");
-	else
-		__asm__ __volatile__("fxrstor64 (%0)" :: "r"(buf) : "memory");
+	struct fpu *f = p;
+
+	if (!f)
+		return;
+	for_each_cpu(i, &cpu_online_mask) {
+		struct fpu *expect = f;
+
+		/* Eager leaves clean, stale owner pointers behind; lazy never a live one. */
+		if (__atomic_compare_exchange_n(&cpus[i]->fpu_owner, &expect, NULL, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED) &&
+		    policy == FPU_LAZY)
+			panic("fpu: freeing the state cpu %u still holds", i);
+	}
+	kfree(f);
 }
 
-void arch_fpu_init_state(void *buf)
+void arch_fpu_fork(void *child)
 {
-	memset(buf, 0, state_size);
-	*(uint16_t *)((char *)buf + FX_FCW) = FCW_INIT;
-	*(uint32_t *)((char *)buf + FX_MXCSR) = MXCSR_INIT;
+	bool irq = arch_irq_save();
+	struct cpu *c = this_cpu();
+	struct fpu *f = current_fpu(), *ch = child;
+
+	pull_from_remote(c, f);
+	if (c->fpu_owner == f && f->cpu == (int)c->id) {
+		ts_set(c, false);
+		xstate_insn_save_kernel(f->image);	/* the area the registers came from */
+		f->saves++;
+		c->fpu_stats.saves++;
+	}
+	memcpy(ch->image, f->image, xstate.kernel_size);
+	arch_irq_restore(irq);
 }
 
-/* An image XRSTOR/FXRSTOR would #GP on: reserved MXCSR bits, or a bad XSAVE header. */
-static bool image_valid(const void *buf)
+void arch_fpu_exec(void)
 {
-	const uint64_t *hdr = (const uint64_t *)((const char *)buf + XSAVE_HDR);
+	bool irq = arch_irq_save();
+	struct cpu *c = this_cpu();
+	struct fpu *f = current_fpu();
 
-	if (*(const uint32_t *)((const char *)buf + FX_MXCSR) & ~mxcsr_mask)
+	if (policy == FPU_LAZY) {
+		pull_from_remote(c, f);
+		if (c->fpu_owner == f)
+			release(c, true);
+		xstate_init_image(f->image);
+		ts_set(c, true);
+	} else {
+		claim(c, f, false);
+		xstate_insn_restore_init();
+	}
+	arch_irq_restore(irq);
+}
+
+void arch_fpu_exit(void)
+{
+	bool irq = arch_irq_save();
+	struct cpu *c = this_cpu();
+	struct fpu *f = current_fpu();
+
+	f->dead = true;
+	pull_from_remote(c, f);
+	if (c->fpu_owner == f)
+		release(c, true);
+	arch_irq_restore(irq);
+}
+
+/* --- signal frames --- */
+
+size_t fpu_sigframe_size(void)
+{
+	return xstate.std_size;
+}
+
+void fpu_sigframe_init(void *img)
+{
+	xstate_init_std(img);
+}
+
+/* The current state into img (standard form, zeroed header); the handler starts from init. */
+void fpu_sigframe_save(void *img)
+{
+	bool irq = arch_irq_save();
+
+	claim(this_cpu(), current_fpu(), true);
+	xstate_insn_save_std(img);
+	xstate_insn_restore_init();
+	arch_irq_restore(irq);
+}
+
+/* Loads img (standard form, from user space); -EFAULT if it is malformed, the registers then
+ * in the init state. */
+int fpu_sigframe_load(const void *img)
+{
+	bool irq;
+	int err;
+
+	if (!xstate_std_image_ok(img))
+		return -EFAULT;
+	irq = arch_irq_save();
+	claim(this_cpu(), current_fpu(), false);
+	err = xstate_insn_restore_std(img);
+	if (err)
+		xstate_insn_restore_init();
+	arch_irq_restore(irq);
+	return err;
+}
+
+/* For ktests (test_fpu.c), from a kernel thread: XRSTOR of img exactly as given, after the
+ * owner's state is saved; the registers end in the init state, owned by nobody. */
+int fpu_try_restore_std(const void *img)
+{
+	bool irq = arch_irq_save();
+	struct cpu *c = this_cpu();
+	bool ts = c->fpu_ts;
+	int err;
+
+	ts_set(c, false);
+	release(c, false);
+	err = xstate_insn_restore_std(img);
+	xstate_insn_restore_init();
+	ts_set(c, ts);
+	arch_irq_restore(irq);
+	return err;
+}
+
+/* --- counters --- */
+
+bool arch_fpu_cpu_stats(unsigned cpu, struct fpu_stats *st)
+{
+	if (cpu >= CPU_MAX || !cpumask_test(&cpu_online_mask, cpu))
 		return false;
-	if (!use_xsave)
-		return true;
-	if (hdr[0] & ~xcr0 || hdr[1])		/* XSTATE_BV within XCR0; XCOMP_BV: standard */
-		return false;
-	for (int i = 2; i < 8; i++)
-		if (hdr[i])
-			return false;
+	*st = cpus[cpu]->fpu_stats;
 	return true;
 }
 
-int arch_fpu_load(const void *buf)
+void arch_fpu_self_stats(struct fpu_stats *st)
 {
-	if (!image_valid(buf)) {
-		load_raw(init_image);
-		return -EINVAL;
-	}
-	load_raw(buf);
-	return 0;
+	struct fpu *f = current_fpu();
+
+	*st = (struct fpu_stats){ .nm_traps = f->nm_traps, .saves = f->saves,
+				  .restores = f->restores };
 }
 
-void fpu_switch(struct cpu *c, struct uthread *ut)
+void arch_fpu_describe(char *buf, size_t n)
 {
-	if (c->fpu_owner == ut)
-		return;
-	if (c->fpu_owner)
-		arch_fpu_save(c->fpu_owner->fpu);
-	if (ut)
-		load_raw(ut->fpu);
-	c->fpu_owner = ut;
+	uint64_t x = xstate.xcr0;
+
+	snprintf(buf, n, "%s, %s, xcr0 %#lx (x87 sse%s%s), area %zu bytes, signal frame %zu bytes",
+		 policy == FPU_LAZY ? "lazy" : "eager", xstate_kind_name(), x,
+		 x & XFEAT_AVX ? " avx" : "", (x & XFEAT_AVX512) == XFEAT_AVX512 ? " avx512" : "",
+		 xstate.kernel_size, xstate.std_size);
 }

@@ -9,8 +9,11 @@
  * address space, so they must never go away).
  *
  * Intermediate entries are always present+writable, and user-accessible only in the user half:
- * the leaf decides the real rights. Flushes: this CPU's TLB by INVLPG per changed leaf (which
- * also drops paging-structure caches); other CPUs are the SMP code's job.
+ * the leaf decides the real rights; every kernel-half leaf is global (see keel/vm.h). Flushes:
+ * this CPU's TLB by INVLPG per changed leaf (which also drops paging-structure caches); other
+ * CPUs are tlb.c's. A table emptied by an unmap is not freed at once: it goes on a deferred
+ * list, linked through its entry 0 (a physical address, so never "present"), and is freed
+ * only after every CPU that might still walk it has flushed.
  */
 #include <keel/vm.h>
 #include <keel/errno.h>
@@ -20,11 +23,12 @@
 #include <keel/mm.h>
 #include <keel/panic.h>
 #include <keel/string.h>
+#include <keel/tlb.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 
-struct pagetable kernel_pt = { 0, SPINLOCK_INIT("kernel_pt") };
-static size_t pt_pages;
+struct pagetable kernel_pt = { .root = 0, .lock = SPINLOCK_INIT("kernel_pt") };
+static size_t pt_pages;		/* changed under the lock of the tree they belong to: atomic */
 static uint64_t pte_nx;		/* PTE_NX when the CPU has NX, else 0 (the bit is reserved) */
 static uint64_t pte_g;		/* PTE_G when the CPU has PGE */
 
@@ -42,12 +46,12 @@ static phys_addr_t pt_alloc(void)
 {
 	void *va;
 
-	pt_pages++;
+	__atomic_add_fetch(&pt_pages, 1, __ATOMIC_RELAXED);
 	if (!frame_ready())
 		return bootalloc_pages(1);
 	va = page_alloc_zeroed(PAGE_PAGETABLE);
 	if (!va) {
-		pt_pages--;
+		__atomic_sub_fetch(&pt_pages, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	return virt_to_phys(va);
@@ -55,8 +59,27 @@ static phys_addr_t pt_alloc(void)
 
 static void pt_free(uint64_t entry)
 {
-	pt_pages--;
+	__atomic_sub_fetch(&pt_pages, 1, __ATOMIC_RELAXED);
 	frame_free(pfn_to_page((entry & PTE_ADDR) >> PAGE_SHIFT), 0);
+}
+
+/* Puts the emptied table of entry on *list, to be freed after the shootdown. */
+static void pt_defer(uint64_t entry, phys_addr_t *list)
+{
+	uint64_t *t = table_virt(entry);
+
+	t[0] = *list;			/* not present: a walker that still reaches it sees nothing */
+	*list = entry & PTE_ADDR;
+}
+
+void mmu_free_table_list(phys_addr_t list)
+{
+	while (list) {
+		phys_addr_t next = ((uint64_t *)phys_to_virt(list))[0];
+
+		pt_free(list);
+		list = next;
+	}
 }
 
 size_t vm_pagetable_pages(void)
@@ -64,7 +87,7 @@ size_t vm_pagetable_pages(void)
 	return pt_pages;
 }
 
-static uint64_t prot_to_pte(unsigned prot, int level)
+static uint64_t prot_to_pte(unsigned prot, int level, uintptr_t va)
 {
 	uint64_t e = PTE_P | PTE_A;
 
@@ -74,7 +97,7 @@ static uint64_t prot_to_pte(unsigned prot, int level)
 		e |= PTE_U;
 	if (!(prot & VM_EXEC))
 		e |= pte_nx;
-	if (prot & VM_GLOBAL)
+	if ((prot & VM_GLOBAL) || va >= KERNEL_SPACE_BASE)
 		e |= pte_g;
 	if (prot & VM_NOCACHE)
 		e |= PTE_PCD | PTE_PWT;
@@ -143,7 +166,7 @@ static int64_t map_one(struct pagetable *pt, uintptr_t va, phys_addr_t pa, size_
 	}
 	if (table[pt_index(va, level)] & PTE_P)
 		return -EEXIST;
-	table[pt_index(va, level)] = (pa & PTE_ADDR) | prot_to_pte(prot, level);
+	table[pt_index(va, level)] = (pa & PTE_ADDR) | prot_to_pte(prot, level, va);
 	return (int64_t)1 << pt_shift(level);
 }
 
@@ -210,10 +233,10 @@ typedef int (*leaf_fn)(struct pagetable *pt, uint64_t *e, uintptr_t va, unsigned
 
 /*
  * Applies fn to every leaf covering [va, end) under table (at level), splitting huge leaves
- * that stick out of the range. With prune, frees level-0/1 tables left empty.
+ * that stick out of the range. With a prune list, level-0/1 tables left empty go on it.
  */
 static int walk_range(struct pagetable *pt, uint64_t *table, int level, uintptr_t va,
-		      uintptr_t end, leaf_fn fn, unsigned prot, bool prune)
+		      uintptr_t end, leaf_fn fn, unsigned prot, phys_addr_t *prune)
 {
 	while (va < end) {
 		uint64_t size = 1ULL << pt_shift(level);
@@ -243,7 +266,7 @@ static int walk_range(struct pagetable *pt, uint64_t *table, int level, uintptr_
 
 				*e = 0;
 				flush_one(pt, va);
-				pt_free(old);
+				pt_defer(old, prune);
 			}
 		}
 		if (err)
@@ -264,13 +287,16 @@ static int leaf_protect(struct pagetable *pt, uint64_t *e, uintptr_t va, unsigne
 {
 	uint64_t keep = *e & (PTE_ADDR | PTE_PS);
 
-	*e = keep | (prot_to_pte(prot, 0) & ~PTE_PS);
+	*e = keep | (prot_to_pte(prot, 0, va) & ~PTE_PS);
 	flush_one(pt, va);
 	return 0;
 }
 
+/* Kernel half: freed tables may sit in any CPU's paging-structure caches, under any PCID.
+ * User half: a shootdown of the range. Either way before the tables are reused. */
 int vm_unmap(struct pagetable *pt, uintptr_t va, size_t len)
 {
+	phys_addr_t freed = 0;
 	bool f;
 	int err;
 
@@ -278,8 +304,13 @@ int vm_unmap(struct pagetable *pt, uintptr_t va, size_t len)
 		return -EINVAL;
 	f = spin_lock_irqsave(&pt->lock);
 	err = walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len, leaf_clear, 0,
-			 true);
+			 &freed);
 	spin_unlock_irqrestore(&pt->lock, f);
+	if (freed && va >= KERNEL_SPACE_BASE)
+		tlb_flush_kernel_all();
+	else if (freed)
+		tlb_flush_all_of(pt);
+	mmu_free_table_list(freed);
 	return err;
 }
 
@@ -318,7 +349,7 @@ int vm_protect(struct pagetable *pt, uintptr_t va, size_t len, unsigned prot)
 	}
 	if (!err)
 		err = walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len,
-				 leaf_protect, prot, false);
+				 leaf_protect, prot, NULL);
 	spin_unlock_irqrestore(&pt->lock, f);
 	return err;
 }
@@ -344,7 +375,7 @@ int vm_translate(struct pagetable *pt, uintptr_t va, phys_addr_t *pa, unsigned *
 
 bool vm_kernel_mapped(uintptr_t va)
 {
-	struct pagetable live = { read_cr3() & PTE_ADDR, SPINLOCK_INIT("live") };
+	struct pagetable live = { .root = read_cr3() & PTE_ADDR, .lock = SPINLOCK_INIT("live") };
 	int level;
 
 	return find_leaf(&live, va, &level) != NULL;
@@ -406,6 +437,9 @@ int vm_pagetable_create(struct pagetable *pt)
 		dst[i] = src[i];		/* the shared kernel half; slots prefilled at boot */
 	pt->root = root;
 	spin_init(&pt->lock, "user pt");
+	pt->ctx = tlb_new_context();
+	pt->tlb_gen = 0;
+	cpumask_clear(&pt->cpus);
 	return 0;
 }
 
@@ -428,7 +462,7 @@ void vm_pagetable_destroy(struct pagetable *pt, vm_page_fn release)
 {
 	uint64_t *root = phys_to_virt(pt->root);
 
-	assert((read_cr3() & PTE_ADDR) != pt->root);
+	tlb_pagetable_release(pt);	/* no CPU keeps it in CR3, lazily or not */
 	for (int i = 0; i < PT_ENTRIES / 2; i++)
 		if (root[i] & PTE_P)
 			free_user_table(root[i], PT_LEVELS - 1, release);
@@ -436,26 +470,40 @@ void vm_pagetable_destroy(struct pagetable *pt, vm_page_fn release)
 	pt->root = 0;
 }
 
-int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, vm_page_fn release)
+/* Clears leaves from *at on until the batch is full; true when the range is done. */
+static bool unmap_some(struct pagetable *pt, uintptr_t *at, uintptr_t end, struct tlb_batch *b)
+{
+	uint64_t *e;
+
+	while (b->nframes < TLB_BATCH_FRAMES && (e = next_user_leaf(pt, *at, end, at))) {
+		b->frames[b->nframes++] = *e & PTE_ADDR;
+		*e = 0;
+		flush_one(pt, *at);
+		tlb_batch_add(b, *at);
+		*at += PAGE_SIZE;
+	}
+	return b->nframes < TLB_BATCH_FRAMES || *at >= end;
+}
+
+int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, struct tlb_batch *b)
 {
 	uintptr_t at = va;
-	uint64_t *e;
-	bool f;
+	bool f, done;
 
 	if (!range_ok(va, len) || va >= USER_TOP)
 		return -EINVAL;
-	f = spin_lock_irqsave(&pt->lock);
-	while ((e = next_user_leaf(pt, at, va + len, &at))) {
-		phys_addr_t pa = *e & PTE_ADDR;
-
-		*e = 0;
-		flush_one(pt, at);
-		release(pa);
-		at += PAGE_SIZE;
+	assert(b->pt == pt);
+	for (;;) {
+		f = spin_lock_irqsave(&pt->lock);
+		done = unmap_some(pt, &at, va + len, b);
+		if (done)
+			walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len,
+				   leaf_clear, 0, &b->tables);
+		spin_unlock_irqrestore(&pt->lock, f);
+		if (done)
+			return 0;
+		tlb_batch_flush(b);	/* full: shoot down, release, go on */
 	}
-	walk_range(pt, phys_to_virt(pt->root), PT_LEVELS - 1, va, va + len, leaf_clear, 0, true);
-	spin_unlock_irqrestore(&pt->lock, f);
-	return 0;
 }
 
 int vm_share_range(struct pagetable *dst, struct pagetable *src, uintptr_t va, size_t len,
@@ -493,7 +541,7 @@ int vm_replace(struct pagetable *pt, uintptr_t va, phys_addr_t pa, unsigned prot
 
 	e = find_leaf(pt, va, &level);
 	if (e && level == 0) {
-		*e = (pa & PTE_ADDR) | prot_to_pte(prot, 0);
+		*e = (pa & PTE_ADDR) | prot_to_pte(prot, 0, va);
 		flush_one(pt, va);
 	}
 	spin_unlock_irqrestore(&pt->lock, f);
@@ -512,12 +560,10 @@ phys_addr_t vm_current_root(void)
 
 void vm_activate_kernel(void)
 {
-	if ((read_cr3() & PTE_ADDR) != kernel_pt.root)
-		write_cr3(kernel_pt.root);
+	tlb_switch_kernel();
 }
 
 void vm_activate(struct pagetable *pt)
 {
-	if ((read_cr3() & PTE_ADDR) != pt->root)
-		write_cr3(pt->root);
+	tlb_switch(pt);
 }

@@ -24,6 +24,20 @@ void arch_early_init(void)
 	user_cpu_init();
 }
 
+void arch_cpu_ident(struct arch_cpu_ident *id)
+{
+	*id = (struct arch_cpu_ident){ boot_cpu.vendor, boot_cpu.brand, boot_cpu.family,
+				       boot_cpu.model, boot_cpu.stepping };
+}
+
+const char *arch_cpu_feature(unsigned i)
+{
+	for (unsigned f = 0; f < FEAT_COUNT; f++)
+		if (cpu_has((enum cpu_feature)f) && i-- == 0)
+			return cpu_feature_name((enum cpu_feature)f);
+	return NULL;
+}
+
 void arch_log_cpu(void)
 {
 	cpu_log_features();

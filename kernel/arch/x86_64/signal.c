@@ -24,10 +24,10 @@
 #include <arch/signal.h>
 #include <arch/trap.h>
 #include <arch/desc.h>
+#include "fpu.h"
 
 #define SYSCALL_NR_DONE		((uint64_t)-1)
 #define SYSCALL_INSN_LEN	2		/* 0f 05 */
-#define FXSAVE_BYTES		512
 
 uint64_t arch_user_sp(const struct trap_frame *tf)
 {
@@ -91,21 +91,13 @@ static void *fpu_buf_alloc(size_t bytes, void **raw)
 	return *raw ? (void *)ALIGN_UP((uintptr_t)*raw, 64) : NULL;
 }
 
-static uint64_t xcr0(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* Linux's software bytes: tell a reader the image is XSAVE and how big. */
 static void fpu_mark_xstate(void *buf, size_t size)
 {
 	struct linux_fpx_sw_bytes sw = {
 		.magic1 = FP_XSTATE_MAGIC1,
 		.extended_size = (uint32_t)fpu_frame_bytes(size),
-		.xfeatures = xcr0(),
+		.xfeatures = xstate.xcr0,
 		.xstate_size = (uint32_t)size,
 	};
 	uint32_t magic2 = FP_XSTATE_MAGIC2;
@@ -114,42 +106,39 @@ static void fpu_mark_xstate(void *buf, size_t size)
 	memcpy((char *)buf + size, &magic2, sizeof(magic2));
 }
 
-/* Writes the live FPU state to user address at and resets it for the handler. */
+/* Writes the thread's FPU state to user address at; the handler starts from the init state.
+ * (A frame that cannot be written kills the process, so the reset does no harm then.) */
 static int fpu_save_to_user(uint64_t at)
 {
-	size_t size = arch_fpu_state_size(), bytes = fpu_frame_bytes(size);
+	size_t size = fpu_sigframe_size(), bytes = fpu_frame_bytes(size);
 	void *raw, *buf = fpu_buf_alloc(bytes, &raw);
 	int err;
 
 	if (!buf)
 		return -ENOMEM;
-	arch_fpu_save(buf);
+	fpu_sigframe_save(buf);
 	if (fpu_is_xsave(size))
 		fpu_mark_xstate(buf, size);
 	err = copy_to_user((void __user *)at, buf, bytes);
-	if (!err) {
-		arch_fpu_init_state(buf);
-		arch_fpu_load(buf);
-	}
 	kfree(raw);
 	return err;
 }
 
 /* Loads the image at user address at (0: the init state). -EFAULT when it is misaligned,
- * unreadable or malformed. */
+ * unreadable or malformed (a #GP from XRSTOR included: fpu_sigframe_load catches it). */
 static int fpu_load_from_user(uint64_t at)
 {
-	size_t size = arch_fpu_state_size();
+	size_t size = fpu_sigframe_size();
 	void *raw, *buf = fpu_buf_alloc(size, &raw);
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	if (!at)
-		arch_fpu_init_state(buf);
+		fpu_sigframe_init(buf);
 	else if (!IS_ALIGNED(at, 64) || copy_from_user(buf, (const void __user *)at, size))
 		err = -EFAULT;
-	if (!err && arch_fpu_load(buf))
+	if (!err && fpu_sigframe_load(buf))
 		err = -EFAULT;
 	kfree(raw);
 	return err;
@@ -209,7 +198,7 @@ static void frame_fill(struct linux_rt_sigframe *fr, const struct trap_frame *tf
 	memset(fr, 0, sizeof(*fr));
 	fr->pretcode = req->ka->restorer;
 	fr->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS |
-			  (fpu_is_xsave(arch_fpu_state_size()) ? UC_FP_XSTATE : 0);
+			  (fpu_is_xsave(fpu_sigframe_size()) ? UC_FP_XSTATE : 0);
 	fr->uc.uc_stack.ss_sp = ss->sp;
 	fr->uc.uc_stack.ss_flags = signal_altstack_flags(ss, tf->rsp);
 	fr->uc.uc_stack.ss_size = ss->size;
@@ -252,7 +241,7 @@ int arch_signal_setup(struct trap_frame *tf, const struct sigframe_req *req, uin
 	*bad = tf->rsp;
 	if (!(req->ka->flags & SA_RESTORER))
 		return -EINVAL;		/* no way back: musl and glibc always set one */
-	frame = frame_place(tf, req, fpu_frame_bytes(arch_fpu_state_size()), &fpu_at);
+	frame = frame_place(tf, req, fpu_frame_bytes(fpu_sigframe_size()), &fpu_at);
 	if (!frame)
 		return -EFAULT;
 	*bad = frame;

@@ -67,6 +67,7 @@ static __noreturn void ap_entry(struct cpu *c)
 	user_cpu_init();
 	if (cpu_has(FEAT_PGE))
 		write_cr4(read_cr4() | CR4_PGE);
+	tlb_cpu_init();
 	apic_init_ap();
 	c->apic_id = apic_id();
 	cpumask_set(&cpu_online_mask, c->id);

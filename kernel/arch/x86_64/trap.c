@@ -19,6 +19,7 @@
 #include <keel/printf.h>
 #include <keel/sched.h>
 #include <keel/ksyms.h>
+#include "fpu.h"
 #include "uaccess.h"
 
 static irq_handler_t irq_handlers[256];
@@ -132,6 +133,10 @@ static void exception(struct trap_frame *tf)
 	}
 	if (tf->vector == VEC_PF && kernel_user_fault(tf))
 		return;
+	if (tf->vector == VEC_GP && extable_fixup(tf->rip)) {
+		tf->rip = extable_fixup(tf->rip);	/* XRSTOR of a user image (xstate.c) */
+		return;
+	}
 	if (try_fault_catch(tf))
 		return;
 	trap_fatal(tf, "kernel-mode exception");
@@ -151,7 +156,10 @@ void trap_dispatch(struct trap_frame *tf)
 	if (user && smap_enabled)
 		__asm__ __volatile__("clac" ::: "memory");	/* ring 3 may have set AC */
 	if (tf->vector < VEC_FIRST_IRQ) {
-		if (user && user_recoverable(tf)) {
+		if (user && tf->vector == VEC_NM) {
+			fpu_nm_trap(tf);	/* lazy policy: the thread's first vector use */
+			user_return_work(tf);
+		} else if (user && user_recoverable(tf)) {
 			user_exception(tf);
 			user_return_work(tf);
 		} else {

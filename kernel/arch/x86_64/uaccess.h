@@ -21,11 +21,7 @@ uintptr_t extable_fixup(uintptr_t rip);
 
 extern bool smap_enabled;
 
-struct cpu;
-struct uthread;
 struct trap_frame;
-/* fpu.c: makes ut's state the live one on c (saving the previous owner's); ut may be NULL. */
-void fpu_switch(struct cpu *c, struct uthread *ut);
 /* user.c */
 void user_exception(struct trap_frame *tf);
 void user_return_work(struct trap_frame *tf);

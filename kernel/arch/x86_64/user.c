@@ -23,7 +23,9 @@
 #include <keel/proc.h>
 #include <keel/sched.h>
 #include <keel/syscall.h>
+#include <keel/tlb.h>
 #include <keel/uvm.h>
+#include "fpu.h"
 #include "uaccess.h"
 
 #define MSR_STAR	0xc0000081
@@ -34,6 +36,7 @@
 #define RFLAGS_IOPL	(3UL << 12)
 #define RFLAGS_NT	(1UL << 14)
 #define RFLAGS_AC	(1UL << 18)
+#define CR0_AM		(1UL << 18)
 
 _Static_assert(offsetof(struct cpu, kernel_rsp) == CPU_KERNEL_RSP, "entry.S offsets");
 _Static_assert(offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "entry.S offsets");
@@ -54,20 +57,24 @@ void user_cpu_init(void)
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	write_cr0(read_cr0() | CR0_AM);	/* ring 3 may ask for alignment checks (EFLAGS.AC) */
 	if (cpu_has(FEAT_SMEP))
 		write_cr4(read_cr4() | CR4_SMEP);
 	if (cpu_has(FEAT_SMAP)) {
 		write_cr4(read_cr4() | CR4_SMAP);
 		smap_enabled = true;
 	}
-	fpu_cpu_init();
+	fpu_cpu_init(this_cpu()->id == 0);
 }
 
 void user_log_features(void)
 {
-	pr_info("user: SYSCALL entry, SMEP %s, SMAP %s, user FPU state %zu bytes (%s, eager)\n",
-			cpu_has(FEAT_SMEP) ? "on" : "absent", smap_enabled ? "on" : "absent",
-			arch_fpu_state_size(), cpu_has(FEAT_XSAVE) ? "xsave" : "fxsave");
+	char fpu[160];
+
+	arch_fpu_describe(fpu, sizeof(fpu));
+	pr_info("user: SYSCALL entry, SMEP %s, SMAP %s\n", cpu_has(FEAT_SMEP) ? "on" : "absent",
+		smap_enabled ? "on" : "absent");
+	pr_info("fpu: %s\n", fpu);
 }
 
 struct trap_frame *arch_user_frame(struct thread *t)
@@ -84,16 +91,16 @@ void arch_thread_switch_in(struct thread *next)
 {
 	struct cpu *c = this_cpu();
 	struct uthread *ut = next->uthread;
-	struct mm *mm = ut ? READ_ONCE(ut->proc->mm) : NULL;	/* NULL once the process died */
-	phys_addr_t root = mm ? mm->pt.root : kernel_pt.root;
+	/* Once the thread has left its mm (proc_exit_thread), the mm may be freed at any time:
+	 * it runs like a kernel thread from then on, in lazy-TLB mode (docs/tlb.md). */
+	struct mm *mm = ut && !READ_ONCE(ut->mm_left) ? READ_ONCE(ut->proc->mm) : NULL;
 
 	if (next->stack) {
 		c->kernel_rsp = (uintptr_t)next->stack + KSTACK_SIZE;
 		c->tss.rsp[0] = c->kernel_rsp;
 	}
 	fpu_switch(c, ut);
-	if (read_cr3() != root)
-		write_cr3(root);
+	tlb_switch(mm ? &mm->pt : NULL);
 	if (ut) {
 		wrmsr(MSR_FS_BASE, ut->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, ut->gs_base);
@@ -155,8 +162,8 @@ static void fault_from_exception(struct trap_frame *tf, struct fault_info *fi)
 	fi->why = NULL;
 	switch (tf->vector) {
 	case VEC_DE:	fi->sig = SIGFPE;  fi->code = 1; break;	/* FPE_INTDIV */
-	case 16:	fi->sig = SIGFPE;  fi->code = 0; break;	/* #MF */
-	case 19:	fi->sig = SIGFPE;  fi->code = 0; break;	/* #XM */
+	case 16:	fi->sig = SIGFPE;  fi->code = fpu_fault_code(false); break; /* #MF */
+	case 19:	fi->sig = SIGFPE;  fi->code = fpu_fault_code(true); break; /* #XM */
 	case VEC_DB:
 	case VEC_BP:	fi->sig = SIGTRAP; fi->code = 1; break;	/* TRAP_BRKPT */
 	case VEC_UD:	fi->sig = SIGILL;  fi->code = 2; break;	/* ILL_ILLOPN */

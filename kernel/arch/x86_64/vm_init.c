@@ -83,6 +83,7 @@ void vm_init(const struct memmap *m)
 	write_cr3(kernel_pt.root);
 	if (cpu_has(FEAT_PGE))
 		write_cr4(read_cr4() | CR4_PGE);
+	tlb_init();
 	pr_info("vm: direct map of %lu MiB at %#lx (%s pages), %zu page-table pages\n",
 		direct >> 20, DIRECT_MAP_BASE, cpu_has(FEAT_PDPE1GB) ? "1 GiB/2 MiB/4 KiB" :
 		"2 MiB/4 KiB", vm_pagetable_pages());

@@ -8,6 +8,8 @@
 #define KEEL_ARCH_H
 
 #include <keel/types.h>
+
+#include <keel/fpu_stats.h>
 #include <arch/arch.h>		/* arch_irq_save/restore, arch_relax, arch_idle_wait, arch_cycles */
 
 struct boot_info;
@@ -18,6 +20,14 @@ void arch_early_init(void);
 bool arch_boot_info(uint32_t magic, phys_addr_t info, struct boot_info *bi);
 /* Logs CPU vendor, model and the features keel found and uses. */
 void arch_log_cpu(void);
+/* The boot CPU's identification, for /proc/cpuinfo (keel's CPUs are alike). */
+struct arch_cpu_ident {
+	const char *vendor, *brand;
+	unsigned family, model, stepping;
+};
+void arch_cpu_ident(struct arch_cpu_ident *id);
+/* Name of the i-th CPU feature keel knows that this CPU has, or NULL past the last. */
+const char *arch_cpu_feature(unsigned i);
 /* Enables the legacy interrupt path for console input (until the APIC code replaces it). */
 void arch_console_irq_init(void);
 
@@ -71,19 +81,27 @@ void arch_user_frame_fork(struct trap_frame *child, const struct trap_frame *par
 			  uintptr_t sp);
 
 /*
- * User FPU/SSE/AVX state (arch/x86_64/fpu.c). The kernel never uses these registers, so a user
- * thread's state stays live in them while it runs in the kernel; it is saved to
- * uthread->fpu when another user thread is switched in.
+ * User FPU/SSE/AVX state (arch/x86_64/fpu.c, docs/fpu.md). The kernel never uses these
+ * registers; each user thread has a save area (uthread->fpu), switched by the policy the boot
+ * word fpu=eager|lazy picks. Every function below acts on the calling thread's state unless
+ * it takes an area.
  */
-/* Bytes of one saved state (XSAVE area sized by CPUID.0xD, or 512 for FXSAVE); 64-aligned. */
-size_t arch_fpu_state_size(void);
-/* The saved image of the calling thread's live state / loads an image (e.g. from a signal
- * frame). arch_fpu_load returns -EFAULT-free: a malformed image (reserved MXCSR bits, bad
- * XSAVE header) gives -EINVAL and loads the init state instead. */
-void arch_fpu_save(void *buf);
-int arch_fpu_load(const void *buf);
-/* Writes the architectural init state (FNINIT, MXCSR 0x1f80, vector registers zero) to buf. */
-void arch_fpu_init_state(void *buf);
+/* A save area holding the architectural init state, or NULL without memory. */
+void *arch_fpu_alloc(void);
+/* Frees an area; the thread it belonged to has passed arch_fpu_exit (or never ran). */
+void arch_fpu_free(void *fpu);
+/* fork/clone: the caller's current state, copied into a new thread's area. */
+void arch_fpu_fork(void *child);
+/* execve: the caller's registers return to the init state (FNINIT, MXCSR 0x1f80, zeros). */
+void arch_fpu_exec(void);
+/* The caller is exiting: its state leaves every CPU's registers for good. */
+void arch_fpu_exit(void);
+
+/* Counters: struct fpu_stats above. */
+bool arch_fpu_cpu_stats(unsigned cpu, struct fpu_stats *st);
+void arch_fpu_self_stats(struct fpu_stats *st);
+/* One line: policy, save instruction, components, area sizes. */
+void arch_fpu_describe(char *buf, size_t n);
 
 /* One 64-bit word from the CPU's hardware random number generator (RDSEED, else RDRAND);
  * false when the CPU has neither or it failed to deliver after a few retries. */

@@ -132,6 +132,8 @@ struct uthread {
 	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */
 	struct trap_frame *start_frame;	/* a new thread's first user frame, until it runs */
 	uint64_t set_child_tid;		/* CLONE_CHILD_SETTID: the child writes its TID there */
+	bool mm_left;			/* set by the thread itself before it stops counting in
+					 * p->nthreads: its process's mm is no longer its to load */
 };
 
 extern struct spinlock proc_tree_lock;
@@ -147,8 +149,8 @@ void proc_put(struct proc *p);
  * stops when fn returns non-zero and returns that value. */
 int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
 
-/* Starts the reaper (which frees dead user threads). */
-void proc_init(void);
+/* Frees dead user threads, forever: the thread that called proc_start_init runs it next. */
+__noreturn void proc_reaper(void);
 /* Starts init= as PID 1 with /dev/console on fds 0-2: argv = path, then args (NULL-terminated,
  * kept by the caller for good; at most 32). */
 int proc_start_init(const char *path, char *const args[]);

@@ -64,6 +64,7 @@ struct thread {
 	uint64_t vruntime;		/* virtual run time, ns (see runqueue.c) */
 	uint64_t exec_start;		/* time_ns() of the last run-time accounting while running */
 	unsigned slice_ticks;		/* ticks seen since it last went on the CPU */
+	bool interrupted;		/* sched_interrupt came while awake: next block returns */
 	void *sp;			/* saved stack pointer while switched out */
 	struct fault_catch *fault_catch;	/* its armed test catches while switched out */
 	uint64_t runtime_ns, switches_in, migrations;	/* counters */
@@ -120,6 +121,11 @@ void sched_block(struct spinlock *lk, uint64_t deadline);
 /* Makes a BLOCKED thread runnable (on its CPU, or one its affinity allows); false if it was
  * not blocked. Callable from interrupt handlers. */
 bool sched_wake(struct thread *t);
+/* sched_wake for a wakeup that must not be lost although the waker holds no lock the sleeper
+ * checks its condition under (signals): when t is not blocked, its next sched_block returns
+ * at once instead (a spurious wakeup), so a sleeper that checked before the event and blocks
+ * after it does not sleep through it. */
+bool sched_interrupt(struct thread *t);
 /* Panics with what's name unless the caller may sleep here (see the top of this file). */
 void sched_might_sleep(const char *what);
 

@@ -90,19 +90,15 @@ unsigned wq_wake_all(struct wait_queue *wq);
 /*
  * Interruptible waits, for system calls that may block for long (pipes, the tty, poll):
  * they also end when the calling user thread has a signal pending (signal_pending(), checked
- * under wq->lock before every sleep and after every wakeup). A signal's sched_wake arrives
- * without wq->lock, so it is a spurious wakeup to the queue: the waiter unlinks itself.
- * A wakeup that lands between that check and the sleep would be lost to the scheduler, so a
- * user thread sleeps in slices of WQ_SIGNAL_RECHECK_NS at most and re-checks: a signal is
- * noticed at once in the usual case and within one slice in that narrow race. Kernel threads
- * never see signals and sleep without slices.
+ * under wq->lock before every sleep and after every wakeup). A signal's wakeup comes through
+ * sched_interrupt() without wq->lock: to the queue it is a spurious wakeup, and the waiter
+ * unlinks itself. One that lands between the check and the sleep is not lost: the sleep
+ * returns at once (keel/sched.h).
  *
  * wq_wait_interruptible_locked: with wq->lock held, enqueues w and sleeps. Returns 1 when
  * woken through the queue, 0 when the absolute deadline passed (0 = none), -ERESTARTSYS on a
  * signal; w is off the queue in every case, wq->lock held again.
  */
-#define WQ_SIGNAL_RECHECK_NS	(50 * 1000 * 1000ULL)
-
 int wq_wait_interruptible_locked(struct wait_queue *wq, struct waiter *w, uint64_t deadline);
 
 /* 0 once cond is true (tested under wq->lock), or -ERESTARTSYS. */

@@ -38,13 +38,22 @@ struct mm {
 	struct mutex lock;
 	struct list_node vmas;
 	int refs;			/* processes using it (CLONE_VM, vfork) */
-	int users;			/* threads using it; > 1 means other CPUs may run it */
+	int users;			/* threads using it (the TLB tracks CPUs in pt.cpus) */
 	uintptr_t brk_start, brk;	/* heap: [brk_start, brk) */
 	uintptr_t stack_top;		/* main stack: reservation [stack_top - reserve, stack_top) */
 	uintptr_t stack_reserve_bottom;	/* lowest address the stack may grow to */
 	uintptr_t mmap_base;		/* top-down search for mmap(NULL) starts below this */
 	size_t rss_pages;		/* pages mapped (for /proc) */
 };
+
+/*
+ * Counted frames: what user mappings point to, and what ramfs keeps file data in (so a file
+ * page can be mapped straight into a process: the page cache). Freed with the last put.
+ */
+phys_addr_t user_page_alloc(void);	/* zeroed, one reference; 0 when out of memory */
+void user_page_get(phys_addr_t pa);
+void user_page_put(phys_addr_t pa);
+unsigned user_page_refs(phys_addr_t pa);
 
 /* Why uvm_fault is called (from the CPU's page-fault error code). */
 #define FAULT_WRITE	0x1
@@ -80,8 +89,6 @@ int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
 int uvm_setup_stack(struct mm *mm, uintptr_t top, size_t reserve, size_t commit);
 /* The VMA containing addr, or NULL. */
 struct vma *uvm_find(struct mm *mm, uintptr_t addr);
-/* Makes other CPUs that run mm forget its translations; returns when they have. */
-void uvm_shootdown(struct mm *mm);
 /* The current process's mm, or NULL in a kernel thread. */
 struct mm *mm_current(void);
 

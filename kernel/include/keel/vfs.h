@@ -221,6 +221,9 @@ struct file_ops {
 	/* POLL* bits ready now; never sleeps. NULL: always readable and writable. */
 	unsigned (*poll)(struct file *f);
 	int (*readdir)(struct file *f, struct dir_ctx *ctx);
+	/* The counted frame (keel/uvm.h) holding the page at off (page aligned), with a reference
+	 * for the caller to map; -ENOENT when there is none (a hole). NULL: never. */
+	int (*map_page)(struct file *f, uint64_t off, phys_addr_t *pa);
 	bool stream;			/* no offset: lseek/pread give -ESPIPE */
 };
 
@@ -290,6 +293,8 @@ int ramfs_link_locked(struct inode *dir, const char *name, struct inode *child);
 ssize_t ramfs_read_locked(struct inode *ino, void *buf, size_t n, uint64_t off);
 ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_t off);
 int ramfs_truncate_locked(struct inode *ino, uint64_t size);
+/* Drops ramfs's reference to a data page (mappings may keep it alive). */
+void ramfs_page_put(void *page);
 /* A type's DT_ value for getdents. */
 unsigned inode_dtype(const struct inode *ino);
 void inode_stat(struct inode *ino, struct kstat *st);
@@ -335,6 +340,9 @@ void file_put(struct file *f);
 ssize_t file_read(struct file *f, void *buf, size_t n);
 ssize_t file_write(struct file *f, const void *buf, size_t n);
 /* Positional read into a kernel buffer; -ESPIPE on streams. */
+/* The file's own frame for the page at off, referenced (see file_ops.map_page); -EINVAL when
+ * the file cannot lend its pages, -ENOENT for a hole. */
+int file_map_page(struct file *f, uint64_t off, phys_addr_t *pa);
 ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off);
 ssize_t file_kwrite(struct file *f, const void *kbuf, size_t n, uint64_t off);
 int64_t file_lseek(struct file *f, int64_t off, int whence);

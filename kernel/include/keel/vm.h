@@ -5,7 +5,10 @@
  * set of VM_* flags (present implies readable). 4 KiB pages by default; with VM_HUGE, 2 MiB
  * (and 1 GiB where the CPU has them) are used wherever address, physical address and length
  * allow. unmap and protect split a huge page that is only partly covered. All functions
- * flush the TLB of this CPU for what they change; cross-CPU shootdown comes with SMP.
+ * flush the TLB of this CPU for what they change; other CPUs are keel/tlb.h's (vm_unmap of
+ * the kernel half shoots down by itself when it frees tables). Every kernel-half leaf is
+ * global, whatever prot says: with PCID, INVLPG drops a non-global entry only under the
+ * current tag.
  *
  * Locking: pt->lock serializes changes to one page-table tree.
  */
@@ -15,6 +18,7 @@
 #include <keel/types.h>
 #include <keel/memlayout.h>
 #include <keel/spinlock.h>
+#include <keel/cpumask.h>
 
 #define VM_WRITE	(1u << 0)
 #define VM_EXEC		(1u << 1)
@@ -26,7 +30,12 @@
 struct pagetable {
 	phys_addr_t root;		/* physical address of the PML4 */
 	struct spinlock lock;
+	/* TLB tracking (keel/tlb.h); user page tables only. */
+	uint64_t ctx;			/* context id, never reused */
+	uint64_t tlb_gen;		/* flush generation: +1 per shootdown */
+	cpumask_t cpus;			/* CPUs whose CR3 holds this table (active or lazy) */
 };
+struct tlb_batch;
 
 struct memmap;
 
@@ -54,8 +63,10 @@ typedef void (*vm_page_fn)(phys_addr_t pa);
 int vm_pagetable_create(struct pagetable *pt);
 /* Frees the user half and the root; release(pa) for every mapped frame. Not live anywhere. */
 void vm_pagetable_destroy(struct pagetable *pt, vm_page_fn release);
-/* Unmaps [va, va+len) of the user half, release(pa) for each frame, frees emptied tables. */
-int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, vm_page_fn release);
+/* Unmaps [va, va+len) of the user half. Each frame and each emptied table goes into b, to be
+ * released after b's shootdown (tlb_batch_flush, which the caller runs at the end and which
+ * runs here whenever b fills). No spinlock may be held. */
+int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, struct tlb_batch *b);
 /* Maps every frame mapped in src's [va, va+len) at the same address in dst, ref(pa) for each.
  * With cow, writable leaves lose their write permission in both (copy-on-write). */
 int vm_share_range(struct pagetable *dst, struct pagetable *src, uintptr_t va, size_t len,

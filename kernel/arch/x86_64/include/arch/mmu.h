@@ -35,5 +35,18 @@ static inline unsigned pt_index(uintptr_t va, int level)
 
 void mmu_detect(void);
 void mmu_prefill_pml4(uintptr_t va);
+/* Frees page-table pages linked by mmu.c's deferred-free list (after their shootdown). */
+void mmu_free_table_list(phys_addr_t list);
+
+/* tlb.c: the boot CPU's setup and mode line, then each AP's. */
+void tlb_init(void);
+void tlb_cpu_init(void);
+/* Every CPU drops everything, global entries and paging-structure caches of every PCID. */
+void tlb_flush_kernel_all(void);
+/* The raw invalidations, for ktests (PCID 0 when PCID is off). */
+void tlb_test_inv_addr(unsigned pcid, uintptr_t va);
+void tlb_test_inv_ctx(unsigned pcid);
+void tlb_test_inv_all_nonglobal(void);
+int tlb_test_pcid_of(struct pagetable *pt);
 
 #endif
