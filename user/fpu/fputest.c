@@ -301,10 +301,14 @@ static int x87_divide_by_zero_is_sigfpe_fltdiv(void)
 
 static volatile int hogs_stop;
 
+/* Hogs come in pairs pinned to one CPU, so they must take the registers from each other
+ * (lazy: an #NM per switch) whatever the balancer does. */
 static void *hog_main(void *arg)
 {
 	struct holder *h = arg;
-	struct hold_args a = { &h->pat, &h->out, 50, 2000, NULL, 0 };
+	uint64_t pin = 1ull << ((h->seed - 40) / 2 % ncpu);
+	uint64_t masks[2] = { pin, pin };
+	struct hold_args a = { &h->pat, &h->out, 50, 2000, masks, ncpu > 1 ? 8 : 0 };
 
 	while (!hogs_stop)
 		vec_hold(h->kind, &a);
