@@ -144,25 +144,37 @@ static const char *proc_state_name(struct proc *p)
 	return p == proc_current() ? "R (running)" : "S (sleeping)";
 }
 
+/* What /proc shows of a process's identity, read under the locks that guard it. */
+struct proc_ident {
+	char name[PROC_NAME_MAX];
+	int ppid, pgid, sid;
+};
+
+static void proc_ident(struct proc *p, struct proc_ident *id)
+{
+	bool f = spin_lock_irqsave(&p->lock);
+
+	memcpy(id->name, p->name, sizeof(id->name));
+	spin_unlock_irqrestore(&p->lock, f);
+	id->name[PROC_NAME_MAX - 1] = '\0';
+	f = spin_lock_irqsave(&proc_tree_lock);
+	id->ppid = p->parent ? p->parent->pid : 0;
+	id->pgid = p->pgid;
+	id->sid = p->sid;
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+}
+
 static void gen_status(struct seqbuf *sb, int pid)
 {
 	struct proc *p = proc_get(pid);
-	char name[PROC_NAME_MAX];
-	int ppid;
-	bool f;
+	struct proc_ident id;
 
 	if (!p)
 		return;
-	f = spin_lock_irqsave(&p->lock);
-	memcpy(name, p->name, sizeof(name));
-	spin_unlock_irqrestore(&p->lock, f);
-	name[PROC_NAME_MAX - 1] = '\0';
-	f = spin_lock_irqsave(&proc_tree_lock);
-	ppid = p->parent ? p->parent->pid : 0;
-	spin_unlock_irqrestore(&proc_tree_lock, f);
+	proc_ident(p, &id);
 	sb_printf(sb, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
-		  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t%u\n", name, proc_state_name(p),
-		  p->pid, p->pid, ppid, READ_ONCE(p->nthreads));
+		  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t%u\n", id.name, proc_state_name(p),
+		  p->pid, p->pid, id.ppid, READ_ONCE(p->nthreads));
 	if (p == proc_current() && p->mm)	/* another process's mm may go at any time */
 		sb_printf(sb, "VmRSS:\t%8zu kB\n", p->mm->rss_pages * (PAGE_SIZE / 1024));
 	proc_put(p);
@@ -184,26 +196,16 @@ static uint64_t proc_ticks(struct proc *p)
 static void gen_stat(struct seqbuf *sb, int pid)
 {
 	struct proc *p = proc_get(pid);
-	char name[PROC_NAME_MAX];
-	int ppid, pgid, sid;
-	bool f;
+	struct proc_ident id;
 
 	if (!p)
 		return;
-	f = spin_lock_irqsave(&p->lock);
-	memcpy(name, p->name, sizeof(name));
-	spin_unlock_irqrestore(&p->lock, f);
-	name[PROC_NAME_MAX - 1] = '\0';
-	f = spin_lock_irqsave(&proc_tree_lock);
-	ppid = p->parent ? p->parent->pid : 0;
-	pgid = p->pgid;
-	sid = p->sid;
-	spin_unlock_irqrestore(&proc_tree_lock, f);
+	proc_ident(p, &id);
 	/* pid comm state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
 	 * utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss */
 	sb_printf(sb, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 %d %u 0 %lu 0 %zu",
-		  p->pid, name, proc_state_name(p)[0], ppid, pgid, sid, proc_ticks(p), p->nice,
-		  READ_ONCE(p->nthreads), p->start_ns / 10000000,
+		  p->pid, id.name, proc_state_name(p)[0], id.ppid, id.pgid, id.sid, proc_ticks(p),
+		  p->nice, READ_ONCE(p->nthreads), p->start_ns / 10000000,
 		  p == proc_current() && p->mm ? p->mm->rss_pages : 0);
 	for (int i = 25; i <= 52; i++)
 		sb_printf(sb, " 0");
