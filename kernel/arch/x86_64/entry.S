@@ -10,8 +10,9 @@
  * on entry and back on exit; a trap from ring 0 never swaps, except an NMI, which may land
  * between SYSCALL and its SWAPGS and so decides by the GS base itself (a kernel address is
  * negative). syscall_entry builds the same struct trap_frame on the thread's kernel stack,
- * with vector VEC_SYSCALL and the number as error code, and leaves through iretq like any
- * trap, so a frame changed by exec or sigreturn is restored exactly.
+ * with vector VEC_SYSCALL and the number as error code. It leaves through SYSRET when the
+ * frame allows it (syscall_handler decides) and through iretq like any trap otherwise, so a
+ * frame changed by exec or sigreturn is restored exactly.
  */
 #include <arch/percpu.h>
 
@@ -40,6 +41,24 @@
 	pushq %r13
 	pushq %r14
 	pushq %r15
+.endm
+
+.macro POP_GPRS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
 .endm
 
 .macro STUB vec
@@ -85,21 +104,7 @@ trap_common:
 /* Pops a struct trap_frame at %rsp and returns to it; interrupts off. */
 	.global trap_return
 trap_return:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 	testb $3, 24(%rsp)
 	jnz 3f
 	cmpq $VEC_NMI, (%rsp)
@@ -132,7 +137,14 @@ syscall_entry:
 	xorl %ebp, %ebp			/* the backtrace ends here */
 	movq %rsp, %rdi
 	call syscall_handler
-	jmp trap_return
+	testb %al, %al
+	jz trap_return
+	/* SYSRET: the frame's RCX and R11 are its RIP and RFLAGS (syscall_handler checked). */
+	POP_GPRS
+	addq $16, %rsp			/* vector and error code */
+	movq 24(%rsp), %rsp		/* the user stack; interrupts are off until SYSRET */
+	swapgs
+	sysretq
 
 /* void arch_enter_user(struct trap_frame *tf): leaves for ring 3 through tf, which lies at the
  * top of the current kernel stack; interrupts off. */

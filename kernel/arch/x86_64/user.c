@@ -32,6 +32,7 @@
 #define MSR_LSTAR	0xc0000082
 #define MSR_FMASK	0xc0000084
 #define RFLAGS_TF	(1UL << 8)
+#define RFLAGS_RF	(1UL << 16)
 #define RFLAGS_DF	(1UL << 10)
 #define RFLAGS_IOPL	(3UL << 12)
 #define RFLAGS_NT	(1UL << 14)
@@ -136,15 +137,23 @@ void user_return_work(struct trap_frame *tf)
 	}
 }
 
-void syscall_handler(struct trap_frame *tf);
+bool syscall_handler(struct trap_frame *tf);
 
-void syscall_handler(struct trap_frame *tf)
+/*
+ * Returns true when SYSRET can stand in for IRETQ: SYSRET loads RIP from RCX and RFLAGS from
+ * R11, so the frame must hold those same values there (it does unless exec, a signal frame or
+ * sigreturn rewrote it), a canonical user RIP (below USER_TOP: never the non-canonical RCX
+ * that would fault in ring 0 with the user's stack), and no TF or RF, which SYSRET mishandles.
+ */
+bool syscall_handler(struct trap_frame *tf)
 {
 	uint64_t args[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 
 	arch_irq_restore(true);
 	tf->rax = (uint64_t)syscall_dispatch(tf->error, args);
 	user_return_work(tf);
+	return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->rip < USER_TOP &&
+	       !(tf->rflags & (RFLAGS_TF | RFLAGS_RF));
 }
 
 /* Enters ring 3 for the first time through the frame at the top of the current stack. */
