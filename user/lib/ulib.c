@@ -83,3 +83,24 @@ int status_code(int wstatus)
 		return 128 + WTERMSIG(wstatus);
 	return WEXITSTATUS(wstatus);
 }
+
+int t_fail_line;
+static int t_passed, t_failed;
+
+void t_run(const char *name, int (*fn)(void))
+{
+	t_fail_line = 0;
+	if (fn() == 0) {
+		t_passed++;
+		fdprintf(1, "ok   %s\n", name);
+	} else {
+		t_failed++;
+		fdprintf(1, "FAIL %s (line %d)\n", name, t_fail_line);
+	}
+}
+
+int t_summary(const char *prog)
+{
+	fdprintf(1, "%s: %d passed, %d failed\n", prog, t_passed, t_failed);
+	return t_failed;
+}

@@ -31,4 +31,15 @@ int find_command(const char *name, char *out, size_t n);
 /* The exit status a shell shows for a wait status: the exit code, or 128 + signal. */
 int status_code(int wstatus);
 
+/*
+ * A minimal runner for the one-file test programs (sigtest, tlbtest): a test returns 0, or 1
+ * through T_CHECK, which records the failing line. t_run prints "ok   NAME" or
+ * "FAIL NAME (line N)" on fd 1 and counts; t_summary prints "PROG: N passed, N failed" and
+ * returns the number failed (the program's exit status).
+ */
+extern int t_fail_line;
+#define T_CHECK(c) do { if (!(c)) { t_fail_line = __LINE__; return 1; } } while (0)
+void t_run(const char *name, int (*fn)(void));
+int t_summary(const char *prog);
+
 #endif

@@ -7,6 +7,8 @@
  * test and `sigtest: N passed, N failed`; the exit status is the number failed.
  * Uses only syscalls keel has (no sleep, no pipe): delays are busy loops.
  */
+#include "ulib.h"
+
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -19,34 +21,17 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static int passed, failed;
 static volatile sig_atomic_t hits, last_sig, misaligned;
 static volatile siginfo_t last_info;
 static volatile sigset_t mask_in_handler;
 static volatile void *stack_in_handler;
 
-#define CHECK(c) do { if (!(c)) { fail_line = __LINE__; return 1; } } while (0)
-static int fail_line;
 
-static void put(const char *s)
-{
-	write(1, s, strlen(s));
-}
-
+/* Every test starts with no handler calls counted. */
 static void run(const char *name, int (*fn)(void))
 {
-	char buf[160];
-
 	hits = 0;
-	fail_line = 0;
-	if (fn() == 0) {
-		passed++;
-		snprintf(buf, sizeof(buf), "ok   %s\n", name);
-	} else {
-		failed++;
-		snprintf(buf, sizeof(buf), "FAIL %s (line %d)\n", name, fail_line);
-	}
-	put(buf);
+	t_run(name, fn);
 }
 
 static void spin(long n)
@@ -91,13 +76,13 @@ static void reset(int sig)
 
 static int handler_gets_siginfo_and_aligned_stack(void)
 {
-	CHECK(install(SIGUSR1, 0, NULL) == 0);
+	T_CHECK(install(SIGUSR1, 0, NULL) == 0);
 	misaligned = 0;
-	CHECK(kill(getpid(), SIGUSR1) == 0);
-	CHECK(hits == 1 && last_sig == SIGUSR1);
-	CHECK(last_info.si_signo == SIGUSR1 && last_info.si_code == SI_USER);
-	CHECK(last_info.si_pid == getpid());
-	CHECK(!misaligned);
+	T_CHECK(kill(getpid(), SIGUSR1) == 0);
+	T_CHECK(hits == 1 && last_sig == SIGUSR1);
+	T_CHECK(last_info.si_signo == SIGUSR1 && last_info.si_code == SI_USER);
+	T_CHECK(last_info.si_pid == getpid());
+	T_CHECK(!misaligned);
 	reset(SIGUSR1);
 	return 0;
 }
@@ -108,16 +93,16 @@ static int mask_grows_in_handler_and_comes_back(void)
 
 	sigemptyset(&extra);
 	sigaddset(&extra, SIGUSR2);
-	CHECK(install(SIGUSR1, 0, &extra) == 0);
+	T_CHECK(install(SIGUSR1, 0, &extra) == 0);
 	raise(SIGUSR1);
-	CHECK(hits == 1);
-	CHECK(sigismember((sigset_t *)&mask_in_handler, SIGUSR1));
-	CHECK(sigismember((sigset_t *)&mask_in_handler, SIGUSR2));
+	T_CHECK(hits == 1);
+	T_CHECK(sigismember((sigset_t *)&mask_in_handler, SIGUSR1));
+	T_CHECK(sigismember((sigset_t *)&mask_in_handler, SIGUSR2));
 	sigprocmask(SIG_BLOCK, NULL, &now);
-	CHECK(!sigismember(&now, SIGUSR1) && !sigismember(&now, SIGUSR2));
-	CHECK(install(SIGUSR1, SA_NODEFER, NULL) == 0);
+	T_CHECK(!sigismember(&now, SIGUSR1) && !sigismember(&now, SIGUSR2));
+	T_CHECK(install(SIGUSR1, SA_NODEFER, NULL) == 0);
 	raise(SIGUSR1);
-	CHECK(hits == 2 && !sigismember((sigset_t *)&mask_in_handler, SIGUSR1));
+	T_CHECK(hits == 2 && !sigismember((sigset_t *)&mask_in_handler, SIGUSR1));
 	reset(SIGUSR1);
 	return 0;
 }
@@ -126,10 +111,10 @@ static int resethand_restores_default(void)
 {
 	struct sigaction old;
 
-	CHECK(install(SIGUSR2, SA_RESETHAND, NULL) == 0);
+	T_CHECK(install(SIGUSR2, SA_RESETHAND, NULL) == 0);
 	raise(SIGUSR2);
-	CHECK(hits == 1);
-	CHECK(sigaction(SIGUSR2, NULL, &old) == 0 && old.sa_handler == SIG_DFL);
+	T_CHECK(hits == 1);
+	T_CHECK(sigaction(SIGUSR2, NULL, &old) == 0 && old.sa_handler == SIG_DFL);
 	return 0;
 }
 
@@ -137,17 +122,17 @@ static int blocked_signal_waits_in_pending(void)
 {
 	sigset_t set, pend;
 
-	CHECK(install(SIGUSR1, 0, NULL) == 0);
+	T_CHECK(install(SIGUSR1, 0, NULL) == 0);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	raise(SIGUSR1);
 	raise(SIGUSR1);			/* merged */
-	CHECK(hits == 0);
-	CHECK(sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1));
+	T_CHECK(hits == 0);
+	T_CHECK(sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1));
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	CHECK(hits == 1);		/* delivered on the way out of sigprocmask */
-	CHECK(sigpending(&pend) == 0 && !sigismember(&pend, SIGUSR1));
+	T_CHECK(hits == 1);		/* delivered on the way out of sigprocmask */
+	T_CHECK(sigpending(&pend) == 0 && !sigismember(&pend, SIGUSR1));
 	reset(SIGUSR1);
 	return 0;
 }
@@ -170,37 +155,37 @@ static int sigaction_and_mask_refuse_kill_and_stop(void)
 	sigset_t all, now;
 
 	sa.sa_handler = SIG_IGN;
-	CHECK(sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL);
-	CHECK(sigaction(SIGSTOP, &sa, NULL) == -1 && errno == EINVAL);
-	CHECK(sigaction(SIGKILL, NULL, &sa) == 0);
-	CHECK(syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4) == -1 && errno == EINVAL);
-	CHECK(syscall(SYS_rt_sigaction, 65, NULL, NULL, 8) == -1 && errno == EINVAL);
-	CHECK(syscall(SYS_rt_sigprocmask, 7, &all, NULL, 8) == -1 && errno == EINVAL);
+	T_CHECK(sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL);
+	T_CHECK(sigaction(SIGSTOP, &sa, NULL) == -1 && errno == EINVAL);
+	T_CHECK(sigaction(SIGKILL, NULL, &sa) == 0);
+	T_CHECK(syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4) == -1 && errno == EINVAL);
+	T_CHECK(syscall(SYS_rt_sigaction, 65, NULL, NULL, 8) == -1 && errno == EINVAL);
+	T_CHECK(syscall(SYS_rt_sigprocmask, 7, &all, NULL, 8) == -1 && errno == EINVAL);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &now);
 	sigprocmask(SIG_SETMASK, &now, &all);
-	CHECK(!sigismember(&all, SIGKILL) && !sigismember(&all, SIGSTOP));
-	CHECK(syscall(SYS_rt_sigaction, SIGUSR1, (void *)8, NULL, 8) == -1 && errno == EFAULT);
+	T_CHECK(!sigismember(&all, SIGKILL) && !sigismember(&all, SIGSTOP));
+	T_CHECK(syscall(SYS_rt_sigaction, SIGUSR1, (void *)8, NULL, 8) == -1 && errno == EFAULT);
 	return 0;
 }
 
 static int kill_errors(void)
 {
-	CHECK(kill(getpid(), 0) == 0);
-	CHECK(kill(999999, 0) == -1 && errno == ESRCH);
-	CHECK(kill(getpid(), 65) == -1 && errno == EINVAL);
-	CHECK(syscall(SYS_tgkill, getpid(), 999999, 0) == -1 && errno == ESRCH);
-	CHECK(syscall(SYS_tgkill, 0, getpid(), 0) == -1 && errno == EINVAL);
+	T_CHECK(kill(getpid(), 0) == 0);
+	T_CHECK(kill(999999, 0) == -1 && errno == ESRCH);
+	T_CHECK(kill(getpid(), 65) == -1 && errno == EINVAL);
+	T_CHECK(syscall(SYS_tgkill, getpid(), 999999, 0) == -1 && errno == ESRCH);
+	T_CHECK(syscall(SYS_tgkill, 0, getpid(), 0) == -1 && errno == EINVAL);
 	return 0;
 }
 
 static int tgkill_and_tkill_reach_the_thread(void)
 {
-	CHECK(install(SIGUSR1, 0, NULL) == 0);
-	CHECK(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1) == 0);
-	CHECK(hits == 1 && last_info.si_code == SI_TKILL);
-	CHECK(syscall(SYS_tkill, gettid(), SIGUSR1) == 0);
-	CHECK(hits == 2);
+	T_CHECK(install(SIGUSR1, 0, NULL) == 0);
+	T_CHECK(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1) == 0);
+	T_CHECK(hits == 1 && last_info.si_code == SI_TKILL);
+	T_CHECK(syscall(SYS_tkill, gettid(), SIGUSR1) == 0);
+	T_CHECK(hits == 2);
 	reset(SIGUSR1);
 	return 0;
 }
@@ -224,10 +209,10 @@ static int sigreturn_applies_edited_context(void)
 
 	sa.sa_sigaction = on_ill;
 	sa.sa_flags = SA_SIGINFO;
-	CHECK(sigaction(SIGILL, &sa, NULL) == 0);
+	T_CHECK(sigaction(SIGILL, &sa, NULL) == 0);
 	__asm__ __volatile__("xor %%ebx, %%ebx\n\tud2\n\tmov %%rbx, %0" : "=r"(rbx) :: "rbx");
-	CHECK(hits == 1 && last_sig == SIGILL && rbx == 42);
-	CHECK(last_info.si_code == ILL_ILLOPN);
+	T_CHECK(hits == 1 && last_sig == SIGILL && rbx == 42);
+	T_CHECK(last_info.si_code == ILL_ILLOPN);
 	reset(SIGILL);
 	return 0;
 }
@@ -249,11 +234,11 @@ static int segv_handler_gets_address(void)
 
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO;
-	CHECK(sigaction(SIGSEGV, &sa, NULL) == 0);
+	T_CHECK(sigaction(SIGSEGV, &sa, NULL) == 0);
 	if (!sigsetjmp(segv_jmp, 1))
 		*(bad_ptr + 2) = 1;		/* address 0x10 */
-	CHECK(hits == 1 && last_info.si_signo == SIGSEGV);
-	CHECK(last_info.si_addr == (void *)0x10 && last_info.si_code == SEGV_MAPERR);
+	T_CHECK(hits == 1 && last_info.si_signo == SIGSEGV);
+	T_CHECK(last_info.si_addr == (void *)0x10 && last_info.si_code == SEGV_MAPERR);
 	reset(SIGSEGV);
 	return 0;
 }
@@ -285,7 +270,7 @@ static int registers_survive_an_async_signal(void)
 		kill(parent, SIGUSR1);
 		_exit(0);
 	}
-	CHECK(child > 0);
+	T_CHECK(child > 0);
 	__asm__ __volatile__(
 		"mov $0x1234567812345678, %%r12\n\t"
 		"mov $0x0badcafe0badcafe, %%r15\n\t"
@@ -299,8 +284,8 @@ static int registers_survive_an_async_signal(void)
 		: [a] "=m"(r12), [b] "=m"(r15), [x] "=m"(x0)
 		: [flag] "m"(reg_flag)
 		: "rax", "r12", "r15", "xmm0", "cc", "memory");
-	CHECK(r12 == 0x1234567812345678 && r15 == 0x0badcafe0badcafe);
-	CHECK(x0 == 0x1122334455667788);
+	T_CHECK(r12 == 0x1234567812345678 && r15 == 0x0badcafe0badcafe);
+	T_CHECK(x0 == 0x1122334455667788);
 	waitpid(child, NULL, 0);
 	reset(SIGUSR1);
 	return 0;
@@ -325,10 +310,10 @@ static int wait4_restarts_under_sa_restart(void)
 	int st = 0;
 	pid_t c;
 
-	CHECK(install(SIGUSR1, SA_RESTART, NULL) == 0);
+	T_CHECK(install(SIGUSR1, SA_RESTART, NULL) == 0);
 	c = kill_later(SIGUSR1, 30000000);
-	CHECK(waitpid(c, &st, 0) == c);		/* interrupted, handled, restarted */
-	CHECK(hits == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 5);
+	T_CHECK(waitpid(c, &st, 0) == c);		/* interrupted, handled, restarted */
+	T_CHECK(hits == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 5);
 	reset(SIGUSR1);
 	return 0;
 }
@@ -338,10 +323,10 @@ static int wait4_fails_with_eintr_without_sa_restart(void)
 	int st = 0;
 	pid_t c;
 
-	CHECK(install(SIGUSR1, 0, NULL) == 0);
+	T_CHECK(install(SIGUSR1, 0, NULL) == 0);
 	c = kill_later(SIGUSR1, 30000000);
-	CHECK(waitpid(c, &st, 0) == -1 && errno == EINTR && hits == 1);
-	CHECK(waitpid(c, &st, 0) == c);
+	T_CHECK(waitpid(c, &st, 0) == -1 && errno == EINTR && hits == 1);
+	T_CHECK(waitpid(c, &st, 0) == c);
 	reset(SIGUSR1);
 	return 0;
 }
@@ -351,15 +336,15 @@ static int sigsuspend_returns_eintr_with_old_mask(void)
 	sigset_t block, none, now;
 	pid_t c;
 
-	CHECK(install(SIGUSR1, SA_RESTART, NULL) == 0);	/* SA_RESTART: still EINTR */
+	T_CHECK(install(SIGUSR1, SA_RESTART, NULL) == 0);	/* SA_RESTART: still EINTR */
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	c = kill_later(SIGUSR1, 5000000);
 	sigemptyset(&none);
-	CHECK(sigsuspend(&none) == -1 && errno == EINTR && hits == 1);
+	T_CHECK(sigsuspend(&none) == -1 && errno == EINTR && hits == 1);
 	sigprocmask(SIG_BLOCK, NULL, &now);
-	CHECK(sigismember(&now, SIGUSR1));
+	T_CHECK(sigismember(&now, SIGUSR1));
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	waitpid(c, NULL, 0);
 	reset(SIGUSR1);
@@ -370,14 +355,14 @@ static int sigchld_carries_exit_status(void)
 {
 	pid_t c;
 
-	CHECK(install(SIGCHLD, 0, NULL) == 0);
+	T_CHECK(install(SIGCHLD, 0, NULL) == 0);
 	c = fork();
 	if (c == 0)
 		_exit(7);
 	while (!hits)
 		;
-	CHECK(last_info.si_signo == SIGCHLD && last_info.si_code == CLD_EXITED);
-	CHECK(last_info.si_pid == c && last_info.si_status == 7);
+	T_CHECK(last_info.si_signo == SIGCHLD && last_info.si_code == CLD_EXITED);
+	T_CHECK(last_info.si_pid == c && last_info.si_status == 7);
 	waitpid(c, NULL, 0);
 	reset(SIGCHLD);
 	return 0;
@@ -389,21 +374,21 @@ static int altstack_is_used_and_reported(void)
 {
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) }, old;
 
-	CHECK(sigaltstack(&ss, NULL) == 0);
-	CHECK(install(SIGUSR1, SA_ONSTACK, NULL) == 0);
+	T_CHECK(sigaltstack(&ss, NULL) == 0);
+	T_CHECK(install(SIGUSR1, SA_ONSTACK, NULL) == 0);
 	raise(SIGUSR1);
-	CHECK(hits == 1);
-	CHECK((char *)stack_in_handler > altstack &&
+	T_CHECK(hits == 1);
+	T_CHECK((char *)stack_in_handler > altstack &&
 	      (char *)stack_in_handler < altstack + sizeof(altstack));
-	CHECK(sigaltstack(NULL, &old) == 0 && old.ss_flags == 0 && old.ss_sp == altstack);
+	T_CHECK(sigaltstack(NULL, &old) == 0 && old.ss_flags == 0 && old.ss_sp == altstack);
 	ss.ss_size = 100;
-	CHECK(sigaltstack(&ss, NULL) == -1 && errno == ENOMEM);
+	T_CHECK(sigaltstack(&ss, NULL) == -1 && errno == ENOMEM);
 	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0x1234;
-	CHECK(sigaltstack(&ss, NULL) == -1 && errno == EINVAL);
+	T_CHECK(sigaltstack(&ss, NULL) == -1 && errno == EINVAL);
 	ss.ss_flags = SS_DISABLE;
-	CHECK(sigaltstack(&ss, NULL) == 0);
-	CHECK(sigaltstack(NULL, &old) == 0 && old.ss_flags == SS_DISABLE);
+	T_CHECK(sigaltstack(&ss, NULL) == 0);
+	T_CHECK(sigaltstack(NULL, &old) == 0 && old.ss_flags == SS_DISABLE);
 	reset(SIGUSR1);
 	return 0;
 }
@@ -470,20 +455,20 @@ static int default_actions_set_the_wait_status(void)
 	int st;
 
 	st = child_status(do_raise_term);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM && !WCOREDUMP(st));
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM && !WCOREDUMP(st));
 	st = child_status(do_null_write);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);	/* core bit: Linux sets it only
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);	/* core bit: Linux sets it only
 								 * when a core file was written */
 	st = child_status(do_abort);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
 	st = child_status(do_block_all_and_die);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	st = child_status(do_bad_sigreturn);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 	st = child_status(do_no_restorer);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 	st = child_status(do_bad_fpstate);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 	return 0;
 }
 
@@ -497,8 +482,8 @@ static int kill_from_another_process(void)
 			;
 	}
 	spin(1000000);
-	CHECK(kill(c, SIGKILL) == 0);
-	CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	T_CHECK(kill(c, SIGKILL) == 0);
+	T_CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	return 0;
 }
 
@@ -511,19 +496,17 @@ static int stop_and_continue(void)
 		for (;;)
 			;
 	}
-	CHECK(kill(c, SIGSTOP) == 0);
-	CHECK(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
-	CHECK(kill(c, SIGCONT) == 0);
-	CHECK(waitpid(c, &st, WCONTINUED) == c && WIFCONTINUED(st));
-	CHECK(kill(c, SIGKILL) == 0);
-	CHECK(waitpid(c, &st, 0) == c && WTERMSIG(st) == SIGKILL);
+	T_CHECK(kill(c, SIGSTOP) == 0);
+	T_CHECK(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
+	T_CHECK(kill(c, SIGCONT) == 0);
+	T_CHECK(waitpid(c, &st, WCONTINUED) == c && WIFCONTINUED(st));
+	T_CHECK(kill(c, SIGKILL) == 0);
+	T_CHECK(waitpid(c, &st, 0) == c && WTERMSIG(st) == SIGKILL);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	char buf[80];
-
 	run("handler_gets_siginfo_and_aligned_stack", handler_gets_siginfo_and_aligned_stack);
 	run("mask_grows_in_handler_and_comes_back", mask_grows_in_handler_and_comes_back);
 	run("resethand_restores_default", resethand_restores_default);
@@ -544,7 +527,5 @@ int main(int argc, char **argv)
 	run("kill_from_another_process", kill_from_another_process);
 	if (argc < 2 || strcmp(argv[1], "-nostop"))
 		run("stop_and_continue", stop_and_continue);
-	snprintf(buf, sizeof(buf), "sigtest: %d passed, %d failed\n", passed, failed);
-	put(buf);
-	return failed;
+	return t_summary("sigtest");
 }

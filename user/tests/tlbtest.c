@@ -16,6 +16,8 @@
  * Prints one line per test and `tlbtest: N passed, N failed`; exit status = failed.
  * Every wait is bounded by a count, never by time: Bochs runs slowly.
  */
+#include "ulib.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -33,29 +35,8 @@
 #define SPIN_LIMIT	200000000L	/* bounds every wait (iterations) */
 #define CHILD_MARK	0xc41dc41dUL
 
-static int passed, failed, fail_line, ncpu, rounds = 20, nprocs = 4200;
+static int ncpu, rounds = 20, nprocs = 4200;
 
-#define CHECK(c) do { if (!(c)) { fail_line = __LINE__; return 1; } } while (0)
-
-static void put(const char *s)
-{
-	write(1, s, strlen(s));
-}
-
-static void run(const char *name, int (*fn)(void))
-{
-	char buf[160];
-
-	fail_line = 0;
-	if (fn() == 0) {
-		passed++;
-		snprintf(buf, sizeof(buf), "ok   %s\n", name);
-	} else {
-		failed++;
-		snprintf(buf, sizeof(buf), "FAIL %s (line %d)\n", name, fail_line);
-	}
-	put(buf);
-}
 
 /* Pins the calling thread to cpu (mod the CPU count). */
 static void pin(int cpu)
@@ -130,17 +111,17 @@ static int race_round(bool write, int (*take)(void *page))
 	long after;
 
 	t.page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(t.page != MAP_FAILED);
+	T_CHECK(t.page != MAP_FAILED);
 	*t.page = 1;
-	CHECK(pthread_create(&th, NULL, touch_loop, &t) == 0);
+	T_CHECK(pthread_create(&th, NULL, touch_loop, &t) == 0);
 	for (long i = 0; i < SPIN_LIMIT && (!t.started || t.count < 1000); i++)
 		if (ncpu == 1)
 			sched_yield();
-	CHECK(take((void *)t.page) == 0);
+	T_CHECK(take((void *)t.page) == 0);
 	after = t.count;
 	pthread_join(th, NULL);
-	CHECK(t.at_fault >= 0);			/* it faulted at all */
-	CHECK(t.at_fault - after <= 1);		/* and right away */
+	T_CHECK(t.at_fault >= 0);			/* it faulted at all */
+	T_CHECK(t.at_fault - after <= 1);		/* and right away */
 	munmap((void *)t.page, 4096);
 	return 0;
 }
@@ -210,11 +191,11 @@ static int cow_break_hides_old_frame(void)
 	volatile int *go = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 				-1, 0);
 
-	CHECK(go != MAP_FAILED);
+	T_CHECK(go != MAP_FAILED);
 	pin(0);
 	cow_word = 1;
 	for (int i = 0; i < nthreads && i < 8; i++)
-		CHECK(pthread_create(&th[i], NULL, cow_reader, (void *)(intptr_t)(i + 1)) == 0);
+		T_CHECK(pthread_create(&th[i], NULL, cow_reader, (void *)(intptr_t)(i + 1)) == 0);
 	for (int r = 0; r < rounds && !cow_seen_child; r++) {
 		pid_t pid;
 		long before = cow_reads;
@@ -224,18 +205,18 @@ static int cow_break_hides_old_frame(void)
 				sched_yield();
 		*go = 0;
 		pid = fork();
-		CHECK(pid >= 0);
+		T_CHECK(pid >= 0);
 		if (pid == 0)
 			cow_child(go);
 		cow_word = 2 + r;		/* the parent breaks COW: it gets the new frame */
 		*go = 1;
-		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+		T_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
 	}
 	cow_stop = 1;
 	for (int i = 0; i < nthreads && i < 8; i++)
 		pthread_join(th[i], NULL);
 	munmap((void *)go, 4096);
-	CHECK(!cow_seen_child);
+	T_CHECK(!cow_seen_child);
 	return 0;
 }
 
@@ -265,17 +246,17 @@ static int pids_at_same_address(void)
 		for (int i = 0; i < batch; i++) {
 			pid_t pid = fork();
 
-			CHECK(pid >= 0);
+			T_CHECK(pid >= 0);
 			if (pid == 0)
 				pid_child();
 		}
 		for (int i = 0; i < batch; i++) {
-			CHECK(wait(&status) > 0);
+			T_CHECK(wait(&status) > 0);
 			bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 		}
 	}
-	CHECK(bad == 0);
-	CHECK(pid_word == getpid());
+	T_CHECK(bad == 0);
+	T_CHECK(pid_word == getpid());
 	return 0;
 }
 
@@ -299,19 +280,17 @@ static int counters_move(void)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	put(buf);
-	CHECK(stat_value(buf, "switches") > 0);
+	fdprintf(1, "%s", buf);
+	T_CHECK(stat_value(buf, "switches") > 0);
 	if (ncpu > 1) {
-		CHECK(stat_value(buf, "ipis") > 0);
-		CHECK(stat_value(buf, "shootdowns") > 0);
+		T_CHECK(stat_value(buf, "ipis") > 0);
+		T_CHECK(stat_value(buf, "shootdowns") > 0);
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	char buf[96];
-
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-quick")) {
 			rounds = 5;
@@ -323,15 +302,11 @@ int main(int argc, char **argv)
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
-	snprintf(buf, sizeof(buf), "tlbtest: %d CPUs, %d rounds, %d processes\n", ncpu, rounds,
-		 nprocs);
-	put(buf);
-	run("munmap_reader_faults", munmap_reader_faults);
-	run("mprotect_writer_faults", mprotect_writer_faults);
-	run("cow_break_hides_old_frame", cow_break_hides_old_frame);
-	run("pids_at_same_address", pids_at_same_address);
-	run("counters_move", counters_move);
-	snprintf(buf, sizeof(buf), "tlbtest: %d passed, %d failed\n", passed, failed);
-	put(buf);
-	return failed;
+	fdprintf(1, "tlbtest: %d CPUs, %d rounds, %d processes\n", ncpu, rounds, nprocs);
+	t_run("munmap_reader_faults", munmap_reader_faults);
+	t_run("mprotect_writer_faults", mprotect_writer_faults);
+	t_run("cow_break_hides_old_frame", cow_break_hides_old_frame);
+	t_run("pids_at_same_address", pids_at_same_address);
+	t_run("counters_move", counters_move);
+	return t_summary("tlbtest");
 }
