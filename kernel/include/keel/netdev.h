@@ -1,0 +1,58 @@
+/*
+ * keel/netdev.h — the boundary between NIC drivers (kernel/drivers/net) and the network stack
+ * (kernel/net, lwIP).
+ *
+ * A driver fills a struct netdev it owns (name is chosen by the stack at registration: eth0,
+ * eth1... in registration order), then calls netdev_register(). From then on:
+ *   - the stack calls ops->xmit() to send one Ethernet frame (no FCS); xmit copies the frame or
+ *     keeps it only until it returns, never sleeps, may be called on any CPU concurrently with
+ *     the driver's interrupt handler (the driver serializes with its own lock), and returns 0,
+ *     or -EAGAIN when the ring is full (the stack counts a drop; lwIP retransmits TCP);
+ *   - the driver calls netdev_rx() for every received frame, from its interrupt handler or a
+ *     thread; netdev_rx copies the frame and queues it for the stack's thread, so the driver may
+ *     reuse its buffer on return; it never sleeps; frames shorter than 14 bytes or longer than
+ *     mtu + 18 are dropped and counted;
+ *   - the driver calls netdev_link_changed() when the link goes up or down.
+ * Counters are updated by whoever sees the event (atomics; read for /proc/net/dev).
+ */
+#ifndef KEEL_NETDEV_H
+#define KEEL_NETDEV_H
+
+#include <keel/types.h>
+
+#define NETDEV_NAME_MAX	16
+#define ETH_ALEN	6
+#define ETH_HLEN	14
+
+struct netdev;
+
+struct netdev_ops {
+	int (*xmit)(struct netdev *nd, const void *frame, size_t len);
+};
+
+struct netdev_stats {
+	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+struct netdev {
+	char name[NETDEV_NAME_MAX];	/* set by netdev_register */
+	const char *driver;		/* "virtio-net", "rtl8139", "e1000" */
+	uint8_t mac[ETH_ALEN];
+	unsigned mtu;			/* payload bytes, 1500 by default */
+	bool link_up;
+	const struct netdev_ops *ops;
+	void *priv;			/* the driver's */
+	void *stack;			/* the stack's (its netif); drivers never touch it */
+	struct netdev_stats stats;
+	struct netdev *next;		/* the stack's list of devices */
+};
+
+/* Called by a driver once the device can send and receive; 0 or -errno. Thread context. */
+int netdev_register(struct netdev *nd);
+/* A received frame; any context, never sleeps. */
+void netdev_rx(struct netdev *nd, const void *frame, size_t len);
+/* Link state changed; any context. */
+void netdev_link_changed(struct netdev *nd, bool up);
+
+#endif
