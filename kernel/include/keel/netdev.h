@@ -14,6 +14,13 @@
  *     mtu + 18 are dropped and counted;
  *   - the driver calls netdev_link_changed() when the link goes up or down.
  * Counters are updated by whoever sees the event (atomics; read for /proc/net/dev).
+ *
+ * The core (kernel/net/netdev.c) owns the device list, naming, the rx queue and the thread that
+ * drains it, and /proc/net/dev. The stack (lwIP's netif glue) plugs in once with
+ * netdev_set_stack(): attach() for every device (also those registered before), input() for
+ * every received frame in the rx thread (thread context; the frame is the core's buffer, valid
+ * until input returns), link() on link changes. Before a stack is set, frames are counted and
+ * dropped.
  */
 #ifndef KEEL_NETDEV_H
 #define KEEL_NETDEV_H
@@ -54,5 +61,15 @@ int netdev_register(struct netdev *nd);
 void netdev_rx(struct netdev *nd, const void *frame, size_t len);
 /* Link state changed; any context. */
 void netdev_link_changed(struct netdev *nd, bool up);
+
+struct netdev_stack_ops {
+	void (*attach)(struct netdev *nd);
+	void (*input)(struct netdev *nd, const void *frame, size_t len);
+	void (*link)(struct netdev *nd, bool up);
+};
+void netdev_set_stack(const struct netdev_stack_ops *ops);
+/* The registered devices, in registration order (the list is append-only). */
+struct netdev *netdev_first(void);
+struct netdev *netdev_by_name(const char *name);
 
 #endif

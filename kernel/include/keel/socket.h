@@ -1,0 +1,143 @@
+/*
+ * keel/socket.h — sockets: the generic layer (kernel/net/socket*.c) and the address families
+ * behind it (AF_UNIX in kernel/net/unix/, AF_INET over lwIP in kernel/net/inet/).
+ *
+ * The generic layer owns the Linux socket syscalls (socket, socketpair, bind, listen, accept,
+ * accept4, connect, send*, recv*, shutdown, get/setsockopt, getsockname, getpeername), the
+ * socket file (read/write/poll/ioctl/close on a socket fd), copying addresses, iovecs and control
+ * data across the user boundary, O_NONBLOCK/SOCK_NONBLOCK/SOCK_CLOEXEC, SIGPIPE on EPIPE unless
+ * MSG_NOSIGNAL, and the options every family shares (SO_TYPE, SO_DOMAIN, SO_PROTOCOL,
+ * SO_RCVTIMEO, SO_SNDTIMEO, SO_ERROR via the family). A family supplies create() and a
+ * proto_ops table; its functions see only kernel memory (struct kmsg hides the user iovecs).
+ *
+ * Lifetime: a socket belongs to exactly one open file description (file->priv); it is released
+ * (ops->release) when that file's last reference goes. Blocking calls sleep interruptibly and
+ * return -ERESTARTSYS (or -EINTR with a timeout set) on a signal, as Linux does.
+ */
+#ifndef KEEL_SOCKET_H
+#define KEEL_SOCKET_H
+
+#include <keel/types.h>
+#include <keel/uaccess.h>
+
+struct file;
+struct socket;
+
+/* Linux's numbers (the ABI). */
+#define AF_UNSPEC	0
+#define AF_UNIX		1
+#define AF_INET		2
+#define AF_INET6	10
+#define AF_NETLINK	16
+#define AF_PACKET	17
+#define SOCK_STREAM	1
+#define SOCK_DGRAM	2
+#define SOCK_RAW	3
+#define SOCK_SEQPACKET	5
+#define SOCK_TYPE_MASK	0xf
+#define SOCK_NONBLOCK	0x800
+#define SOCK_CLOEXEC	0x80000
+#define SOL_SOCKET	1
+#define SHUT_RD		0
+#define SHUT_WR		1
+#define SHUT_RDWR	2
+#define MSG_OOB		0x1
+#define MSG_PEEK	0x2
+#define MSG_DONTROUTE	0x4
+#define MSG_CTRUNC	0x8
+#define MSG_TRUNC	0x20
+#define MSG_DONTWAIT	0x40
+#define MSG_EOR		0x80
+#define MSG_WAITALL	0x100
+#define MSG_NOSIGNAL	0x4000
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define SOCKADDR_MAX	128		/* sizeof(struct sockaddr_storage) */
+
+/* One user buffer of a message. */
+struct kiov {
+	void __user *base;
+	size_t len;
+};
+
+/*
+ * A message in flight through sendmsg/recvmsg (and send/recv/read/write, which build one).
+ * iov points into user memory and is consumed by kmsg_copy_from/kmsg_copy_to, which advance
+ * through it; name and control are kernel buffers the generic layer copies in (send) or out
+ * (receive).
+ */
+struct kmsg {
+	struct kiov *iov;
+	unsigned iovlen;
+	unsigned iov_done;		/* entries fully consumed */
+	size_t iov_off;			/* bytes consumed of iov[iov_done] */
+	void *name;			/* SOCKADDR_MAX bytes */
+	size_t namelen;			/* send: given; receive: set by the family (0: none) */
+	void *control;			/* send: the user's cmsgs; receive: room for them */
+	size_t controllen;		/* send: given; receive: room in, bytes written out */
+	unsigned flags;			/* receive: MSG_TRUNC, MSG_CTRUNC, MSG_EOR set by the family */
+	unsigned cmsg_flags;		/* receive: MSG_CMSG_CLOEXEC as asked */
+};
+
+/* Copies n bytes from the message's user buffers into dst (send side); bytes or -EFAULT. */
+ssize_t kmsg_copy_from(struct kmsg *m, void *dst, size_t n);
+/* Copies n bytes from src into the message's user buffers (receive side); bytes or -EFAULT. */
+ssize_t kmsg_copy_to(struct kmsg *m, const void *src, size_t n);
+/* Bytes not yet consumed. */
+size_t kmsg_left(const struct kmsg *m);
+
+/* A family's socket operations. NULL means -EOPNOTSUPP. flags carry MSG_DONTWAIT when the file
+ * is O_NONBLOCK; nonblock likewise for connect/accept. Every function may sleep. */
+struct proto_ops {
+	void (*release)(struct socket *s);
+	int (*bind)(struct socket *s, const void *addr, size_t len);
+	int (*connect)(struct socket *s, const void *addr, size_t len, bool nonblock);
+	int (*listen)(struct socket *s, int backlog);
+	/* Fills newsock (allocated by the generic layer with this family, type and ops). */
+	int (*accept)(struct socket *s, struct socket *newsock, bool nonblock);
+	/* Bytes sent (from kmsg_copy_from), or -errno; -EPIPE makes the generic layer raise
+	 * SIGPIPE unless MSG_NOSIGNAL. */
+	ssize_t (*sendmsg)(struct socket *s, struct kmsg *m, unsigned flags);
+	ssize_t (*recvmsg)(struct socket *s, struct kmsg *m, unsigned flags);
+	int (*shutdown)(struct socket *s, int how);
+	/* The local (peer == false) or remote address into addr (SOCKADDR_MAX bytes); *len set. */
+	int (*getname)(struct socket *s, void *addr, size_t *len, bool peer);
+	/* val is a kernel copy of the user's option (len bytes); getsockopt writes at most *len
+	 * and sets *len. Options the generic layer handles never reach these. */
+	int (*setsockopt)(struct socket *s, int level, int name, const void *val, size_t len);
+	int (*getsockopt)(struct socket *s, int level, int name, void *val, size_t *len);
+	/* POLL* bits ready now; never sleeps. */
+	unsigned (*poll)(struct socket *s);
+	/* arg is a kernel buffer of the command's size (the generic layer bounces it). */
+	long (*ioctl)(struct socket *s, unsigned cmd, void *arg);
+};
+
+struct socket {
+	int family, type, protocol;	/* type without SOCK_NONBLOCK/SOCK_CLOEXEC */
+	const struct proto_ops *ops;
+	void *priv;			/* the family's */
+	struct file *file;		/* the open file owning this socket (not counted) */
+	uint64_t rcvtimeo_ns;		/* 0: wait forever (SO_RCVTIMEO) */
+	uint64_t sndtimeo_ns;		/* SO_SNDTIMEO */
+};
+
+struct net_family {
+	int family;
+	/* Sets s->ops and s->priv for type/protocol; -EPROTONOSUPPORT, -ESOCKTNOSUPPORT... */
+	int (*create)(struct socket *s, int type, int protocol);
+	/* socketpair(2); NULL: -EOPNOTSUPP. */
+	int (*pair)(struct socket *a, struct socket *b);
+};
+
+/* Registers a family at boot (thread context); families not registered give -EAFNOSUPPORT. */
+void sock_register_family(const struct net_family *fam);
+
+/* Readiness of s may have changed: wakes its pollers (poll, select, epoll). Any context. */
+void sock_wake(struct socket *s);
+
+/* In-kernel sockets (tests, services): a socket with its file, and its release. */
+int sock_create_kern(int family, int type, int protocol, struct socket **out);
+void sock_release_kern(struct socket *s);
+/* The socket behind an open file, or NULL when it is not a socket. */
+struct socket *sock_of_file(struct file *f);
+
+#endif
