@@ -161,15 +161,10 @@ int64_t file_lseek(struct file *f, int64_t off, int whence)
 	return r;
 }
 
-unsigned file_poll(struct file *f)
+/* As Linux: a file without a poll op is always ready both ways, whatever its open mode. */
+unsigned file_poll(struct file *f, struct poll_table *pt)
 {
-	unsigned m = f->ops->poll ? f->ops->poll(f) : POLLIN | POLLOUT;
-
-	if (!file_readable(f))
-		m &= ~(unsigned)POLLIN;
-	if (!file_writable(f))
-		m &= ~(unsigned)POLLOUT;
-	return m;
+	return f->ops->poll ? f->ops->poll(f, pt) : POLL_DEFAULT;
 }
 
 int file_truncate(struct file *f, uint64_t size)

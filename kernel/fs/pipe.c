@@ -22,6 +22,7 @@
 struct pipe {
 	struct mutex lock;
 	struct wait_queue rd_wq, wr_wq;
+	struct poll_head poll;		/* poll/epoll on either end */
 	char *buf;
 	size_t head, count;		/* buf[head] is the oldest byte */
 	int readers, writers;		/* open ends */
@@ -88,7 +89,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
 			mutex_unlock(&p->lock);
 			if (got) {
 				wq_wake_all(&p->wr_wq);
-				vfs_poll_notify();
+				poll_wake(&p->poll, POLLOUT | POLLWRNORM);
 			}
 			return (ssize_t)got;
 		}
@@ -116,7 +117,7 @@ static ssize_t pipe_write_some(struct pipe *p, const char *buf, size_t n, bool a
 	mutex_unlock(&p->lock);
 	if (put > 0) {
 		wq_wake_all(&p->rd_wq);
-		vfs_poll_notify();
+		poll_wake(&p->poll, POLLIN | POLLRDNORM);
 	}
 	return put;
 }
@@ -149,22 +150,24 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
 	return (ssize_t)done;
 }
 
-static unsigned pipe_poll(struct file *f)
+static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 {
 	struct pipe *p = f->priv;
-	size_t count = READ_ONCE(p->count);
+	size_t count;
 	unsigned m = 0;
 
+	poll_wait(f, &p->poll, pt);
+	count = READ_ONCE(p->count);
 	if (file_readable(f)) {
 		if (count)
-			m |= POLLIN;
+			m |= POLLIN | POLLRDNORM;
 		if (!READ_ONCE(p->writers))
 			m |= POLLHUP;
 	} else {
 		if (!READ_ONCE(p->readers))
 			m |= POLLERR;
 		else if (PIPE_SIZE - count >= PIPE_BUF)
-			m |= POLLOUT;
+			m |= POLLOUT | POLLWRNORM;
 	}
 	return m;
 }
@@ -181,7 +184,7 @@ static void pipe_release(struct file *f)
 	mutex_unlock(&p->lock);
 	wq_wake_all(&p->rd_wq);
 	wq_wake_all(&p->wr_wq);
-	vfs_poll_notify();
+	poll_wake(&p->poll, file_readable(f) ? POLLERR : POLLHUP | POLLIN);
 	/* The other end may see our count change and be released (and free the pipe) as soon
 	 * as the mutex is dropped: our reference keeps p alive through the wakeups, and
 	 * dropping it is the last time we touch p. */
@@ -207,6 +210,7 @@ int pipe_create(struct file **rd, struct file **wr)
 	mutex_init(&p->lock, "pipe");
 	wq_init(&p->rd_wq, "pipe read");
 	wq_init(&p->wr_wq, "pipe write");
+	poll_head_init(&p->poll, "pipe poll");
 	*rd = file_alloc(ino, O_RDONLY, &pipe_fops);
 	*wr = *rd ? file_alloc(ino, O_WRONLY, &pipe_fops) : NULL;
 	if (!*wr) {

@@ -28,6 +28,7 @@
 
 static struct tty {
 	struct wait_queue wq;
+	struct poll_head poll;		/* pollers; woken after wq.lock is dropped */
 	struct termios tio;
 	struct winsize ws;
 	int fg_pgid;
@@ -198,7 +199,7 @@ void tty_input(char c)
 	if (fx.sig)
 		signal_send_pgrp(pgid, fx.sig);
 	if (fx.wake)
-		vfs_poll_notify();
+		poll_wake(&tty.poll, POLLIN | POLLRDNORM);
 }
 
 /* ---- reading ---- */
@@ -275,10 +276,14 @@ static ssize_t tty_write(struct file *f, const void *buf, size_t n, uint64_t *po
 	return (ssize_t)n;
 }
 
-static unsigned tty_poll(struct file *f)
+static unsigned tty_poll(struct file *f, struct poll_table *pt)
 {
-	bool fl = spin_lock_irqsave(&tty.wq.lock);
-	unsigned m = POLLOUT | (readable_locked() ? POLLIN : 0);
+	bool fl;
+	unsigned m;
+
+	poll_wait(f, &tty.poll, pt);
+	fl = spin_lock_irqsave(&tty.wq.lock);
+	m = POLLOUT | POLLWRNORM | (readable_locked() ? POLLIN | POLLRDNORM : 0);
 
 	spin_unlock_irqrestore(&tty.wq.lock, fl);
 	return m;
@@ -300,7 +305,7 @@ static void set_termios(const struct termios *t, bool flush)
 	tty.tio = *t;
 	wq_wake_all_locked(&tty.wq);
 	spin_unlock_irqrestore(&tty.wq.lock, fl);
-	vfs_poll_notify();
+	poll_wake(&tty.poll, POLLIN | POLLRDNORM);
 }
 
 static long tty_ioctl(struct file *f, unsigned cmd, void *arg)
@@ -374,6 +379,7 @@ void tty_reset(void)
 void tty_init(void)
 {
 	wq_init(&tty.wq, "tty");
+	poll_head_init(&tty.poll, "tty poll");
 	tty_reset();
 }
 

@@ -181,24 +181,45 @@ SYSCALL2(127, rt_sigpending, sigset_t __user *, uset, size_t, sigsetsize)
 
 SYSCALL2(130, rt_sigsuspend, const sigset_t __user *, uset, size_t, sigsetsize)
 {
-	struct uthread *ut = uthread_current();
-	struct sighand *sh = ut->proc->sighand;
-	sigset_t set, before;
-	bool f;
+	sigset_t set;
 
 	if (sigsetsize != SIGSET_BYTES)
 		return -EINVAL;
 	if (copy_from_user(&set, uset, sizeof(set)))
 		return -EFAULT;
-	f = spin_lock_irqsave(&sh->lock);
-	before = ut->blocked;
+	signal_begin_temp_mask(set);
+	sig_wait(uthread_current());
+	return -ERESTARTNOHAND;	/* signal_deliver puts the mask back */
+}
+
+void signal_begin_temp_mask(sigset_t set)
+{
+	struct uthread *ut = uthread_current();
+	struct sighand *sh = ut->proc->sighand;
+	bool f = spin_lock_irqsave(&sh->lock);
+	sigset_t before = ut->blocked;
+
 	ut->saved_mask = ut->blocked;
 	ut->has_saved_mask = true;
 	ut->blocked = set & ~SIG_UNBLOCKABLE;
 	spin_unlock_irqrestore(&sh->lock, f);
 	sig_retarget(ut, ut->blocked & ~before);
-	sig_wait(ut);
-	return -ERESTARTNOHAND;	/* signal_deliver puts the mask back */
+}
+
+void signal_end_temp_mask(long ret)
+{
+	struct uthread *ut = uthread_current();
+	struct sighand *sh = ut->proc->sighand;
+	bool f;
+
+	if (ret == -ERESTARTNOHAND)
+		return;
+	f = spin_lock_irqsave(&sh->lock);
+	if (ut->has_saved_mask) {
+		ut->blocked = ut->saved_mask;
+		ut->has_saved_mask = false;
+	}
+	spin_unlock_irqrestore(&sh->lock, f);
 }
 
 SYSCALL0(34, pause)

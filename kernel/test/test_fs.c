@@ -274,7 +274,7 @@ KTEST(fs_pipe_blocks_and_ends_across_threads)
 	rd->flags |= O_NONBLOCK;
 	KT_EQ(file_read(rd, buf, 10), -EAGAIN);
 	rd->flags &= ~(unsigned)O_NONBLOCK;
-	KT_EQ(file_poll(wr), POLLOUT);
+	KT_EQ(file_poll(wr, NULL), POLLOUT | POLLWRNORM);
 	job.f = wr;
 	th = thread_create("kt pipe writer", pipe_writer, &job);
 	KT_ASSERT(th, "thread_create failed");
@@ -289,11 +289,11 @@ KTEST(fs_pipe_blocks_and_ends_across_threads)
 	KT_EQ(job.result, 1000);
 	KT_EQ(total, job.bytes);
 	KT_ASSERT(ok, "the bytes came out of the pipe changed or out of order");
-	KT_EQ(file_poll(rd), POLLHUP);
+	KT_EQ(file_poll(rd, NULL), POLLHUP);
 	KT_EQ(pipe_create(&job.f, &wr), 0);
 	file_put(job.f);				/* no reader left */
 	KT_EQ(file_write(wr, "x", 1), -EPIPE);
-	KT_EQ(file_poll(wr), POLLERR);
+	KT_EQ(file_poll(wr, NULL), POLLERR);
 	file_put(wr);
 	file_put(rd);
 }
@@ -462,7 +462,7 @@ KTEST(fs_tty_canonical_raw_and_ioctls)
 	tio.c_lflag &= ~(unsigned)(ICANON | ECHO);
 	KT_EQ(file_ioctl(f, TCSETS, &tio), 0);
 	tty_feed("q");
-	KT_EQ(file_poll(f), POLLIN | POLLOUT);
+	KT_EQ(file_poll(f, NULL), POLL_DEFAULT);
 	KT_EQ(file_read(f, buf, sizeof(buf)), 1);			/* raw: no line needed */
 	KT_EQ(buf[0], 'q');
 	KT_EQ(file_ioctl(f, TIOCGWINSZ, &ws), 0);

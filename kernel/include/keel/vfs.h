@@ -20,6 +20,7 @@
 #include <keel/list.h>
 #include <keel/spinlock.h>
 #include <keel/sync.h>
+#include <keel/poll.h>
 
 struct boot_info;
 struct proc;
@@ -86,14 +87,6 @@ struct proc;
 #define W_OK		2
 #define X_OK		1
 
-#define POLLIN		0x001
-#define POLLPRI		0x002
-#define POLLOUT		0x004
-#define POLLERR		0x008
-#define POLLHUP		0x010
-#define POLLNVAL	0x020
-#define POLLRDNORM	0x040
-#define POLLWRNORM	0x100
 
 /* getdents64 d_type values. */
 #define DT_UNKNOWN	0
@@ -218,8 +211,9 @@ struct file_ops {
 	ssize_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io);
 	/* arg is a kernel buffer of the size the command defines (sys_ioctl bounces it). */
 	long (*ioctl)(struct file *f, unsigned cmd, void *arg);
-	/* POLL* bits ready now; never sleeps. NULL: always readable and writable. */
-	unsigned (*poll)(struct file *f);
+	/* POLL* bits ready now, after poll_wait(f, head, pt) on every head whose wakeups signal
+	 * a change (keel/poll.h); pt may be NULL. Never sleeps. NULL: POLL_DEFAULT. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	int (*readdir)(struct file *f, struct dir_ctx *ctx);
 	/* The counted frame (keel/uvm.h) holding the page at off (page aligned), with a reference
 	 * for the caller to map; -ENOENT when there is none (a hole). NULL: never. */
@@ -349,7 +343,8 @@ int64_t file_lseek(struct file *f, int64_t off, int whence);
 uint64_t file_size(struct file *f);
 bool file_readable(struct file *f);
 bool file_writable(struct file *f);
-unsigned file_poll(struct file *f);
+/* f's readiness through its poll op (registering through pt when not NULL). */
+unsigned file_poll(struct file *f, struct poll_table *pt);
 int file_truncate(struct file *f, uint64_t size);
 long file_ioctl(struct file *f, unsigned cmd, void *arg);
 /* getdents64 into a kernel buffer: bytes written, 0 at the end, -EINVAL if too small. */
@@ -388,9 +383,5 @@ void tty_start(void);
 /* Restores the default termios and empties the buffers (tests). */
 void tty_reset(void);
 extern const struct file_ops tty_fops;
-
-/* ---- poll (fs/sys_poll.c) ---- */
-/* Something pollable changed state: wakes poll() sleepers to re-check. Any context. */
-void vfs_poll_notify(void);
 
 #endif
