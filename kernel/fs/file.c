@@ -27,6 +27,7 @@ struct file *file_alloc(struct inode *ino, unsigned flags, const struct file_ops
 	if (ino)
 		inode_get(ino);
 	mutex_init(&f->pos_lock, "file pos");
+	list_init(&f->ep_items);
 	return f;
 }
 
@@ -46,6 +47,8 @@ void file_put(struct file *f)
 		panic("file_put: file %p put with %d references", (void *)f, old);
 	if (old != 1)
 		return;
+	if (!list_empty(&f->ep_items))	/* no ADD can race: it holds a reference */
+		epoll_file_release(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->ino)

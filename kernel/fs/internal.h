@@ -33,5 +33,11 @@ int sys_get_path(const char __user *upath, char **out);
  * sys_put_base). -EBADF, -ENOTDIR. */
 int sys_at_base(int dirfd, struct inode **base);
 void sys_put_base(struct inode *base);
+/* A file on a new anonymous inode (mode 0600, no type: epoll, eventfd, timerfd) with priv;
+ * NULL when out of memory. ops->release must tolerate priv == NULL only if the caller
+ * passes NULL. */
+struct file *anon_file_new(const struct file_ops *ops, void *priv, unsigned flags);
+/* Installs f at the caller's lowest free fd: the fd, or -EMFILE/-EBADF (f is put then). */
+int fd_install_current(struct file *f, bool cloexec);
 
 #endif

@@ -304,7 +304,7 @@ SYSCALL5(271, ppoll, struct pollfd __user *, ufds, unsigned, nfds,
 		return r;
 	r = poll_user(ufds, nfds, deadline);
 	if (umask)
-		signal_end_temp_mask(r);
+		signal_end_temp_mask(r == -ERESTARTNOHAND);
 	return timeout_finish(tsp, false, deadline, r);
 }
 
@@ -424,6 +424,6 @@ SYSCALL6(270, pselect6, int, n, void __user *, uin, void __user *, uout, void __
 		return r;
 	r = select_user(n, uin, uout, uex, deadline);
 	if (sig[0])
-		signal_end_temp_mask(r);
+		signal_end_temp_mask(r == -ERESTARTNOHAND);
 	return timeout_finish(tsp, false, deadline, r);
 }

@@ -1,5 +1,6 @@
 /*
- * fs/sys_util.c — what every file syscall needs: user paths and *at() base directories.
+ * fs/sys_util.c — what every file syscall needs: user paths, *at() base directories, and
+ * anonymous files (epoll, eventfd, timerfd) installed at a new fd.
  */
 #include "internal.h"
 #include <keel/errno.h>
@@ -45,4 +46,28 @@ void sys_put_base(struct inode *base)
 {
 	if (base)
 		inode_put(base);
+}
+
+struct file *anon_file_new(const struct file_ops *ops, void *priv, unsigned flags)
+{
+	struct inode *ino = inode_new(0600, NULL, ops);
+	struct file *f = ino ? file_alloc(ino, flags, ops) : NULL;
+
+	if (ino)
+		inode_put(ino);			/* the file holds it */
+	if (f)
+		f->priv = priv;
+	return f;
+}
+
+int fd_install_current(struct file *f, bool cloexec)
+{
+	struct files *fs = files_current();
+	int fd = fs ? fd_install(fs, f, 0, cloexec) : -EBADF;
+
+	if (fd < 0)
+		file_put(f);
+	if (fs)
+		files_put(fs);
+	return fd;
 }

@@ -206,13 +206,13 @@ void signal_begin_temp_mask(sigset_t set)
 	sig_retarget(ut, ut->blocked & ~before);
 }
 
-void signal_end_temp_mask(long ret)
+void signal_end_temp_mask(bool interrupted)
 {
 	struct uthread *ut = uthread_current();
 	struct sighand *sh = ut->proc->sighand;
 	bool f;
 
-	if (ret == -ERESTARTNOHAND)
+	if (interrupted)
 		return;
 	f = spin_lock_irqsave(&sh->lock);
 	if (ut->has_saved_mask) {

@@ -146,11 +146,11 @@ int signal_exec(struct proc *p, struct uthread *ut);
 void signal_kick_threads(struct proc *p);
 /* A wait under a temporary signal mask (sigsuspend, ppoll, pselect6, epoll_pwait): the
  * caller's mask becomes set (SIGKILL/SIGSTOP stay open) and the old one is saved. The wait's
- * syscall then ends with signal_end_temp_mask(ret): unless ret is -ERESTARTNOHAND the old
- * mask is back at once; otherwise signal delivery restores it (a handler's frame saves the
- * old mask, so it returns to it). Calling thread only. */
+ * syscall then ends with signal_end_temp_mask(interrupted): when it was not interrupted by
+ * a signal the old mask is back at once; otherwise signal delivery restores it (a handler's
+ * frame saves the old mask, so it returns to it). Calling thread only. */
 void signal_begin_temp_mask(sigset_t set);
-void signal_end_temp_mask(long ret);
+void signal_end_temp_mask(bool interrupted);
 /* For wait4 on a live child: the status of a stop (WUNTRACED: (sig << 8) | 0x7f) or a
  * continue (WCONTINUED: 0xffff) not yet reported, consumed by this call; 0 when none. */
 int signal_wait_report(struct proc *child, bool stopped, bool continued);

@@ -255,6 +255,7 @@ struct file {
 	void *priv;
 	struct mutex pos_lock;		/* serializes offset updates of read/write/lseek */
 	uint64_t pos;
+	struct list_node ep_items;	/* epoll items watching this file (fs/epoll.c) */
 };
 
 /* A process's fd table. */
@@ -373,6 +374,10 @@ struct file *fd_get_file(int fd);
 
 /* ---- pipes (fs/pipe.c) ---- */
 int pipe_create(struct file **rd, struct file **wr);
+
+/* ---- epoll (fs/epoll.c) ---- */
+/* f's last reference is going: every epoll registration of f is removed (file_put). */
+void epoll_file_release(struct file *f);
 
 /* ---- the console tty (fs/tty.c) ---- */
 int console_fg_pgid(void);
