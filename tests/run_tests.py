@@ -132,6 +132,10 @@ def suite_user(tally, quick):
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "600"] + args +
                       ["--append", "-- /bin/usertests"], 660)
         summary_counts(name, rc, out, tally)
+    # epoll's stress test at full size: 1000 pipes, 4 consumer threads on 4 CPUs.
+    rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "4", "--timeout", "300",
+                   "--append", "-- /bin/usertests epoll_stress"], 360)
+    summary_counts("usertests epoll_stress qemu tcg smp=4", rc, out, tally)
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
