@@ -196,6 +196,7 @@ static long poll_scan(struct poll_wait_set *ws, void *ctx, bool first)
 			m = poll_one(ws, pfd[i].fd, (uint16_t)pfd[i].events, first);
 		pfd[i].revents = (short)m;
 		ready += m != 0;
+		first = first && !m;	/* one ready: this call will not sleep (Linux's too) */
 	}
 	return ready;
 }
@@ -341,7 +342,7 @@ static long select_scan(struct poll_wait_set *ws, void *ctx, bool first)
 
 		if (!want)
 			continue;
-		m = poll_one(ws, fd, want, first);
+		m = poll_one(ws, fd, want, first && !ready);
 		if (m & POLLNVAL)
 			return -EBADF;
 		if (in && (m & SEL_IN)) {

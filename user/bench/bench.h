@@ -35,6 +35,7 @@ extern const struct bench_row bench_rows_proc[];
 extern const struct bench_row bench_rows_sched[];
 extern const struct bench_row bench_rows_mm[];
 extern const struct bench_row bench_rows_fpu[];
+extern const struct bench_row bench_rows_poll[];
 extern const struct bench_row bench_rows_selftest[];	/* run only when named */
 
 /* Online CPUs when the suite started (the affinity mask of PID 1). */
@@ -79,6 +80,11 @@ void wait_for(const volatile int *flag, int want);
  * corrupted. *ticks and *n: the time and count of the handoffs (2 yields, 2 handoffs).
  */
 const char *yield_pair(long *n, uint64_t *ticks, int (*step)(int who, long i));
+
+/* The pipe_pingpong row (rows_proc.c): 1 byte there and back between two processes; the
+ * _roundtrips form reads each byte (both sides) with read1(fd, &c): 0 or -1. */
+const char *bench_pipe_pingpong(long *n, uint64_t *ticks);
+const char *bench_pipe_roundtrips(long *n, uint64_t *ticks, int (*read1)(int fd, char *c));
 
 /* The path /bin/bench is exec'ed from by fork_exec (argv "-x": exit at once). */
 #define BENCH_SELF "/bin/bench"

@@ -23,18 +23,28 @@ static const char *row_getpid(long *n, uint64_t *ticks)
 	return NULL;
 }
 
-/* Child of the pipe row: echoes each byte from in to out until EOF. */
-static void __attribute__((noreturn)) pipe_echo(int in, int out)
+static int plain_read1(int fd, char *c)
+{
+	return read(fd, c, 1) == 1 ? 0 : -1;
+}
+
+/* Child of the pipe rows: echoes each byte from in to out until EOF. */
+static void __attribute__((noreturn)) pipe_echo(int in, int out, int (*read1)(int, char *))
 {
 	char c;
 
-	while (read(in, &c, 1) == 1)
+	while (read1(in, &c) == 0)
 		if (write(out, &c, 1) != 1)
 			_exit(1);
 	_exit(0);
 }
 
-static const char *row_pipe(long *n, uint64_t *ticks)
+const char *bench_pipe_pingpong(long *n, uint64_t *ticks)
+{
+	return bench_pipe_roundtrips(n, ticks, plain_read1);
+}
+
+const char *bench_pipe_roundtrips(long *n, uint64_t *ticks, int (*read1)(int fd, char *c))
 {
 	int there[2], back[2];
 	char c = 'x';
@@ -47,7 +57,7 @@ static const char *row_pipe(long *n, uint64_t *ticks)
 	if (pid == 0) {
 		close(there[1]);
 		close(back[0]);
-		pipe_echo(there[0], back[1]);
+		pipe_echo(there[0], back[1], read1);
 	}
 	close(there[0]);
 	close(back[1]);
@@ -55,7 +65,7 @@ static const char *row_pipe(long *n, uint64_t *ticks)
 	uint64_t t0 = rdtsc();
 	long i;
 	BENCH_LOOP(i, *n) {
-		if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1) {
+		if (write(there[1], &c, 1) != 1 || read1(back[0], &c) < 0) {
 			why = fail_errno("round trip");
 			break;
 		}
@@ -111,7 +121,7 @@ static const char *row_fork_exec(long *n, uint64_t *ticks)
 const struct bench_row bench_rows_proc[] = {
 	{ "getpid", "null system call (getpid)", 20000, 1, row_getpid },
 	{ "pipe_pingpong", "pipe round trip between two processes, 1 byte each way", 2000, 1,
-	  row_pipe },
+	  bench_pipe_pingpong },
 	{ "fork_exit", "fork + child _exit + waitpid", 200, 1, row_fork_exit },
 	{ "fork_exec", "fork + execve(" BENCH_SELF " -x, a static binary) + waitpid", 100, 1,
 	  row_fork_exec },
