@@ -6,7 +6,8 @@
  * file's ep_items list, the last close of a watched file) before ep->mtx (one instance: its
  * item table and harvesting) before poll-head locks before ep->lock (irq-saving: the ready
  * list and every item's `ready`). ep->mtx is held across copy_to_user: the page-fault path
- * takes no epoll lock.
+ * takes no epoll lock, and no file that can be in an epoll (only files with a poll op) can be
+ * mapped, so no munmap's last file_put needs ep_mutex while a harvest waits on a fault.
  */
 #ifndef FS_EPOLL_H
 #define FS_EPOLL_H
