@@ -14,12 +14,13 @@
  * handler runs, -EINTR otherwise) and the signal check wins over a timeout; ppoll, select and
  * pselect6 write the time left back; ppoll and pselect6 wait under the caller's temporary
  * mask (signal_begin_temp_mask). A poll with a finite timeout that a handler-less signal (a
- * stop) interrupts restarts with its whole timeout (keel has no restart_syscall).
+ * stop) interrupts resumes through restart_syscall with its original deadline.
  */
 #include "internal.h"
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/poll.h>
+#include <keel/proc.h>
 #include <keel/sched.h>
 #include <keel/signal.h>
 #include <keel/string.h>
@@ -223,12 +224,33 @@ static long poll_user(struct pollfd __user *ufds, unsigned nfds, uint64_t deadli
 	return r;
 }
 
+/* A poll with a timeout that a handler-less signal (a stop) interrupted goes on through
+ * restart_syscall with the deadline it had, as Linux's do_restart_poll. */
+static long poll_timed(struct pollfd __user *ufds, unsigned nfds, uint64_t deadline);
+
+static long poll_restart(struct restart_block *rb)
+{
+	return poll_timed((struct pollfd __user *)rb->arg[0], (unsigned)rb->arg[1], rb->arg[2]);
+}
+
+static long poll_timed(struct pollfd __user *ufds, unsigned nfds, uint64_t deadline)
+{
+	long r = poll_user(ufds, nfds, deadline);
+
+	if (r == -ERESTARTNOHAND && deadline != UINT64_MAX) {
+		uthread_current()->restart = (struct restart_block){
+			poll_restart, { (uint64_t)(uintptr_t)ufds, nfds, deadline, 0 } };
+		r = -ERESTART_RESTARTBLOCK;
+	}
+	return r;
+}
+
 SYSCALL3(7, poll, struct pollfd __user *, ufds, unsigned, nfds, int, timeout)
 {
 	uint64_t deadline = timeout < 0 ? UINT64_MAX :
 			    timeout ? sched_deadline((uint64_t)timeout * 1000000) : 0;
 
-	return poll_user(ufds, nfds, deadline);
+	return poll_timed(ufds, nfds, deadline);
 }
 
 struct ktimespec {

@@ -10,7 +10,8 @@
  * and the signal (unless SA_NODEFER). Several handlers may be stacked in one return, the
  * last one runs first, as on Linux. A system call interrupted with -ERESTARTSYS restarts
  * when no handler runs or the handler has SA_RESTART, and fails with -EINTR otherwise;
- * -ERESTARTNOHAND (pause, sigsuspend) restarts only when no handler runs.
+ * -ERESTARTNOHAND (pause, sigsuspend) restarts only when no handler runs;
+ * -ERESTART_RESTARTBLOCK likewise, through restart_syscall and the thread's restart block.
  */
 #include <keel/signal.h>
 #include <keel/errno.h>
@@ -192,7 +193,8 @@ void signal_deliver(struct trap_frame *tf)
 	if (!ut)
 		return;
 	restart_pending = arch_syscall_result(tf, &ret) &&
-			  (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND);
+			  (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND ||
+			   ret == -ERESTART_RESTARTBLOCK);
 	/* The common case, every syscall: nothing to do, no lock. A signal generated after
 	 * this check is seen by the caller's re-check with interrupts off. */
 	if (!signal_pending() && !restart_pending && !READ_ONCE(ut->has_saved_mask))
@@ -215,7 +217,9 @@ void signal_deliver(struct trap_frame *tf)
 		}
 		sig_run_handler(tf, ut, sig, &info, NULL, &ka, oldmask);
 	}
-	if (restart_pending)
+	if (restart_pending && ret == -ERESTART_RESTARTBLOCK)
+		arch_syscall_restart_nr(tf, SYS_RESTART_SYSCALL);
+	else if (restart_pending)
 		arch_syscall_restart(tf);
 	sig_restore_saved_mask(ut);
 }

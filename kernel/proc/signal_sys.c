@@ -222,6 +222,16 @@ void signal_end_temp_mask(bool interrupted)
 	spin_unlock_irqrestore(&sh->lock, f);
 }
 
+/* After -ERESTART_RESTARTBLOCK: resumes the interrupted call from its restart block. */
+SYSCALL0(SYS_RESTART_SYSCALL, restart_syscall)
+{
+	struct restart_block *rb = &uthread_current()->restart;
+	long (*fn)(struct restart_block *) = rb->fn;
+
+	rb->fn = NULL;
+	return fn ? fn(rb) : -EINTR;
+}
+
 SYSCALL0(34, pause)
 {
 	sig_wait(uthread_current());

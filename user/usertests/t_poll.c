@@ -232,10 +232,40 @@ static void poll_restarts_after_stop(void)
 	CHECK_EQ(ut_wait(child), 0);
 }
 
+/* A timed poll stopped and continued resumes with its original deadline (restart_syscall):
+ * 1 s of timeout, stopped from 0.1 s to 0.8 s, must end near 1 s, not 1.7 s, and with 0. */
+static void poll_restart_keeps_deadline(void)
+{
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	pid_t child = fork();
+	if (child == 0) {
+		struct pollfd fd = { .fd = p[0], .events = POLLIN };
+		int64_t t0 = ut_now_ns();
+		int r = poll(&fd, 1, 1000);
+		int64_t ms = (ut_now_ns() - t0) / 1000000;
+		_exit(r == 0 && ms >= 1000 && ms < 1500 ? 0 : ms < 1000 ? 1 : ms < 1500 ? 2 : 3);
+	}
+	ut_sleep_ms(100);
+	CHECK(kill(child, SIGSTOP) == 0);
+	int st;
+	CHECK_EQ(waitpid(child, &st, WUNTRACED), child);
+	ut_sleep_ms(700);
+	CHECK(kill(child, SIGCONT) == 0);
+	st = ut_wait(child);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		FAIL("the restarted poll: exit %d (1: too early, 2: not 0, 3: whole timeout again)",
+		     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	close(p[0]);
+	close(p[1]);
+}
+
 const struct ut_test ut_poll_tests[] = {
 	{ "poll_unasked", poll_unasked_bits, 0 },
 	{ "poll_wake_one_fd", poll_wakes_the_right_fd, 0 },
 	{ "poll_restart", poll_restarts_after_stop, 0 },
+	{ "poll_restart_timed", poll_restart_keeps_deadline, 0 },
 	{ "ppoll_sigmask", ppoll_sigmask, 0 },
 	{ "select_timeout", select_timeouts, 0 },
 	{ "pselect_sigmask", pselect_sigmask, 0 },

@@ -54,6 +54,12 @@ void arch_syscall_restart(struct trap_frame *tf)
 	tf->error = SYSCALL_NR_DONE;
 }
 
+void arch_syscall_restart_nr(struct trap_frame *tf, uint64_t nr)
+{
+	arch_syscall_restart(tf);
+	tf->rax = nr;
+}
+
 void arch_syscall_set_result(struct trap_frame *tf, long ret)
 {
 	tf->rax = (uint64_t)ret;

@@ -58,5 +58,8 @@
 /* Added for signals: like ERESTARTSYS, but -EINTR whenever a handler runs, whatever its
  * SA_RESTART (pause, sigsuspend). */
 #define ERESTARTNOHAND	514
+/* Like ERESTARTNOHAND, but the restart runs restart_syscall (219), which calls the thread's
+ * restart block (struct uthread.restart): how a timed wait resumes with the time left. */
+#define ERESTART_RESTARTBLOCK	516
 
 #endif

@@ -116,6 +116,12 @@ struct proc {
 	int nice;			/* setpriority: -20..19 (the scheduler ignores it) */
 };
 
+/* What restart_syscall runs after -ERESTART_RESTARTBLOCK (set by the interrupted call). */
+struct restart_block {
+	long (*fn)(struct restart_block *rb);
+	uint64_t arg[4];
+};
+
 /* The user side of a thread; thread->uthread, NULL for kernel threads. */
 struct uthread {
 	struct thread *thread;
@@ -127,6 +133,7 @@ struct uthread {
 	sigset_t pending;		/* thread-directed signals; sighand->lock */
 	sigset_t saved_mask;		/* restored after a sigsuspend-like wait; valid if has_saved */
 	bool has_saved_mask;
+	struct restart_block restart;	/* only the thread itself touches it */
 	struct k_sigaltstack altstack;	/* only the thread itself touches it */
 	struct ksiginfo pending_info[NSIG];	/* siginfo of each pending signal (added) */
 	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */

@@ -144,6 +144,8 @@ uint64_t arch_user_pc(const struct trap_frame *tf);
 bool arch_syscall_result(const struct trap_frame *tf, long *ret);
 /* Makes the syscall run again on return: rip back over SYSCALL, rax = its number. */
 void arch_syscall_restart(struct trap_frame *tf);
+/* The same, but running system call nr instead (restart_syscall). */
+void arch_syscall_restart_nr(struct trap_frame *tf, uint64_t nr);
 void arch_syscall_set_result(struct trap_frame *tf, long ret);
 
 /* A fault's trapno and error code (and cr2 for #PF) for the sigcontext of its handler. */
