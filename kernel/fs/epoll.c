@@ -345,22 +345,28 @@ static void ep_requeue_one(struct eventpoll *ep, struct epitem *epi, bool front)
 	spin_unlock_irqrestore(&ep->lock, f);
 }
 
-int ep_send_events(struct eventpoll *ep, struct epoll_event __user *uev, int maxevents)
+/* Moves the ready list onto tx (empty before). ep->mtx held. */
+static void ep_splice(struct eventpoll *ep, struct list_node *tx)
 {
-	struct list_node tx;
-	bool f;
-	int n = 0;
+	bool f = spin_lock_irqsave(&ep->lock);
 
-	list_init(&tx);
-	mutex_lock(&ep->mtx);
-	f = spin_lock_irqsave(&ep->lock);
-	if (!list_empty(&ep->rdllist)) {	/* splice the ready list onto tx */
-		tx.next = ep->rdllist.next;
-		tx.prev = ep->rdllist.prev;
-		tx.next->prev = tx.prev->next = &tx;
+	list_init(tx);
+	if (!list_empty(&ep->rdllist)) {
+		tx->next = ep->rdllist.next;
+		tx->prev = ep->rdllist.prev;
+		tx->next->prev = tx->prev->next = tx;
 		list_init(&ep->rdllist);
 	}
 	spin_unlock_irqrestore(&ep->lock, f);
+}
+
+int ep_send_events(struct eventpoll *ep, struct epoll_event __user *uev, int maxevents)
+{
+	struct list_node tx;
+	int n = 0;
+
+	mutex_lock(&ep->mtx);
+	ep_splice(ep, &tx);
 	while (n < maxevents && !list_empty(&tx)) {
 		struct epitem *epi = list_first(&tx, struct epitem, rdllink);
 		struct epoll_event ev;
@@ -421,14 +427,37 @@ static void epoll_release(struct file *f)
 	kfree(ep);
 }
 
-/* Readable while the ready list holds items (level items there may have gone idle since:
- * epoll_wait then returns 0, which Linux avoids by polling each one). */
+/* Whether epoll_wait would report something now: queued items are asked (as a harvest would,
+ * dropping those with nothing) until one has events. Takes ep->mtx: an epoll's poll may
+ * sleep, and its callers (poll/select scans, an outer epoll's ctl and harvest) allow it;
+ * the epoll graph is acyclic, so outer-before-inner is the only order of instance mutexes. */
+static bool ep_has_events(struct eventpoll *ep)
+{
+	struct list_node tx;
+	bool found = false;
+
+	mutex_lock(&ep->mtx);
+	ep_splice(ep, &tx);
+	while (!found && !list_empty(&tx)) {
+		struct epitem *epi = list_first(&tx, struct epitem, rdllink);
+
+		ep_take(ep, epi);
+		if (ep_item_poll(epi, NULL)) {
+			ep_requeue_one(ep, epi, true);
+			found = true;
+		}
+	}
+	ep_requeue(ep, &tx);
+	mutex_unlock(&ep->mtx);
+	return found;
+}
+
 static unsigned epoll_poll(struct file *f, struct poll_table *pt)
 {
 	struct eventpoll *ep = f->priv;
 
 	poll_wait(f, &ep->poll, pt);
-	return ep_events_available(ep) ? POLLIN | POLLRDNORM : 0;
+	return ep_events_available(ep) && ep_has_events(ep) ? POLLIN | POLLRDNORM : 0;
 }
 
 const struct file_ops epoll_fops = {

@@ -211,6 +211,11 @@ static void epoll_nested(void)
 		CHECK_EQ(ep_add(e[i], e[i - 1], EPOLLIN, 0), 0);
 	CHECK_ERR(ep_add(e[5], e[4], EPOLLIN, 0), ELOOP);	/* one too deep */
 	CHECK_EQ(ep_one(e[4], 1000, NULL), 0);		/* the readiness climbs the chain */
+	char c;
+	CHECK_EQ(read(p[0], &c, 1), 1);			/* consumed behind epoll's back */
+	CHECK_EQ(poll(&pf, 1, 0), 0);			/* so e0 is no longer readable */
+	CHECK_EQ(ep_one(e[4], 0, NULL), -1);		/* nor anything above it */
+	CHECK_EQ(ep_one(e[1], 0, NULL), -1);
 	for (int i = 0; i < 6; i++)
 		close(e[i]);
 	close(p[0]);

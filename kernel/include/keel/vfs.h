@@ -212,7 +212,8 @@ struct file_ops {
 	/* arg is a kernel buffer of the size the command defines (sys_ioctl bounces it). */
 	long (*ioctl)(struct file *f, unsigned cmd, void *arg);
 	/* POLL* bits ready now, after poll_wait(f, head, pt) on every head whose wakeups signal
-	 * a change (keel/poll.h); pt may be NULL. Never sleeps. NULL: POLL_DEFAULT. */
+	 * a change (keel/poll.h); pt may be NULL. Never sleeps, except an epoll's (it takes its
+	 * instance mutex); callers hold no spinlock. NULL: POLL_DEFAULT. */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	int (*readdir)(struct file *f, struct dir_ctx *ctx);
 	/* The counted frame (keel/uvm.h) holding the page at off (page aligned), with a reference
