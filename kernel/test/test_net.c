@@ -105,17 +105,18 @@ static void expect(enum want w)
 	spin_unlock_irqrestore(&nt.lock, f);
 }
 
-/* Sends frame until the awaited answer arrives (true) or TRIES sends went unanswered. */
-static bool exchange(struct netdev *nd, enum want w, const uint8_t *frame, size_t len)
+/* Sends frame until the awaited answer arrives: the number of sends it took, or 0 when TRIES
+ * sends went unanswered. */
+static unsigned exchange(struct netdev *nd, enum want w, const uint8_t *frame, size_t len)
 {
 	completion_reinit(&nt.done);
 	expect(w);
 	for (unsigned i = 0; i < TRIES; i++) {
 		if (nd->ops->xmit(nd, frame, len) == 0 && completion_wait_timeout(&nt.done, WAIT_NS))
-			return true;
+			return i + 1;
 	}
 	expect(WANT_NONE);
-	return false;
+	return 0;
 }
 
 static size_t build_arp(uint8_t *f, const uint8_t *mac)
@@ -179,7 +180,7 @@ KTEST(net_arp_and_dhcp_on_slirp)
 	const struct netdev_stack_ops *old;
 	uint8_t frame[400];
 	uint64_t rx0, tx0;
-	bool arp, dhcp;
+	unsigned arp, dhcp;
 
 	if (!nd) {
 		pr_info("net_arp_and_dhcp_on_slirp: no network device, nothing to test\n");
@@ -204,6 +205,6 @@ KTEST(net_arp_and_dhcp_on_slirp)
 	KT_ASSERT(nd->stats.rx_packets - rx0 >= 2 && nd->stats.tx_packets - tx0 >= 2,
 		  "counters: rx +%lu tx +%lu", nd->stats.rx_packets - rx0,
 		  nd->stats.tx_packets - tx0);
-	pr_info("net_arp_and_dhcp_on_slirp: %s (%s) got ARP and DHCP OFFER of 10.0.2.15\n",
-		nd->name, nd->driver);
+	pr_info("net_arp_and_dhcp_on_slirp: %s (%s): ARP reply after %u send(s), DHCP OFFER of "
+		"10.0.2.15 after %u\n", nd->name, nd->driver, arp, dhcp);
 }

@@ -109,4 +109,5 @@ int netdrv_register(struct netdev *nd, struct pci_dev *d)
 void net_drivers_init(void)
 {
 	pci_register_driver(&virtio_net_driver);
+	pci_register_driver(&e1000_driver);
 }
