@@ -157,7 +157,8 @@ struct pci_driver {
 	struct pci_driver *next;
 };
 
-/* Enumerates the buses (once, thread context) and probes the drivers registered so far. */
+/* Enumerates the buses (once, thread context), then offers each device, in bus order, to the
+ * drivers registered so far. */
 void pci_init(void);
 /* Registers a driver and offers it every unclaimed matching device found so far. */
 void pci_register_driver(struct pci_driver *drv);
