@@ -178,6 +178,13 @@ void pci_enable(struct pci_dev *d);
 /* Maps a memory BAR (uncached) and returns it, NULL if the BAR is no memory BAR. */
 void *pci_map_bar(struct pci_dev *d, unsigned i);
 
+/* QEMU's edu test device (drivers/pci/edu.c): bound by pci_init, d->drvdata is its mapped
+ * BAR0 (32-bit registers; PCI_EDU_* offsets). */
+extern struct pci_driver pci_edu_driver;
+#define PCI_EDU_STATUS		0x24
+#define PCI_EDU_RAISE		0x60
+#define PCI_EDU_ACK		0x64
+
 /* ---- interrupts (drivers/pci/irq.c) ---- */
 
 
