@@ -106,7 +106,7 @@ int virtio_pci_probe(struct virtio_pci *v, struct pci_dev *pci)
 			break;
 		case VCAP_NOTIFY:
 			if (!v->notify_base && pci_read8(pci, (unsigned)cap + 2) >= 20) {
-				v->notify_base = map_cap(pci, (unsigned)cap, 2, NULL);
+				v->notify_base = map_cap(pci, (unsigned)cap, 2, &v->notify_len);
 				v->notify_mul = pci_read32(pci, (unsigned)cap + 16);
 			}
 			break;
@@ -171,6 +171,7 @@ int virtio_queue_setup(struct virtio_pci *v, struct virtq *q, unsigned index,
 		       unsigned max_size, uint16_t msix)
 {
 	unsigned size;
+	uint64_t noff;
 	int err;
 
 	if (index >= r16(v->common, VCOMMON_NUMQ))
@@ -191,11 +192,15 @@ int virtio_queue_setup(struct virtio_pci *v, struct virtq *q, unsigned index,
 		virtq_free(q);
 		return -EIO;
 	}
+	noff = (uint64_t)r16(v->common, VCOMMON_Q_NOFF) * v->notify_mul;
+	if (noff + 2 > v->notify_len) {		/* a doorbell outside its window */
+		virtq_free(q);
+		return -EIO;
+	}
 	w64(v->common, VCOMMON_Q_DESC, virt_to_phys((void *)q->desc));
 	w64(v->common, VCOMMON_Q_AVAIL, virt_to_phys((void *)q->avail));
 	w64(v->common, VCOMMON_Q_USED, virt_to_phys((void *)q->used));
-	q->notify = (volatile uint16_t *)(v->notify_base +
-					  r16(v->common, VCOMMON_Q_NOFF) * v->notify_mul);
+	q->notify = (volatile uint16_t *)(v->notify_base + noff);
 	w16(v->common, VCOMMON_Q_ENABLE, 1);
 	return 0;
 }

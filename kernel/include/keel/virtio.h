@@ -87,7 +87,7 @@ struct virtq_seg {
 struct virtio_pci {
 	struct pci_dev *pci;
 	volatile uint8_t *common, *isr, *device, *notify_base;
-	uint32_t notify_mul;
+	uint32_t notify_mul, notify_len;
 	uint32_t device_len;
 	uint64_t features;		/* negotiated */
 };
