@@ -260,6 +260,37 @@ def debian_glibc_static_busybox_runs_unmodified(run):
                   r"init exited with status 0")
 
 
+def quiet_boot(*args, timeout):
+    """Like boot, but keeps the (endless) guest output out of the log: (exit status, stderr)."""
+    p = subprocess.run([KEEL_RUN, "--timeout", str(timeout)] + list(args), cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout + 30)
+    print(p.stderr, end="", flush=True)
+    return p.returncode, p.stderr
+
+
+def harness_judges_endless_output_after_a_pass_as_a_timeout(run):
+    """keel-run: a pass verdict followed by output that never stops is a timeout (124), not a
+    pass; so is a stream of pass lines that never ends. Guest: Debian's busybox sh."""
+    if not os.path.exists("/bin/busybox"):
+        return False, "/bin/busybox missing: tools/setup installs busybox-static"
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write("echo 'usertests: 1 passed, 0 failed'\nwhile true; do echo more; done\n")
+        script = f.name
+    try:
+        rc, err = quiet_boot("--add", "/bin/busybox:/bin/busybox", "--add", f"{script}:/t.sh",
+                             "--append", "init=/bin/busybox -- sh /t.sh", timeout=50)
+        if rc != 124 or "did not stop" not in err:
+            return False, f"pass then endless output: exit {rc}, want 124 with the reason"
+        rc, err = quiet_boot("--add", "/bin/busybox:/bin/busybox", "--append",
+                             "init=/bin/busybox -- yes usertests: 1 passed, 0 failed", timeout=20)
+        if rc != 124:
+            return False, f"endless pass lines: exit {rc}, want 124"
+    finally:
+        os.unlink(script)
+    return True, ""
+
+
 ALL = [
     kernel_page_fault_prints_full_report,
     stack_overflow_double_faults_on_its_ist_stack,
@@ -280,4 +311,5 @@ ALL = [
     user_faults_kill_only_the_process_with_one_line,
     shell_runs_pipelines_redirections_and_ctrl_c,
     debian_glibc_static_busybox_runs_unmodified,
+    harness_judges_endless_output_after_a_pass_as_a_timeout,
 ]
