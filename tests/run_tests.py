@@ -21,6 +21,7 @@ Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothi
 Every guest run has a timeout; a hung guest is a failed test, never a hung suite.
 """
 import argparse
+import fnmatch
 import os
 import re
 import subprocess
@@ -84,6 +85,29 @@ def summary_counts(name, rc, out, tally):
     tally.add(name, passed, failed, f"(exit {rc})", skipped)
 
 
+def ktest_names(kernel, glob):
+    """The ktests compiled into kernel whose names match glob (from its symbol table)."""
+    syms = subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
+    names = re.findall(r"\bktest_desc_(\w+)$", syms, re.M)
+    return sorted(n for n in names if fnmatch.fnmatchcase(n, glob))
+
+
+def usertest_names(patterns):
+    """The usertests the binary has (its --list), filtered like its own argument matching."""
+    out = subprocess.run([os.path.join(ROOT, "build/user/bin/usertests"), "--list"],
+                         capture_output=True, text=True).stdout.split()
+    return [n for n in out if not patterns or any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+
+
+def all_ran(name, out, names, line_re, tally):
+    """Fails the run when a test it should have run left no result line (a suite that silently
+    runs fewer tests is broken even when its own summary says 0 failed)."""
+    missing = [n for n in names if not re.search(line_re.format(re.escape(n)), out, re.M)]
+    if missing:
+        tally.add(f"{name}: every expected test reported", 0, 1,
+                  f"({len(missing)} of {len(names)} left no result: {missing[:5]})")
+
+
 def suite_unit(tally):
     rc, out = run(["make", "--no-print-directory", "-C", "tests/unit",
                    f"BUILD={ROOT}/build/unit", "run"], 600)
@@ -113,6 +137,11 @@ def suite_ktest(tally, quick):
     for name, args in runs:
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--append", "ktest"] + args, 400)
         summary_counts(name, rc, out, tally)
+        kernel = args[args.index("--kernel") + 1] if "--kernel" in args else \
+            os.path.join(ROOT, "build/keel.elf")
+        words = " ".join(a for i, a in enumerate(args) if i and args[i - 1] == "--append")
+        glob = ([w[6:] for w in words.split() if w.startswith("ktest=")] or ["*"])[-1]
+        all_ran(name, out, ktest_names(kernel, glob), r"(?:PASS|FAIL|SKIP) {}\b", tally)
 
 
 def suite_fpu(tally, quick):
@@ -143,6 +172,7 @@ def suite_user(tally, quick):
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "600"] + args +
                       ["--append", "-- /bin/usertests"], 660)
         summary_counts(name, rc, out, tally)
+        all_ran(name, out, usertest_names([]), r"test {}: ", tally)
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
