@@ -7,6 +7,7 @@
  * in-kernel tests or the monitor, each in a kernel thread; kmain's own context ends as the boot
  * CPU's idle thread.
  */
+#include <keel/net.h>
 #include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/boot.h>
@@ -86,6 +87,7 @@ static int first_thread(void *arg)
 	int err;
 
 	fs_init(&boot_info);
+	net_init();
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	if (!monitor_requested()) {
