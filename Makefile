@@ -46,7 +46,7 @@ LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c cor
               core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c api/tcpip.c netif/ethernet.c
 LWIP_OBJS  := $(patsubst %.c,$(BUILD)/lwip/%.o,$(LWIP_FILES))
 LWIP_INC   := -Ikernel/net/lwip/include -I$(LWIP_DIR)/src/include
-LWIP_USERS := $(filter $(BUILD)/kernel/net/% $(BUILD)/kernel/test/test_net%,$(KOBJS))
+LWIP_USERS := $(filter $(BUILD)/kernel/net/%,$(KOBJS))
 KOBJS      += $(LWIP_OBJS)
 KERNEL   := $(BUILD)/keel.elf
 

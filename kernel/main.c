@@ -19,6 +19,8 @@
 #include <keel/hpet.h>
 #include <keel/ksyms.h>
 #include <keel/ktest.h>
+#include <keel/netdev.h>
+#include <keel/pci.h>
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/monitor.h>
@@ -87,7 +89,10 @@ static int first_thread(void *arg)
 	int err;
 
 	fs_init(&boot_info);
-	net_init();
+	netdev_init();			/* the rx queue and thread, before any NIC registers */
+	pci_init();			/* buses and devices; then the drivers claim theirs */
+	net_drivers_init();
+	net_init();			/* lwIP, lo, and a netif per NIC registered above */
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	if (!monitor_requested()) {

@@ -6,6 +6,7 @@
  * core lock is lwIP's lock_tcpip_core mutex: tcpip_thread holds it while it works, keel's
  * socket layer holds it around every raw-API call.
  */
+#include "port.h"
 #include <keel/net.h>
 #include <keel/sync.h>
 #include <keel/log.h>
@@ -21,12 +22,22 @@ static void tcpip_started(void *arg)
 	complete(&started);
 }
 
+/* How long boot waits for the first DHCP lease, so init's programs find an address. */
+#define NET_LEASE_WAIT_NS	(5 * 1000 * 1000 * 1000ULL)
+
 void net_init(void)
 {
+	uint32_t dns;
+	int err;
+
 	tcpip_init(tcpip_started, NULL);
 	completion_wait(&started);
 	ready = true;
 	pr_info("net: lwIP %s, lo 127.0.0.1/8\n", LWIP_VERSION_STRING);
+	net_netif_start();
+	dns = net_netif_wait_lease(NET_LEASE_WAIT_NS);
+	if (dns && (err = net_write_resolv_conf(dns)) < 0)
+		pr_warn("net: cannot write /etc/resolv.conf (error %d)\n", err);
 }
 
 bool net_ready(void)
