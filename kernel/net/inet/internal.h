@@ -26,6 +26,7 @@
 struct pbuf;
 struct tcp_pcb;
 struct udp_pcb;
+struct inet_sock;
 struct raw_pcb;
 
 #define IPPROTO_IP	0
@@ -50,6 +51,18 @@ struct inet_io {
 	void *ctx;
 	size_t len;			/* bytes the caller offers (send) or has room for (recv) */
 };
+
+/* An inet_io over one kernel buffer (in-kernel users and the ktests): inet_io_kernel(io, kb,
+ * buf, n, out) sets io up to read buf (send) or, with out, to fill it (receive). */
+struct inet_kbuf {
+	uint8_t *p;
+};
+void inet_io_kernel(struct inet_io *io, struct inet_kbuf *kb, void *buf, size_t n, bool out);
+/* send/recv with a kernel buffer, taking the core lock (in-kernel users, the ktests). */
+ssize_t inet_ksend(struct inet_sock *isk, const void *buf, size_t n, const ip_addr_t *to,
+		   uint16_t port, uint64_t timeo);
+ssize_t inet_krecv(struct inet_sock *isk, void *buf, size_t n, unsigned flags,
+		   struct sockaddr_in *from, unsigned *msg_flags, uint64_t timeo);
 
 enum inet_state {
 	INET_NEW,			/* TCP: no connection yet (maybe bound) */

@@ -177,3 +177,59 @@ int inet_create(int type, int protocol, struct inet_sock **out)
 	*out = isk;
 	return 0;
 }
+
+static ssize_t kbuf_read(void *ctx, void *kbuf, size_t n)
+{
+	struct inet_kbuf *c = ctx;
+
+	memcpy(kbuf, c->p, n);
+	c->p += n;
+	return (ssize_t)n;
+}
+
+static ssize_t kbuf_fill(void *ctx, void *kbuf, size_t n)
+{
+	struct inet_kbuf *c = ctx;
+
+	memcpy(c->p, kbuf, n);
+	c->p += n;
+	return (ssize_t)n;
+}
+
+void inet_io_kernel(struct inet_io *io, struct inet_kbuf *kb, void *buf, size_t n, bool out)
+{
+	kb->p = buf;
+	io->copy = out ? kbuf_fill : kbuf_read;
+	io->ctx = kb;
+	io->len = n;
+}
+
+ssize_t inet_ksend(struct inet_sock *isk, const void *buf, size_t n, const ip_addr_t *to,
+		   uint16_t port, uint64_t timeo)
+{
+	struct inet_kbuf kb;
+	struct inet_io io;
+	ssize_t r;
+
+	inet_io_kernel(&io, &kb, (void *)buf, n, false);
+	net_lock();
+	r = inet_proto_of(isk)->send(isk, &io, to, port, 0, timeo);
+	net_unlock();
+	return r;
+}
+
+ssize_t inet_krecv(struct inet_sock *isk, void *buf, size_t n, unsigned flags,
+		   struct sockaddr_in *from, unsigned *msg_flags, uint64_t timeo)
+{
+	size_t namelen = sizeof(*from);
+	struct inet_kbuf kb;
+	struct inet_io io;
+	ssize_t r;
+
+	inet_io_kernel(&io, &kb, buf, n, true);
+	net_lock();
+	r = inet_proto_of(isk)->recv(isk, &io, from, from ? &namelen : NULL, flags, msg_flags,
+				     timeo);
+	net_unlock();
+	return r;
+}

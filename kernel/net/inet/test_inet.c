@@ -16,28 +16,6 @@
 #define CHUNK		(16 * 1024)
 #define XFER_BYTES	(2u * 1024 * 1024)
 
-struct kcur {
-	uint8_t *p;
-};
-
-static ssize_t kcopy_from(void *ctx, void *kbuf, size_t n)
-{
-	struct kcur *c = ctx;
-
-	memcpy(kbuf, c->p, n);
-	c->p += n;
-	return (ssize_t)n;
-}
-
-static ssize_t kcopy_to(void *ctx, void *kbuf, size_t n)
-{
-	struct kcur *c = ctx;
-
-	memcpy(c->p, kbuf, n);
-	c->p += n;
-	return (ssize_t)n;
-}
-
 static ip_addr_t loopback(void)
 {
 	ip_addr_t a;
@@ -88,29 +66,13 @@ static int k_connect(struct inet_sock *isk, uint16_t port, bool nonblock)
 static ssize_t k_send(struct inet_sock *isk, const void *buf, size_t n, const ip_addr_t *to,
 		      uint16_t port)
 {
-	struct kcur c = { (uint8_t *)buf };
-	struct inet_io io = { kcopy_from, &c, n };
-	ssize_t r;
-
-	net_lock();
-	r = inet_proto_of(isk)->send(isk, &io, to, port, 0, TIMEO);
-	net_unlock();
-	return r;
+	return inet_ksend(isk, buf, n, to, port, TIMEO);
 }
 
 static ssize_t k_recv(struct inet_sock *isk, void *buf, size_t n, unsigned flags,
 		      struct sockaddr_in *from, unsigned *mflags)
 {
-	struct kcur c = { buf };
-	struct inet_io io = { kcopy_to, &c, n };
-	size_t namelen = sizeof(*from);
-	ssize_t r;
-
-	net_lock();
-	r = inet_proto_of(isk)->recv(isk, &io, from, from ? &namelen : NULL, flags, mflags,
-				     TIMEO);
-	net_unlock();
-	return r;
+	return inet_krecv(isk, buf, n, flags, from, mflags, TIMEO);
 }
 
 /* ---- the byte stream: xorshift bytes, FNV-1a over what arrives ---- */
