@@ -13,6 +13,8 @@
 
 /* Thread context, once, after the file system is up (it writes /etc/resolv.conf). */
 void net_init(void);
+/* AF_INET (kernel/net/inet): its /proc/net files and socket family; called by net_init. */
+void inet_init(void);
 /* True once net_init has run. */
 bool net_ready(void);
 void net_lock(void);

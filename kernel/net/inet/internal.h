@@ -125,6 +125,9 @@ struct inet_sock {
 #define INET_BOUNCE		(32 * 1024)
 #define INET_DEFAULT_RCVBUF	(212992)
 
+/* ---- proc.c: /proc/net/tcp, /proc/net/udp ---- */
+void inet_proc_init(void);
+
 /* ---- sock.c ---- */
 struct inet_sock *inet_sock_alloc(int type, int protocol);
 void inet_sock_free(struct inet_sock *isk);

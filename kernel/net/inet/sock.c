@@ -233,3 +233,8 @@ ssize_t inet_krecv(struct inet_sock *isk, void *buf, size_t n, unsigned flags,
 	net_unlock();
 	return r;
 }
+
+void inet_init(void)
+{
+	inet_proc_init();
+}

@@ -296,3 +296,46 @@ KTEST(inet_udp_loopback_echo_and_truncation)
 	k_close(cli);
 	k_close(srv);
 }
+
+/* The text of a /proc file, NUL-terminated, into buf. */
+static bool read_proc(const char *path, char *buf, size_t n)
+{
+	struct file *f;
+	size_t got = 0;
+	ssize_t r = 0;
+
+	if (vfs_open(NULL, path, O_RDONLY, 0, &f))
+		return false;
+	while (got < n - 1 && (r = file_read(f, buf + got, n - 1 - got)) > 0)
+		got += (size_t)r;
+	buf[got] = 0;
+	file_put(f);
+	return r >= 0;
+}
+
+KTEST(inet_proc_net_tcp_and_udp_list_sockets_in_linux_format)
+{
+	struct inet_sock *l, *u;
+	char *buf = kmalloc(8192);
+	bool tcp_ok, udp_ok, tcp_read, udp_read;
+
+	KT_ASSERT(buf, "no buffer");
+	KT_EQ(k_create(SOCK_STREAM, 0, &l), 0);
+	KT_EQ(k_create(SOCK_DGRAM, 0, &u), 0);
+	KT_EQ(k_bind(l, 5010), 0);
+	KT_EQ(k_bind(u, 5011), 0);
+	net_lock();
+	KT_EQ(inet_tcp_proto.listen(l, 1), 0);
+	net_unlock();
+	tcp_read = read_proc("/proc/net/tcp", buf, 8192);
+	tcp_ok = tcp_read && strstr(buf, "local_address") &&
+		 strstr(buf, ": 0100007F:1392 00000000:0000 0A 00000000:00000000");
+	udp_read = read_proc("/proc/net/udp", buf, 8192);
+	udp_ok = udp_read && strstr(buf, ": 0100007F:1393 00000000:0000 07 00000000:00000000");
+	k_close(u);
+	k_close(l);
+	kfree(buf);
+	KT_ASSERT(tcp_read && udp_read, "cannot read /proc/net/tcp or /proc/net/udp");
+	KT_ASSERT(tcp_ok, "/proc/net/tcp has no LISTEN line for 127.0.0.1:5010");
+	KT_ASSERT(udp_ok, "/proc/net/udp has no line for 127.0.0.1:5011");
+}

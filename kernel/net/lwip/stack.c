@@ -34,6 +34,7 @@ void net_init(void)
 	completion_wait(&started);
 	ready = true;
 	pr_info("net: lwIP %s, lo 127.0.0.1/8\n", LWIP_VERSION_STRING);
+	inet_init();
 	net_netif_start();
 	dns = net_netif_wait_lease(NET_LEASE_WAIT_NS);
 	if (dns && (err = net_write_resolv_conf(dns)) < 0)
