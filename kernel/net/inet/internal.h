@@ -125,6 +125,10 @@ struct inet_sock {
 #define INET_BOUNCE		(32 * 1024)
 #define INET_DEFAULT_RCVBUF	(212992)
 
+/* ---- options.c: get/setsockopt (Linux's levels and names); core lock held ---- */
+int inet_setsockopt(struct inet_sock *isk, int level, int name, const void *val, size_t len);
+int inet_getsockopt(struct inet_sock *isk, int level, int name, void *val, size_t *len);
+
 /* ---- proc.c: /proc/net/tcp, /proc/net/udp ---- */
 void inet_proc_init(void);
 

@@ -339,3 +339,62 @@ KTEST(inet_proc_net_tcp_and_udp_list_sockets_in_linux_format)
 	KT_ASSERT(tcp_ok, "/proc/net/tcp has no LISTEN line for 127.0.0.1:5010");
 	KT_ASSERT(udp_ok, "/proc/net/udp has no line for 127.0.0.1:5011");
 }
+
+static int k_getint(struct inet_sock *isk, int level, int name)
+{
+	int v = -12345;
+	size_t len = sizeof(v);
+
+	net_lock();
+	if (inet_getsockopt(isk, level, name, &v, &len) < 0 || len != sizeof(v))
+		v = -12345;
+	net_unlock();
+	return v;
+}
+
+static int k_setint(struct inet_sock *isk, int level, int name, int v)
+{
+	int r;
+
+	net_lock();
+	r = inet_setsockopt(isk, level, name, &v, sizeof(v));
+	net_unlock();
+	return r;
+}
+
+KTEST(inet_socket_options_set_and_read_back)
+{
+	struct inet_sock *c, *l;
+
+	KT_EQ(k_create(SOCK_STREAM, 0, &l), 0);
+	KT_EQ(k_create(SOCK_STREAM, 0, &c), 0);
+	KT_EQ(k_setint(l, SOL_SOCKET, 2 /* SO_REUSEADDR */, 1), 0);
+	KT_EQ(k_getint(l, SOL_SOCKET, 2), 1);
+	KT_EQ(k_bind(l, 5012), 0);
+	net_lock();
+	KT_EQ(inet_tcp_proto.listen(l, 1), 0);
+	net_unlock();
+	KT_EQ(k_connect(c, 5012, false), 0);
+	KT_EQ(k_getint(c, IPPROTO_TCP, 1 /* TCP_NODELAY */), 0);
+	KT_EQ(k_setint(c, IPPROTO_TCP, 1, 1), 0);
+	KT_EQ(k_getint(c, IPPROTO_TCP, 1), 1);
+	KT_EQ(k_setint(c, SOL_SOCKET, 9 /* SO_KEEPALIVE */, 1), 0);
+	KT_EQ(k_getint(c, SOL_SOCKET, 9), 1);
+	KT_EQ(k_setint(c, SOL_SOCKET, 8 /* SO_RCVBUF */, 10000), 0);
+	KT_EQ(k_getint(c, SOL_SOCKET, 8), 20000);
+	KT_EQ(k_getint(c, 0, 2 /* IP_TTL */), 64);
+	KT_EQ(k_setint(c, 0, 2, 7), 0);
+	KT_EQ(k_getint(c, 0, 2), 7);
+	KT_EQ(k_setint(c, 0, 2, 256), -EINVAL);
+	KT_EQ(k_setint(c, SOL_SOCKET, 999, 1), -ENOPROTOOPT);
+	KT_EQ(k_getint(c, SOL_SOCKET, 4 /* SO_ERROR */), 0);
+	k_close(c);
+	k_close(l);
+	KT_EQ(k_create(SOCK_STREAM, 0, &c), 0);
+	KT_EQ(k_connect(c, 5013, true), -EINPROGRESS);
+	for (int i = 0; i < 1000 && !(inet_tcp_proto.poll(c) & POLLERR); i++)
+		sched_sleep_ns(1000 * 1000);
+	KT_EQ(k_getint(c, SOL_SOCKET, 4), ECONNREFUSED);
+	KT_EQ(k_getint(c, SOL_SOCKET, 4), 0);
+	k_close(c);
+}
