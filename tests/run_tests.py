@@ -15,6 +15,11 @@ Suites (each counts its own tests into the total):
                 Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
                 the benchmark binary (user/bench) once as init with tiny counts
                 at 4 CPUs (every row must give numbers; speed is never judged)
+  inet          the TCP/IP stack (lwIP, AF_INET) per NIC (virtio,     counted per PASS/FAIL line,
+                e1000) under QEMU user networking: DHCP lease, the     plus one for the exchange
+                network ktests, and 64 MiB each way over TCP with a
+                CRC-32 plus UDP echo against tests/net_server.py on
+                the host's loopback (the guest reaches it at 10.0.2.2)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -31,6 +36,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
+import net_server  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
                      r"(?:, (\d+) skipped)?",
@@ -235,6 +241,31 @@ def suite_tlb(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
+INET_BYTES = 64 << 20     # each way; ~5 s on TCG (docs/net.md)
+EXCHANGE = re.compile(r"host exchange: (\d+) bytes up, (\d+) down in (\d+) ms; udp echo ok")
+
+
+def suite_inet(tally):
+    """Every network ktest with a NIC on slirp, and the exchange with the host's servers."""
+    for nic in ("virtio", "e1000"):
+        srv = net_server.Servers(timeout=200)
+        try:
+            rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net",
+                           "user", "--nic", nic, "--timeout", "150", "--append",
+                           f"ktest=*net* nethost={srv.tcp_port},{srv.udp_port},{INET_BYTES}"],
+                          200)
+        finally:
+            srv.close()
+        name = f"inet ktests qemu tcg smp=2 --net user --nic {nic}"
+        summary_counts(name, rc, out, tally)
+        m = EXCHANGE.search(out)
+        ok = bool(m) and int(m.group(1)) == INET_BYTES and int(m.group(2)) == INET_BYTES \
+            and srv.exchanges == 1 and not srv.errors
+        tally.add(f"{nic}: {INET_BYTES >> 20} MiB each way with 10.0.2.2, UDP echo",
+                  int(ok), int(not ok), "" if ok else f"(host saw {srv.exchanges} exchanges, "
+                  f"errors {srv.errors})")
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -253,7 +284,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,user,integration")
+    ap.add_argument("--only", default="unit,ktest,inet,user,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -261,6 +292,8 @@ def main():
         suite_unit(tally)
     if "ktest" in suites:
         suite_ktest(tally, args.quick)
+    if "inet" in suites:
+        suite_inet(tally)
     if "user" in suites:
         suite_user(tally, args.quick)
     if "integration" in suites:
