@@ -7,6 +7,7 @@
  * in-kernel tests or the monitor, each in a kernel thread; kmain's own context ends as the boot
  * CPU's idle thread.
  */
+#include <keel/net.h>
 #include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/boot.h>
@@ -91,6 +92,7 @@ static int first_thread(void *arg)
 	netdev_init();			/* the rx queue and thread, before any NIC registers */
 	net_drivers_init();		/* known to PCI before it probes, in bus order */
 	pci_init();
+	net_init();			/* lwIP, lo, and a netif per NIC registered above */
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	if (!monitor_requested()) {
