@@ -15,6 +15,10 @@ Suites (each counts its own tests into the total):
                 Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
                 the benchmark binary (user/bench) once as init with tiny counts
                 at 4 CPUs (every row must give numbers; speed is never judged)
+  crypto        lib/crypto (SHA-256 engines, MD5, HMAC; sha256sum,  counted per check
+                md5sum) natively on the host and on keel under both
+                fpu= policies, against hashlib and coreutils
+                (tests/crypto_test.py, docs/crypto.md)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -30,6 +34,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import crypto_test  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed",
                      re.M)
@@ -194,6 +200,11 @@ def suite_tlb(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
+def suite_crypto(tally):
+    for name, passed, failed, detail in crypto_test.checks(run, os.path.join(ROOT, "build")):
+        tally.add(name, passed, failed, detail)
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -212,7 +223,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,user,integration")
+    ap.add_argument("--only", default="unit,ktest,user,crypto,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -222,6 +233,8 @@ def main():
         suite_ktest(tally, args.quick)
     if "user" in suites:
         suite_user(tally, args.quick)
+    if "crypto" in suites:
+        suite_crypto(tally)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:
