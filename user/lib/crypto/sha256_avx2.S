@@ -10,12 +10,11 @@
  * Each quad W[4q..4q+3] + K[4q..4q+3] of both blocks is stored to the stack, 32 bytes per
  * quad: block i's four words, then block i+1's. Steps 2-4 (the 64 rounds) then run in general
  * registers for block i, and again for block i+1 reading the other half of each quad, with
- * BMI2 rorx (rotate without touching flags, into a third register) for Σ0/Σ1 and BMI1 andn
- * for Ch. With an odd n the last block fills both lanes and the second pass is skipped.
+ * BMI2 rorx (rotate into a third register) for Σ0/Σ1 and BMI1 andn for Ch. With an odd n the last block fills both lanes and the second pass is skipped.
  *
- * The schedule is computed whole before the rounds rather than interleaved with them (which
- * would let the out-of-order core overlap the two; Intel's and OpenSSL's versions do that):
- * simpler to follow, somewhat slower.
+ * The schedule is woven into block i's rounds at the level of quads (two SCHEDQ, then eight
+ * rounds), not instruction by instruction as in Intel's and OpenSSL's code: simpler to
+ * follow, and the out-of-order core does most of the overlapping anyway.
  */
 	.section .rodata
 	.balign 32
@@ -51,8 +50,10 @@ k256x2:                         /* §4.2.2's K, each quad twice: one copy per la
 #define T3 %ymm7
 #define MASK %ymm8
 #define CTX  %rdi               /* h[8] */
-#define DATA %rsi               /* the next block */
-#define NBLK %rdx               /* blocks left */
+#define DATA %rsi               /* the next block (while scheduling; kept at DATA_SLOT) */
+#define NBLK %rdx               /* blocks left (while scheduling; kept at NBLK_SLOT) */
+#define DATA_SLOT -48(%rbp)
+#define NBLK_SLOT -56(%rbp)
 #define WK   %rsp               /* 64 quads * 32 bytes of W+K, 32-byte aligned */
 #define WKSIZE 2048
 
@@ -113,51 +114,57 @@ k256x2:                         /* §4.2.2's K, each quad twice: one copy per la
  *   T1 = h + Σ1(e) + Ch(e,f,g) + K[t] + W[t];  T2 = Σ0(a) + Maj(a,b,c)
  *   d += T1 (the new e);  h = T1 + T2 (the new a)
  * The caller renames instead of moving: the next round's (a..h) is this one's (h,a..g).
+ * Three tricks shorten the dependency chains (they are OpenSSL's, from Intel's paper):
+ *   - Ch(e,f,g) = (e & f) + (~e & g): the two halves never share a bit, so + is ^.
+ *   - Maj(a,b,c) = ((a ^ b) & (b ^ c)) ^ b, and this round's a ^ b is the next round's b ^ c:
+ *     \x receives a ^ b, \y holds b ^ c on entry; the caller swaps them every round.
+ *   - Σ0(a) is added to the new a at the start of the next round (it is left in %ebx), so
+ *     the new e, which does not need it, does not wait for it.
+ * On entry %edx = f and %ebx = the previous round's Σ0 (0 before round 0); on exit %edx is
+ * the next round's f.
  */
-.macro ROUND a, b, c, d, e, f, g, h, wk
-	rorx    $6, \e, %eax
-	rorx    $11, \e, %ebx
-	xor     %ebx, %eax
-	rorx    $25, \e, %ebx
+.macro ROUND a, b, c, d, e, f, g, h, wk, x, y
+	add     \wk, \h                         /* h + K[t] + W[t] */
+	and     \e, %edx                        /* e & f */
+	rorx    $25, \e, %eax
+	rorx    $11, \e, \x
+	add     %ebx, \a                        /* a is now complete: + Σ0 of the last round */
+	add     %edx, \h
+	andn    \g, \e, %edx                    /* ~e & g */
+	xor     \x, %eax
+	rorx    $6, \e, %ebx
+	add     %edx, \h                        /* + Ch(e,f,g) (4.2) */
 	xor     %ebx, %eax                      /* Σ1(e) (4.5) */
-	andn    \g, \e, %ebx                    /* ~e & g */
-	mov     \f, %ecx
-	and     \e, %ecx                        /* e & f */
-	xor     %ecx, %ebx                      /* Ch(e,f,g) (4.2) */
-	add     \wk, \h
-	add     %eax, \h
-	add     %ebx, \h                        /* h = T1 */
-	add     \h, \d                          /* new e = d + T1 */
-	rorx    $2, \a, %eax
+	mov     \a, \x
+	rorx    $22, \a, %edx
+	add     %eax, \h                        /* h = T1 */
+	xor     \b, \x                          /* a ^ b */
 	rorx    $13, \a, %ebx
-	xor     %ebx, %eax
-	rorx    $22, \a, %ebx
-	xor     %ebx, %eax                      /* Σ0(a) (4.4) */
-	mov     \a, %ebx
-	or      \c, %ebx
-	and     \b, %ebx
-	mov     \a, %ecx
-	and     \c, %ecx
-	or      %ecx, %ebx                      /* Maj(a,b,c) (4.3): (a|c)&b | a&c */
-	add     %eax, \h
-	add     %ebx, \h                        /* new a = T1 + T2 */
+	rorx    $2, \a, %eax
+	add     \h, \d                          /* new e = d + T1 */
+	and     \x, \y                          /* (a ^ b) & (b ^ c) */
+	xor     %edx, %ebx
+	xor     \b, \y                          /* Maj(a,b,c) (4.3) */
+	xor     %eax, %ebx                      /* Σ0(a) (4.4), for the next round */
+	add     \y, \h                          /* new a = T1 + Maj, Σ0 still to come */
+	mov     \e, %edx                        /* the next round's f */
 .endm
 
 /* Rounds 8j..8j+7 of the block whose words are at byte \half (0 or 16) of each quad. */
 .macro ROUNDS8 j, half
-	ROUND %r8d,  %r9d,  %r10d, %r11d, %r12d, %r13d, %r14d, %r15d, (64*\j+\half+0)(WK)
-	ROUND %r15d, %r8d,  %r9d,  %r10d, %r11d, %r12d, %r13d, %r14d, (64*\j+\half+4)(WK)
-	ROUND %r14d, %r15d, %r8d,  %r9d,  %r10d, %r11d, %r12d, %r13d, (64*\j+\half+8)(WK)
-	ROUND %r13d, %r14d, %r15d, %r8d,  %r9d,  %r10d, %r11d, %r12d, (64*\j+\half+12)(WK)
-	ROUND %r12d, %r13d, %r14d, %r15d, %r8d,  %r9d,  %r10d, %r11d, (64*\j+\half+32)(WK)
-	ROUND %r11d, %r12d, %r13d, %r14d, %r15d, %r8d,  %r9d,  %r10d, (64*\j+\half+36)(WK)
-	ROUND %r10d, %r11d, %r12d, %r13d, %r14d, %r15d, %r8d,  %r9d,  (64*\j+\half+40)(WK)
-	ROUND %r9d,  %r10d, %r11d, %r12d, %r13d, %r14d, %r15d, %r8d,  (64*\j+\half+44)(WK)
+	ROUND %r8d,  %r9d,  %r10d, %r11d, %r12d, %r13d, %r14d, %r15d, (64*\j+\half+0)(WK), %esi, %ecx
+	ROUND %r15d, %r8d,  %r9d,  %r10d, %r11d, %r12d, %r13d, %r14d, (64*\j+\half+4)(WK), %ecx, %esi
+	ROUND %r14d, %r15d, %r8d,  %r9d,  %r10d, %r11d, %r12d, %r13d, (64*\j+\half+8)(WK), %esi, %ecx
+	ROUND %r13d, %r14d, %r15d, %r8d,  %r9d,  %r10d, %r11d, %r12d, (64*\j+\half+12)(WK), %ecx, %esi
+	ROUND %r12d, %r13d, %r14d, %r15d, %r8d,  %r9d,  %r10d, %r11d, (64*\j+\half+32)(WK), %esi, %ecx
+	ROUND %r11d, %r12d, %r13d, %r14d, %r15d, %r8d,  %r9d,  %r10d, (64*\j+\half+36)(WK), %ecx, %esi
+	ROUND %r10d, %r11d, %r12d, %r13d, %r14d, %r15d, %r8d,  %r9d,  (64*\j+\half+40)(WK), %esi, %ecx
+	ROUND %r9d,  %r10d, %r11d, %r12d, %r13d, %r14d, %r15d, %r8d,  (64*\j+\half+44)(WK), %ecx, %esi
 .endm
 
-/* Steps 2-4 for one block: load a..h from h[], 64 rounds, add back (after 8 rounds the
- * names are where they started). */
-.macro BLOCK half
+/* Steps 2 and 4 for one block: load a..h from h[] and set up ROUND's carried values; after
+ * the 64 rounds (every 8 the names are back where they started), the last Σ0, add back. */
+.macro BLOCK_BEGIN
 	mov     0(CTX), %r8d
 	mov     4(CTX), %r9d
 	mov     8(CTX), %r10d
@@ -166,9 +173,14 @@ k256x2:                         /* §4.2.2's K, each quad twice: one copy per la
 	mov     20(CTX), %r13d
 	mov     24(CTX), %r14d
 	mov     28(CTX), %r15d
-	.irp j, 0, 1, 2, 3, 4, 5, 6, 7
-	ROUNDS8 \j, \half
-	.endr
+	xor     %ebx, %ebx                      /* no Σ0 pending */
+	mov     %r9d, %ecx
+	xor     %r10d, %ecx                     /* b ^ c */
+	mov     %r13d, %edx                     /* f */
+.endm
+
+.macro BLOCK_END
+	add     %ebx, %r8d
 	add     %r8d, 0(CTX)
 	add     %r9d, 4(CTX)
 	add     %r10d, 8(CTX)
@@ -177,6 +189,15 @@ k256x2:                         /* §4.2.2's K, each quad twice: one copy per la
 	add     %r13d, 20(CTX)
 	add     %r14d, 24(CTX)
 	add     %r15d, 28(CTX)
+.endm
+
+/* The 64 rounds of the block at byte \half of each quad, its schedule already stored. */
+.macro BLOCK half
+	BLOCK_BEGIN
+	.irp j, 0, 1, 2, 3, 4, 5, 6, 7
+	ROUNDS8 \j, \half
+	.endr
+	BLOCK_END
 .endm
 
 	.text
@@ -190,10 +211,14 @@ sha256_blocks_avx2:
 	push    %r13
 	push    %r14
 	push    %r15
-	sub     $WKSIZE, %rsp
+	sub     $(WKSIZE + 64), %rsp            /* the two slots, then the aligned W+K area */
 	and     $-32, %rsp
 	vmovdqa bswap_mask(%rip), MASK
+	mov     DATA, DATA_SLOT
+	mov     NBLK, NBLK_SLOT
 1:
+	mov     DATA_SLOT, DATA
+	mov     NBLK_SLOT, NBLK
 	lea     64(DATA), %rax                  /* block i+1, or block i again if it is the last */
 	cmp     $1, NBLK
 	cmove   DATA, %rax
@@ -201,24 +226,38 @@ sha256_blocks_avx2:
 	LOADQ   1, X1
 	LOADQ   2, X2
 	LOADQ   3, X3
+	/*
+	 * Block i's rounds with the schedule of both blocks woven in: two quads of W are
+	 * made ahead of the eight rounds that follow, and the out-of-order core runs the
+	 * vector work beside the scalar rounds it does not depend on.
+	 */
+	BLOCK_BEGIN
 	SCHEDQ  4, X0, X1, X2, X3
 	SCHEDQ  5, X1, X2, X3, X0
+	ROUNDS8 0, 0
 	SCHEDQ  6, X2, X3, X0, X1
 	SCHEDQ  7, X3, X0, X1, X2
+	ROUNDS8 1, 0
 	SCHEDQ  8, X0, X1, X2, X3
 	SCHEDQ  9, X1, X2, X3, X0
+	ROUNDS8 2, 0
 	SCHEDQ 10, X2, X3, X0, X1
 	SCHEDQ 11, X3, X0, X1, X2
+	ROUNDS8 3, 0
 	SCHEDQ 12, X0, X1, X2, X3
 	SCHEDQ 13, X1, X2, X3, X0
+	ROUNDS8 4, 0
 	SCHEDQ 14, X2, X3, X0, X1
 	SCHEDQ 15, X3, X0, X1, X2
-	BLOCK   0
-	cmp     $1, NBLK
+	ROUNDS8 5, 0
+	ROUNDS8 6, 0
+	ROUNDS8 7, 0
+	BLOCK_END
+	cmpq    $1, NBLK_SLOT
 	je      2f
 	BLOCK   16
-	add     $128, DATA
-	sub     $2, NBLK
+	addq    $128, DATA_SLOT
+	subq    $2, NBLK_SLOT
 	jnz     1b
 2:
 	vzeroupper                              /* no dirty upper halves left for SSE code */
