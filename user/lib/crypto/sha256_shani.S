@@ -5,12 +5,12 @@
  * void sha256_blocks_shani(uint32_t h[8], const uint8_t *blocks, size_t n)   n >= 1
  *
  * The instructions (Intel SDM vol. 2, "SHA extensions"):
- *   sha256rnds2 X, S1, S0  two rounds (§6.2.2 step 3, t and t+1): S0 holds the working
- *                          variables {a,b,e,f} (dword 3..0 = A,B,E,F), S1 holds {c,d,g,h};
- *                          the implicit %xmm0 holds K[t]+W[t] in dword 0 and K[t+1]+W[t+1] in
- *                          dword 1. The result is the new {a,b,e,f} in S0; the old {a,b,e,f}
- *                          becomes the new {c,d,g,h}, which is why each pair of rnds2 below
- *                          swaps the roles of STATE0 and STATE1.
+ *   sha256rnds2 SRC, DST   two rounds (§6.2.2 step 3, t and t+1): DST holds the working
+ *                          variables {c,d,g,h}, SRC {a,b,e,f} (dwords 3..0 = A,B,E,F), the
+ *                          implicit %xmm0 K[t]+W[t] in dword 0 and K[t+1]+W[t+1] in dword 1.
+ *                          DST receives the new {a,b,e,f}; the old {a,b,e,f} is the new
+ *                          {c,d,g,h}, so each pair of rnds2 below swaps STATE0 and STATE1's
+ *                          roles and ends with them back in place.
  *   sha256msg1 W1, W0      W0 += σ0(the four words after W0's first), the σ0 half of (6.2)
  *   sha256msg2 W3, W4      W4 += σ1 of W[t-2], W[t-1], finishing W[t..t+3] (needs the two
  *                          words it produces first for the last two, which it handles itself)
