@@ -9,7 +9,7 @@ Every check returns (passed, failed, detail) and is counted in the summary:
     and 64 MiB through md5sum against coreutils' md5sum (data made on the fly, never stored);
   - sha256sum and md5sum output, escaping and -c against coreutils: stdout, stderr and exit
     status each identical;
-  - sha256sum on keel itself against hashlib; sha256bench gives every number (speed is never
+  - sha256sum and md5sum on keel itself against hashlib; sha256bench gives every number (speed is never
     judged).
 """
 import hashlib
@@ -208,8 +208,10 @@ def checks(run, build):
     ok, why = bad_override()
     yield ("KEEL_SHA256=unknown exits 2 with a message", int(ok), int(not ok), "" if ok else why)
     with open(os.path.join(ROOT, "user", "etc", "motd"), "rb") as f:
-        want = hashlib.sha256(f.read()).hexdigest() + "  /etc/motd"
-    rc, out = run([KEEL_RUN, "--smp", "2", "--timeout", "60", "--append",
-                   "init=/bin/sha256sum -- /etc/motd"], 90)
-    ok = rc == 0 and want in out
-    yield ("sha256sum on keel == hashlib", int(ok), int(not ok), f"(exit {rc}; want {want!r})")
+        motd = f.read()
+    for tool, h in (("sha256sum", hashlib.sha256), ("md5sum", hashlib.md5)):
+        want = h(motd).hexdigest() + "  /etc/motd"
+        rc, out = run([KEEL_RUN, "--smp", "2", "--timeout", "60", "--append",
+                       f"init=/bin/{tool} -- /etc/motd"], 90)
+        ok = rc == 0 and want in out
+        yield (f"{tool} on keel == hashlib", int(ok), int(not ok), f"(exit {rc}; want {want!r})")
