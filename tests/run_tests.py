@@ -20,6 +20,10 @@ Suites (each counts its own tests into the total):
                 virtio-net (transitional on pc, modern-only on q35 with ECAM), e1000,
                 rtl8139, three cards sharing INTx lines (each with QEMU's edu device
                 for the MSI test), and e1000 on Bochs
+  crypto        lib/crypto (SHA-256 engines, MD5, HMAC; sha256sum,  counted per check
+                md5sum) natively on the host and on keel under both
+                fpu= policies, against hashlib and coreutils
+                (tests/crypto_test.py, docs/crypto.md)
   inet          the TCP/IP stack (lwIP, AF_INET) per NIC (virtio,     counted per PASS/FAIL line,
                 e1000) under QEMU user networking: DHCP lease, the     plus one for the exchange
                 network ktests, and 64 MiB each way over TCP with a
@@ -41,6 +45,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
+import crypto_test  # noqa: E402
 import net_server  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
@@ -296,6 +301,11 @@ def suite_nic(tally, quick):
             summary_counts(f"nic {name}", rc, out, tally)
 
 
+def suite_crypto(tally):
+    for name, passed, failed, detail in crypto_test.checks(run, os.path.join(ROOT, "build")):
+        tally.add(name, passed, failed, detail)
+
+
 INET_BYTES = 64 << 20     # each way; ~5 s on TCG (docs/net.md)
 EXCHANGE = re.compile(r"host exchange: (\d+) bytes up, (\d+) down in (\d+) ms; udp echo ok")
 
@@ -341,7 +351,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,nic,inet,user,integration")
+    ap.add_argument("--only", default="unit,ktest,nic,inet,user,crypto,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -355,6 +365,8 @@ def main():
         suite_inet(tally)
     if "user" in suites:
         suite_user(tally, args.quick)
+    if "crypto" in suites:
+        suite_crypto(tally)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:
