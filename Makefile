@@ -32,6 +32,22 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segme
 
 KSRCS    := $(shell find kernel -name '*.c' -o -name '*.S' | grep -v 'kernel\.ld\.S' | sort)
 KOBJS    := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
+
+# lwIP (docs/net.md): Debian's source package, unpacked by tools/fetch-lwip into $(LWIP_DIR),
+# compiled with the kernel's flags plus the port's headers (kernel/net/lwip/include). Only
+# lwIP's own files get the -Wno- below; keel's files that include lwIP's headers (kernel/net,
+# the network ktests) get the include paths.
+LWIP_DIR   := $(BUILD)/third_party/lwip
+LWIP_STAMP := $(LWIP_DIR)/.keel-lwip-ok
+LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
+              core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c \
+              core/tcp.c core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+              core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+              core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c api/tcpip.c netif/ethernet.c
+LWIP_OBJS  := $(patsubst %.c,$(BUILD)/lwip/%.o,$(LWIP_FILES))
+LWIP_INC   := -Ikernel/net/lwip/include -I$(LWIP_DIR)/src/include
+LWIP_USERS := $(filter $(BUILD)/kernel/net/%,$(KOBJS))
+KOBJS      += $(LWIP_OBJS)
 KERNEL   := $(BUILD)/keel.elf
 
 .PHONY: all kernel user iso run debug test bench clean help setup
@@ -60,7 +76,18 @@ help:
 
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(KCFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(KCFLAGS) $(CFLAGS_EXTRA) -c $< -o $@
+
+$(LWIP_STAMP): tools/fetch-lwip
+	$(call say,FETCH,lwip)tools/fetch-lwip $(LWIP_DIR)
+
+$(LWIP_OBJS): $(BUILD)/lwip/%.o: $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(call say,CC,lwip/$*.c)$(CC) $(KCFLAGS) $(LWIP_INC) -Wno-missing-prototypes \
+		-Wno-sign-compare -Wno-type-limits -Wno-address -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(LWIP_USERS): CFLAGS_EXTRA := $(LWIP_INC)
+$(LWIP_USERS): | $(LWIP_STAMP)
 
 $(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)

@@ -7,6 +7,7 @@
  * in-kernel tests or the monitor, each in a kernel thread; kmain's own context ends as the boot
  * CPU's idle thread.
  */
+#include <keel/net.h>
 #include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/boot.h>
@@ -18,6 +19,8 @@
 #include <keel/hpet.h>
 #include <keel/ksyms.h>
 #include <keel/ktest.h>
+#include <keel/netdev.h>
+#include <keel/pci.h>
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/monitor.h>
@@ -86,6 +89,10 @@ static int first_thread(void *arg)
 	int err;
 
 	fs_init(&boot_info);
+	netdev_init();			/* the rx queue and thread, before any NIC registers */
+	net_drivers_init();		/* known to PCI before it probes, in bus order */
+	pci_init();
+	net_init();			/* lwIP, lo, and a netif per NIC registered above */
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	if (!monitor_requested()) {

@@ -22,6 +22,18 @@ int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct
 
 void dev_init(void);
 void procfs_init(void);
+/* /proc internals shared by procfs.c and procreg.c. */
+struct proc_reg;
+struct proc_text;
+#define PROCREG_MAX_TOP	10	/* top-level registered names: positions between fixed and pids */
+struct inode *procfs_text_file(struct inode *parent, const char *name,
+			       void (*text)(struct proc_text *t));
+/* Lookup / readdir of the registered entries under reg (NULL: the top level) in dir. Readdir
+ * emits entry k at position first + k (k < max) and returns false when the reader is full. */
+int procreg_lookup(struct inode *dir, const struct proc_reg *reg, const char *name,
+		   struct inode **out);
+bool procreg_readdir(struct inode *dir, const struct proc_reg *reg, struct dir_ctx *ctx,
+		     uint64_t first, unsigned max);
 void tty_init(void);
 void initrd_unpack_modules(const struct boot_info *bi);
 

@@ -16,6 +16,7 @@
 #include <keel/heap.h>
 #include <keel/printf.h>
 #include <keel/proc.h>
+#include <keel/procfs.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
@@ -26,13 +27,13 @@
 #define PROC_INO_BASE	0x40000000ULL	/* /proc/<pid>/... inode numbers */
 
 /* A growing text buffer; a failed allocation sets oom and drops the rest. */
-struct seqbuf {
+struct proc_text {
 	char *buf;
 	size_t len, cap;
 	bool oom;
 };
 
-static void __printf(2, 3) sb_printf(struct seqbuf *sb, const char *fmt, ...)
+void proc_printf(struct proc_text *sb, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -62,27 +63,28 @@ static void __printf(2, 3) sb_printf(struct seqbuf *sb, const char *fmt, ...)
 	}
 }
 
-typedef void (*proc_gen_fn)(struct seqbuf *sb, int pid);
+typedef void (*proc_gen_fn)(struct proc_text *sb, int pid);
 
 /* Generated files: priv is the generator; the pid comes from the parent directory. */
 struct proc_node {
 	proc_gen_fn gen;
+	proc_text_fn text;		/* registered files (procfs_add): used instead of gen */
 	int pid;
 };
 
 /* ---- generators ---- */
 
-static void gen_meminfo(struct seqbuf *sb, int pid)
+static void gen_meminfo(struct proc_text *sb, int pid)
 {
 	struct frame_stats st;
 
 	frame_stats(&st);
-	sb_printf(sb, "MemTotal:       %8zu kB\nMemFree:        %8zu kB\n"
+	proc_printf(sb, "MemTotal:       %8zu kB\nMemFree:        %8zu kB\n"
 		  "MemAvailable:   %8zu kB\n", st.total_pages * (PAGE_SIZE / 1024),
 		  st.free_pages * (PAGE_SIZE / 1024), st.free_pages * (PAGE_SIZE / 1024));
 }
 
-static void gen_cpuinfo(struct seqbuf *sb, int pid)
+static void gen_cpuinfo(struct proc_text *sb, int pid)
 {
 	struct arch_cpu_ident id;
 	const char *feat;
@@ -90,49 +92,49 @@ static void gen_cpuinfo(struct seqbuf *sb, int pid)
 	arch_cpu_ident(&id);
 	for (unsigned c = cpumask_next(&cpu_online_mask, 0); c < CPU_MAX;
 	     c = cpumask_next(&cpu_online_mask, c + 1)) {
-		sb_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+		proc_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
 			  "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\nflags\t\t:",
 			  c, id.vendor, id.family, id.model, id.brand, id.stepping,
 			  arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
 		for (unsigned i = 0; (feat = arch_cpu_feature(i)); i++)
-			sb_printf(sb, " %s", feat);
-		sb_printf(sb, "\n\n");
+			proc_printf(sb, " %s", feat);
+		proc_printf(sb, "\n\n");
 	}
 }
 
-static void gen_uptime(struct seqbuf *sb, int pid)
+static void gen_uptime(struct proc_text *sb, int pid)
 {
 	uint64_t ns = time_ns();
 
-	sb_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
+	proc_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
 }
 
 /* TLB shootdown counters since boot (keel/tlb.h), one "name value" pair a line. */
-static void gen_tlb(struct seqbuf *sb, int pid)
+static void gen_tlb(struct proc_text *sb, int pid)
 {
 	struct tlb_stats st;
 
 	tlb_stats_read(&st);
-	sb_printf(sb, "mode %s\nshootdowns %lu\nipis %lu\npages_flushed %lu\n"
+	proc_printf(sb, "mode %s\nshootdowns %lu\nipis %lu\npages_flushed %lu\n"
 		  "full_flushes %lu\nlazy_skipped %lu\nswitches %lu\nswitch_flushes %lu\n",
 		  tlb_mode(), st.shootdowns, st.ipis, st.pages, st.full, st.lazy_skipped,
 		  st.switches, st.switch_flushes);
 }
 
 /* The user vector-state switching: configuration, counters per CPU, the reader's own. */
-static void gen_fpu(struct seqbuf *sb, int pid)
+static void gen_fpu(struct proc_text *sb, int pid)
 {
 	struct fpu_stats st;
 	char desc[160];
 
 	arch_fpu_describe(desc, sizeof(desc));
-	sb_printf(sb, "policy %s\ncpu nm_traps saves restores clean_skips remote_flushes\n", desc);
+	proc_printf(sb, "policy %s\ncpu nm_traps saves restores clean_skips remote_flushes\n", desc);
 	for_each_cpu(c, &cpu_online_mask)
 		if (arch_fpu_cpu_stats(c, &st))
-			sb_printf(sb, "%u %lu %lu %lu %lu %lu\n", c, st.nm_traps, st.saves,
+			proc_printf(sb, "%u %lu %lu %lu %lu %lu\n", c, st.nm_traps, st.saves,
 				  st.restores, st.clean_skips, st.remote_flushes);
 	arch_fpu_self_stats(&st);
-	sb_printf(sb, "self %lu %lu %lu\n", st.nm_traps, st.saves, st.restores);
+	proc_printf(sb, "self %lu %lu %lu\n", st.nm_traps, st.saves, st.restores);
 }
 
 static const char *proc_state_name(struct proc *p)
@@ -164,7 +166,7 @@ static void proc_ident(struct proc *p, struct proc_ident *id)
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 }
 
-static void gen_status(struct seqbuf *sb, int pid)
+static void gen_status(struct proc_text *sb, int pid)
 {
 	struct proc *p = proc_get(pid);
 	struct proc_ident id;
@@ -172,11 +174,11 @@ static void gen_status(struct seqbuf *sb, int pid)
 	if (!p)
 		return;
 	proc_ident(p, &id);
-	sb_printf(sb, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
+	proc_printf(sb, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
 		  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t%u\n", id.name, proc_state_name(p),
 		  p->pid, p->pid, id.ppid, READ_ONCE(p->nthreads));
 	if (p == proc_current() && p->mm)	/* another process's mm may go at any time */
-		sb_printf(sb, "VmRSS:\t%8zu kB\n", p->mm->rss_pages * (PAGE_SIZE / 1024));
+		proc_printf(sb, "VmRSS:\t%8zu kB\n", p->mm->rss_pages * (PAGE_SIZE / 1024));
 	proc_put(p);
 }
 
@@ -193,7 +195,7 @@ static uint64_t proc_ticks(struct proc *p)
 }
 
 /* Linux's /proc/PID/stat: the fields tools such as ps read; the rest are 0. */
-static void gen_stat(struct seqbuf *sb, int pid)
+static void gen_stat(struct proc_text *sb, int pid)
 {
 	struct proc *p = proc_get(pid);
 	struct proc_ident id;
@@ -203,13 +205,13 @@ static void gen_stat(struct seqbuf *sb, int pid)
 	proc_ident(p, &id);
 	/* pid comm state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
 	 * utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss */
-	sb_printf(sb, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 %d %u 0 %lu 0 %zu",
+	proc_printf(sb, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 %d %u 0 %lu 0 %zu",
 		  p->pid, id.name, proc_state_name(p)[0], id.ppid, id.pgid, id.sid, proc_ticks(p),
 		  p->nice, READ_ONCE(p->nthreads), p->start_ns / 10000000,
 		  p == proc_current() && p->mm ? p->mm->rss_pages : 0);
 	for (int i = 25; i <= 52; i++)
-		sb_printf(sb, " 0");
-	sb_printf(sb, "\n");
+		proc_printf(sb, " 0");
+	proc_printf(sb, "\n");
 	proc_put(p);
 }
 
@@ -218,11 +220,14 @@ static void gen_stat(struct seqbuf *sb, int pid)
 static int gen_open(struct inode *ino, struct file *f)
 {
 	const struct proc_node *pn = ino->priv;
-	struct seqbuf *sb = kzalloc(sizeof(*sb));
+	struct proc_text *sb = kzalloc(sizeof(*sb));
 
 	if (!sb)
 		return -ENOMEM;
-	pn->gen(sb, pn->pid);
+	if (pn->text)
+		pn->text(sb);
+	else
+		pn->gen(sb, pn->pid);
 	if (sb->oom) {
 		kfree(sb->buf);
 		kfree(sb);
@@ -234,7 +239,7 @@ static int gen_open(struct inode *ino, struct file *f)
 
 static void gen_release(struct file *f)
 {
-	struct seqbuf *sb = f->priv;
+	struct proc_text *sb = f->priv;
 
 	kfree(sb->buf);
 	kfree(sb);
@@ -242,7 +247,7 @@ static void gen_release(struct file *f)
 
 static ssize_t gen_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
 {
-	struct seqbuf *sb = f->priv;
+	struct proc_text *sb = f->priv;
 
 	if (*pos >= sb->len)
 		return 0;
@@ -319,6 +324,15 @@ static struct inode *node_new(struct inode *parent, const char *name, uint32_t m
 	strlcpy(ino->name, name, sizeof(ino->name));
 	inode_get(parent);
 	ino->parent = parent;
+	return ino;
+}
+
+struct inode *procfs_text_file(struct inode *parent, const char *name, proc_text_fn text)
+{
+	struct inode *ino = node_new(parent, name, S_IFREG | 0444, &gen_iops, &gen_fops, NULL, 0);
+
+	if (ino)
+		((struct proc_node *)ino->priv)->text = text;
 	return ino;
 }
 
@@ -432,6 +446,8 @@ static int root_lookup(struct inode *dir, const char *name, struct inode **out)
 			return 0;
 		}
 	}
+	if (procreg_lookup(dir, NULL, name, out) == 0)
+		return 0;
 	if (!parse_pid(name, &pid) || !(p = proc_get(pid)))
 		return -ENOENT;
 	proc_put(p);
@@ -460,7 +476,8 @@ static int emit_pid(struct proc *p, void *arg)
 			    DT_DIR, (uint64_t)p->pid + 17) ? 0 : 1;
 }
 
-/* Positions: 0 ".", 1 "..", 2.. the fixed entries, then pid + 16 for each process. */
+/* Positions: 0 ".", 1 "..", 2.. the fixed entries, then the registered ones (procfs_add),
+ * then pid + 16 for each process. */
 static int root_readdir(struct inode *dir, struct dir_ctx *ctx)
 {
 	struct pid_walk w = { ctx, dir };
@@ -474,6 +491,8 @@ static int root_readdir(struct inode *dir, struct dir_ctx *ctx)
 						 strlen(proc_fixed[i]->name), proc_fixed[i]->ino,
 						 inode_dtype(proc_fixed[i]), i + 3))
 			return 0;
+	if (!procreg_readdir(dir, NULL, ctx, ARRAY_SIZE(proc_fixed) + 2, PROCREG_MAX_TOP))
+		return 0;
 	proc_for_each(emit_pid, &w);
 	return 0;
 }

@@ -35,7 +35,7 @@ static int set_ktest(const char *v)
 		strlcpy(glob, v, sizeof(glob));
 	return 0;
 }
-CMDLINE_PARAM("ktest", set_ktest, "ktest or ktest=GLOB");
+CMDLINE_PARAM("ktest", set_ktest, "ktest or ktest=GLOB[,GLOB...]");
 
 bool ktest_requested(void)
 {
@@ -53,6 +53,18 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 	n = snprintf(t->why, sizeof(t->why), "%s:%d: ", file, line);
 	va_start(ap, fmt);
 	vsnprintf(t->why + n, sizeof(t->why) - n, fmt, ap);
+	va_end(ap);
+}
+
+void ktest_skip(struct ktest_ctx *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->failed)
+		return;
+	t->skipped = true;
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
 	va_end(ap);
 }
 
@@ -106,19 +118,51 @@ static void run_one(const struct ktest *kt, struct ktest_ctx *t)
 		ktest_fail(t, "ktest", 0, "leaked %ld frames", (long)(f1 - f0));
 }
 
-int ktest_run(const char *pattern, int *passed)
+/* True when name matches one of the comma-separated globs in pattern. */
+static bool matches(const char *pattern, const char *name)
+{
+	char one[64];
+
+	while (*pattern) {
+		const char *comma = strchr(pattern, ',');
+		size_t len = comma ? (size_t)(comma - pattern) : strlen(pattern);
+
+		if (len < sizeof(one)) {
+			memcpy(one, pattern, len);
+			one[len] = '\0';
+			if (glob_match(one, name))
+				return true;
+		}
+		pattern += len + (comma != NULL);
+	}
+	return false;
+}
+
+
+void ktest_print_summary(int passed, int failed, int skipped)
+{
+	if (skipped)
+		kprintf("ktest: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		kprintf("ktest: %d passed, %d failed\n", passed, failed);
+}
+
+int ktest_run(const char *pattern, int *passed, int *skipped)
 {
 	struct ktest_ctx t;
 	int failed = 0;
 
-	*passed = 0;
+	*passed = *skipped = 0;
 	for (const struct ktest *kt = __ktests_start; kt < __ktests_end; kt++) {
-		if (!glob_match(pattern, kt->name))
+		if (!matches(pattern, kt->name))
 			continue;
 		run_one(kt, &t);
 		if (t.failed) {
 			kprintf("FAIL %s: %s\n", kt->name, t.why);
 			failed++;
+		} else if (t.skipped) {
+			kprintf("SKIP %s: %s\n", kt->name, t.why);
+			(*skipped)++;
 		} else {
 			kprintf("PASS %s\n", kt->name);
 			(*passed)++;
@@ -129,11 +173,11 @@ int ktest_run(const char *pattern, int *passed)
 
 __noreturn void ktest_run_and_poweroff(void)
 {
-	int passed, failed;
+	int passed, failed, skipped;
 
 	panic_poweroff = true;
 	pr_info("ktest: running tests matching \"%s\"\n", glob);
-	failed = ktest_run(glob, &passed);
-	kprintf("ktest: %d passed, %d failed\n", passed, failed);
+	failed = ktest_run(glob, &passed, &skipped);
+	ktest_print_summary(passed, failed, skipped);
 	arch_poweroff(failed ? 1 : 0);
 }

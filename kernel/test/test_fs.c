@@ -7,6 +7,8 @@
 #include <keel/ktest.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/netdev.h>
+#include <keel/pci.h>
 #include <keel/printf.h>
 #include <keel/sched.h>
 #include <keel/string.h>
@@ -357,6 +359,46 @@ KTEST(fs_devices_null_zero_urandom)
 	KT_EQ(st.st_rdev, 0x103);
 	KT_EQ(sizeof(struct kstat), 144);
 	KT_EQ(sizeof(struct termios), 36);
+}
+
+/* Lines of text, up to the terminating NUL. */
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+KTEST(fs_proc_bus_pci_devices_and_net_dev)
+{
+	char *buf = kmalloc(8192);
+	unsigned nfn = 0, nnet = 0;
+	char first[16];
+
+	KT_ASSERT(buf, "no memory");
+	for (struct pci_dev *d = pci_first(); d; d = d->next)
+		nfn++;
+	for (struct netdev *nd = netdev_first(); nd; nd = nd->next)
+		nnet++;
+	if (read_all("/proc/bus/pci/devices", buf, 8192) <= 0) {
+		kfree(buf);
+		KT_ASSERT(false, "cannot read /proc/bus/pci/devices");
+	}
+	snprintf(first, sizeof(first), "0000\t%04x%04x\t", pci_first()->vendor,
+		 pci_first()->device);
+	bool ok = count_lines(buf) == nfn && strncmp(buf, first, strlen(first)) == 0;
+	unsigned lines = count_lines(buf);
+
+	if (ok && read_all("/proc/net/dev", buf, 8192) > 0)
+		ok = count_lines(buf) == 2 + nnet && strncmp(buf, "Inter-|", 7) == 0 &&
+		     (!nnet || strstr(buf, "  eth0:"));
+	else
+		ok = false;
+	kfree(buf);
+	KT_ASSERT(ok, "pci devices: %u lines for %u functions; net/dev: %u devices", lines, nfn,
+		  nnet);
 }
 
 KTEST(fs_proc_meminfo_cpuinfo_uptime)

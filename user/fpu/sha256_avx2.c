@@ -40,7 +40,7 @@ static void rounds(__m256i h[8], const uint8_t *const blk[8])
 	for (int t = 0; t < 64; t++) {
 		__m256i S1 = XOR(XOR(ROR(e, 6), ROR(e, 11)), ROR(e, 25));
 		__m256i ch = XOR(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g));
-		__m256i t1 = ADD(ADD(ADD(k, S1), ADD(ch, _mm256_set1_epi32((int)sha256_k[t]))), w[t]);
+		__m256i t1 = ADD(ADD(ADD(k, S1), ADD(ch, _mm256_set1_epi32((int)sha256_k256[t]))), w[t]);
 		__m256i S0 = XOR(XOR(ROR(a, 2), ROR(a, 13)), ROR(a, 22));
 		__m256i mj = XOR(XOR(_mm256_and_si256(a, b), _mm256_and_si256(a, c)),
 				 _mm256_and_si256(b, c));

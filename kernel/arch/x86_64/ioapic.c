@@ -96,15 +96,13 @@ void ioapic_isa_override(unsigned irq, uint32_t gsi, uint16_t flags)
 		isa[irq] = (struct isa_route){ gsi, flags };
 }
 
-/* Writes the redirection entry of ISA IRQ irq; -ENOENT when no IOAPIC serves its GSI. */
-static int write_isa_entry(unsigned irq, uint32_t low, uint32_t dest)
+/* Writes the redirection entry of gsi; -ENOENT when no IOAPIC serves it. */
+static int write_gsi_entry(uint32_t gsi, uint32_t low, uint32_t dest)
 {
 	int err = -ENOENT;
 	bool f = spin_lock_irqsave(&ioapic_lock);
 
 	for (struct ioapic *io = ioapics; io; io = io->next) {
-		uint32_t gsi = isa[irq].gsi;
-
 		if (gsi < io->gsi_base || gsi >= io->gsi_base + io->entries)
 			continue;
 		io_write(io, REG_REDIR(gsi - io->gsi_base) + 1, dest << 24);
@@ -114,6 +112,11 @@ static int write_isa_entry(unsigned irq, uint32_t low, uint32_t dest)
 	}
 	spin_unlock_irqrestore(&ioapic_lock, f);
 	return err;
+}
+
+static int write_isa_entry(unsigned irq, uint32_t low, uint32_t dest)
+{
+	return write_gsi_entry(isa[irq].gsi, low, dest);
 }
 
 int ioapic_mask_isa(unsigned irq)
@@ -137,4 +140,29 @@ int ioapic_route_isa(unsigned irq, unsigned vector, uint32_t dest)
 uint32_t ioapic_isa_gsi(unsigned irq)
 {
 	return irq < ISA_IRQS ? isa[irq].gsi : 0;
+}
+
+/* A PCI interrupt line names an ISA IRQ the firmware routed the pin to; an override for it
+ * gives the trigger and polarity, and where it says "bus default" PCI's is level, active low. */
+uint32_t ioapic_pci_gsi(unsigned line, bool *level, bool *active_low)
+{
+	uint16_t fl = line < ISA_IRQS ? isa[line].flags : 0;
+
+	*level = (fl & TRIGGER_MASK) == 0 || (fl & TRIGGER_MASK) == TRIGGER_LEVEL;
+	*active_low = (fl & POLARITY_MASK) == 0 || (fl & POLARITY_MASK) == POLARITY_LOW;
+	return line < ISA_IRQS ? isa[line].gsi : line;
+}
+
+int ioapic_route_gsi(uint32_t gsi, unsigned vector, uint32_t dest, bool level, bool active_low)
+{
+	uint32_t low = vector | (level ? REDIR_LEVEL : 0) | (active_low ? REDIR_LOW : 0);
+
+	if (dest > 0xff || vector < 32 || vector > 0xff)
+		return -EINVAL;
+	return write_gsi_entry(gsi, low, dest);
+}
+
+int ioapic_mask_gsi(uint32_t gsi)
+{
+	return write_gsi_entry(gsi, REDIR_MASKED, 0);
 }

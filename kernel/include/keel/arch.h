@@ -103,6 +103,23 @@ void arch_fpu_self_stats(struct fpu_stats *st);
 /* One line: policy, save instruction, components, area sizes. */
 void arch_fpu_describe(char *buf, size_t n);
 
+/*
+ * Device interrupts (arch/x86_64/devirq.c). A vector from arch_irq_alloc calls fn(arg) in
+ * interrupt context on whichever CPU it is delivered to, then acknowledges the interrupt
+ * controller. MSI/MSI-X: arch_irq_msi_msg gives the address/data pair that delivers vector to
+ * cpu. Legacy lines: the PCI interrupt line (firmware's number) routed through the IOAPIC.
+ */
+/* A vector bound to fn(arg), or -ENOSPC; arch_irq_free gives it back (no interrupts left). */
+int arch_irq_alloc(void (*fn)(void *arg), void *arg);
+void arch_irq_free(unsigned vector);
+/* The MSI message for vector on logical CPU cpu; -EINVAL (no such CPU or vector) or -ERANGE
+ * (an APIC id MSI cannot reach without interrupt remapping). */
+int arch_irq_msi_msg(unsigned vector, unsigned cpu, uint64_t *addr, uint32_t *data);
+/* Routes / masks a PCI interrupt line (trigger and polarity from the firmware's overrides,
+ * level and active low by default). -ENOENT when no IOAPIC serves it. */
+int arch_irq_route_line(unsigned line, unsigned vector, unsigned cpu);
+int arch_irq_mask_line(unsigned line);
+
 /* One 64-bit word from the CPU's hardware random number generator (RDSEED, else RDRAND);
  * false when the CPU has neither or it failed to deliver after a few retries. */
 bool arch_hw_random(uint64_t *out);

@@ -97,6 +97,9 @@
 /* Legacy VGA text buffer (physical). */
 #define VGA_TEXT_PHYS		_UL(0xb8000)
 
+/* MSI/MSI-X writes to this window land in the local APIC whose id is in bits 19:12. */
+#define MSI_ADDR_BASE		_UL(0xfee00000)
+
 /* Least usable RAM keel agrees to boot with. */
 #define MIN_USABLE_RAM		(_UL(32) << 20)
 

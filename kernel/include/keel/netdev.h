@@ -53,6 +53,8 @@ struct netdev {
 	void *stack;			/* the stack's (its netif); drivers never touch it */
 	struct netdev_stats stats;
 	struct netdev *next;		/* the stack's list of devices */
+	/* the core's (kernel/net/netdev.c): */
+	bool link_event;		/* a link change the rx thread has not reported yet */
 };
 
 /* Called by a driver once the device can send and receive; 0 or -errno. Thread context. */
@@ -68,6 +70,16 @@ struct netdev_stack_ops {
 	void (*link)(struct netdev *nd, bool up);
 };
 void netdev_set_stack(const struct netdev_stack_ops *ops);
+/* Replaces the input/link ops (NULL: none) without attach calls and returns the previous
+ * ones; for tests that talk to a NIC with hand-built frames, then put the stack back. */
+const struct netdev_stack_ops *netdev_swap_stack(const struct netdev_stack_ops *ops);
+
+/* The rx queue and its thread, /proc/net/dev (once, thread context, before any driver). */
+void netdev_init(void);
+/* Registers the NIC drivers (kernel/drivers/net) with PCI; they claim their devices. */
+void net_drivers_init(void);
+/* Frames the core queued for the stack and dropped for a full queue, over all devices. */
+uint64_t netdev_rx_queued(void);
 /* The registered devices, in registration order (the list is append-only). */
 struct netdev *netdev_first(void);
 struct netdev *netdev_by_name(const char *name);

@@ -53,5 +53,11 @@ int ioapic_route_isa(unsigned irq, unsigned vector, uint32_t dest);
 int ioapic_mask_isa(unsigned irq);
 /* Where ISA IRQ irq arrives (after overrides). */
 uint32_t ioapic_isa_gsi(unsigned irq);
+/* Where a PCI device's interrupt line (an ISA IRQ number from the firmware, or a GSI past 15)
+ * arrives, and how (MADT override flags; PCI's default is level, active low). */
+uint32_t ioapic_pci_gsi(unsigned line, bool *level, bool *active_low);
+/* Routes gsi to vector on the CPU with APIC id dest / masks it; -ENOENT if no IOAPIC has it. */
+int ioapic_route_gsi(uint32_t gsi, unsigned vector, uint32_t dest, bool level, bool active_low);
+int ioapic_mask_gsi(uint32_t gsi);
 
 #endif
