@@ -18,15 +18,17 @@
  * socket: its file). poll() holds a file reference while it is queued; epoll items are
  * removed in the file's last file_put, before ops->release (epoll_file_release).
  *
- * The socket layer (keel/socket.h): struct socket embeds a struct poll_head (poll_head_init
- * when the socket is made); the socket file's poll op is
- *     poll_wait(f, &s->poll, pt); return s->ops->poll(s);
- * and sock_wake(s) is poll_wake(&s->poll, 0). That is all sockets need for poll, select and
- * epoll.
+ * The socket layer (keel/socket.h, kernel/net/socket.c) needs exactly three changes:
+ *   - struct socket gains `struct poll_head poll;`, and sock_alloc calls
+ *     poll_head_init(&s->poll, "socket") after kzalloc;
+ *   - sock_file_poll becomes (struct file *f, struct poll_table *pt) and starts with
+ *     poll_wait(f, &s->poll, pt) before asking s->ops->poll(s);
+ *   - sock_wake(s) is poll_wake(&s->poll, 0) instead of vfs_poll_notify() (gone).
+ * That is all sockets need for poll, select and epoll (EPOLLRDHUP is what ops->poll reports).
  *
- * Locking: head->lock is irq-saving; callbacks run with it held and interrupts off, so
- * poll_wake may be called from any context but must not be called with a lock the object's
- * poll op takes (call it after dropping the object's own spinlock).
+ * Locking: head->lock is irq-saving; callbacks run with it held and interrupts off and never
+ * call a poll op or take an object's lock (they take only their waiter's or epoll's locks),
+ * so poll_wake may be called from any context, with or without the object's own lock held.
  */
 #ifndef KEEL_POLL_H
 #define KEEL_POLL_H
