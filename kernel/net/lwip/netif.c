@@ -49,6 +49,12 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+/* Every netif but loopback is a port_netif (port_attach makes them all). */
+struct netdev *net_netif_dev(struct netif *n)
+{
+	return n->linkoutput == link_output ? ((struct port_netif *)n->state)->nd : NULL;
+}
+
 static err_t port_netif_init(struct netif *netif)
 {
 	struct port_netif *pn = netif->state;
