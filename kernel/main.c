@@ -90,8 +90,8 @@ static int first_thread(void *arg)
 
 	fs_init(&boot_info);
 	netdev_init();			/* the rx queue and thread, before any NIC registers */
-	pci_init();			/* buses and devices; then the drivers claim theirs */
-	net_drivers_init();
+	net_drivers_init();		/* known to PCI before it probes, in bus order */
+	pci_init();
 	net_init();			/* lwIP, lo, and a netif per NIC registered above */
 	if (ktest_requested())
 		ktest_run_and_poweroff();

@@ -15,8 +15,13 @@ Suites (each counts its own tests into the total):
                 Bochs with PCID+INVPCID and with PCID alone (2 CPUs)
                 the benchmark binary (user/bench) once as init with tiny counts
                 at 4 CPUs (every row must give numbers; speed is never judged)
+  nic           PCI and the NIC drivers on QEMU user networking:     counted per run
+                net_*, pci_* and the /proc/bus/pci ktests with
+                virtio-net (transitional on pc, modern-only on q35 with ECAM), e1000,
+                rtl8139, three cards sharing INTx lines (each with QEMU's edu device
+                for the MSI test), and e1000 on Bochs
   inet          the TCP/IP stack (lwIP, AF_INET) per NIC (virtio,     counted per PASS/FAIL line,
-                e1000) under QEMU user networking: DHCP lease, the     plus one for the exchange
+                e1000, rtl8139) under QEMU user networking: DHCP lease, the     plus one for the exchange
                 network ktests, and 64 MiB each way over TCP with a
                 CRC-32 plus UDP echo against tests/net_server.py on
                 the host's loopback (the guest reaches it at 10.0.2.2)
@@ -200,13 +205,63 @@ def suite_tlb(tally, quick):
         summary_counts(name, rc, out, tally)
 
 
+NIC_KTESTS = "ktest=net_*,pci_*,fs_proc_bus*"
+INTX_LINE = re.compile(r"net: (eth\d+) is pci \S+, interrupts by INTx \(line (\d+)\)")
+
+
+def shared_intx(out):
+    """None when at least two interfaces share one INTx line, else why not."""
+    lines = {}
+    for eth, line in INTX_LINE.findall(out):
+        lines.setdefault(line, []).append(eth)
+    return None if any(len(v) > 1 for v in lines.values()) else f"no shared line: {lines}"
+
+
+def suite_nic(tally, quick):
+    """Each NIC answers ARP and DHCP from slirp with the ktest's hand-built frames; the log
+    must show the driver (and transport, interrupt mode) each run is about. Every QEMU run
+    has the edu device, so the MSI test runs on both machines."""
+    def needs(*words, edu=True):
+        def check(out):
+            missing = next((f"missing {w!r}" for w in words if w not in out), None)
+            if not missing and edu and "nothing to test" in out:
+                missing = "a test had nothing to test"
+            return missing
+        return check
+
+    runs = [
+        ("virtio-net transitional, qemu pc, MSI-X", ["--nic", "virtio"],
+         needs("net: eth0: virtio-net", "eth0 is pci 00:03.0, interrupts by MSI-X")),
+        ("virtio-net modern-only, qemu q35, ECAM", ["--machine", "q35", "--nic", "virtio-modern"],
+         needs("config access by ECAM (MCFG)", "net: eth0: virtio-net", "by MSI-X")),
+        ("e1000, qemu pc", ["--nic", "e1000"], needs("net: eth0: e1000")),
+        ("rtl8139, qemu pc", ["--nic", "rtl8139"], needs("net: eth0: rtl8139")),
+        ("e1000 + rtl8139 + virtio-net without MSI-X on shared INTx lines, qemu pc",
+         ["--nic", "e1000", "--nic", "rtl8139", "--nic", "virtio-intx"],
+         lambda out: needs("net: eth0: e1000", "net: eth1: rtl8139", "net: eth2: virtio-net",
+                           "eth2 (virtio-net): ARP reply")(out) or shared_intx(out)),
+    ]
+    runs = [(name, args + ["--device", "edu"], check) for name, args, check in runs]
+    if not quick:
+        runs.append(("e1000, bochs haswell", ["--emu", "bochs", "--timeout", "300"],
+                     needs("net: eth0: e1000", "eth0 (e1000): ARP reply", edu=False)))
+    for name, args, check in runs:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net", "user",
+                       "--append", NIC_KTESTS] + args, 360)
+        why = check(out)
+        if why:
+            tally.add(f"nic {name}", 0, 1, f"({why})")
+        else:
+            summary_counts(f"nic {name}", rc, out, tally)
+
+
 INET_BYTES = 64 << 20     # each way; ~5 s on TCG (docs/net.md)
 EXCHANGE = re.compile(r"host exchange: (\d+) bytes up, (\d+) down in (\d+) ms; udp echo ok")
 
 
 def suite_inet(tally):
     """Every network ktest with a NIC on slirp, and the exchange with the host's servers."""
-    for nic in ("virtio", "e1000"):
+    for nic in ("virtio", "e1000", "rtl8139"):
         srv = net_server.Servers(timeout=200)
         try:
             rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net",
@@ -243,7 +298,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,inet,user,integration")
+    ap.add_argument("--only", default="unit,ktest,nic,inet,user,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -251,6 +306,8 @@ def main():
         suite_unit(tally)
     if "ktest" in suites:
         suite_ktest(tally, args.quick)
+    if "nic" in suites:
+        suite_nic(tally, args.quick)
     if "inet" in suites:
         suite_inet(tally)
     if "user" in suites:

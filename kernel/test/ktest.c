@@ -35,7 +35,7 @@ static int set_ktest(const char *v)
 		strlcpy(glob, v, sizeof(glob));
 	return 0;
 }
-CMDLINE_PARAM("ktest", set_ktest, "ktest or ktest=GLOB");
+CMDLINE_PARAM("ktest", set_ktest, "ktest or ktest=GLOB[,GLOB...]");
 
 bool ktest_requested(void)
 {
@@ -106,6 +106,26 @@ static void run_one(const struct ktest *kt, struct ktest_ctx *t)
 		ktest_fail(t, "ktest", 0, "leaked %ld frames", (long)(f1 - f0));
 }
 
+/* True when name matches one of the comma-separated globs in pattern. */
+static bool matches(const char *pattern, const char *name)
+{
+	char one[64];
+
+	while (*pattern) {
+		const char *comma = strchr(pattern, ',');
+		size_t len = comma ? (size_t)(comma - pattern) : strlen(pattern);
+
+		if (len < sizeof(one)) {
+			memcpy(one, pattern, len);
+			one[len] = '\0';
+			if (glob_match(one, name))
+				return true;
+		}
+		pattern += len + (comma != NULL);
+	}
+	return false;
+}
+
 int ktest_run(const char *pattern, int *passed)
 {
 	struct ktest_ctx t;
@@ -113,7 +133,7 @@ int ktest_run(const char *pattern, int *passed)
 
 	*passed = 0;
 	for (const struct ktest *kt = __ktests_start; kt < __ktests_end; kt++) {
-		if (!glob_match(pattern, kt->name))
+		if (!matches(pattern, kt->name))
 			continue;
 		run_one(kt, &t);
 		if (t.failed) {

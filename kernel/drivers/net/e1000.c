@@ -166,6 +166,17 @@ from_ral:
 	e->nd.mac[5] = (uint8_t)(hi >> 8);
 }
 
+/* The unicast filter: receive address 0 is the MAC, marked valid. Not every model loads it
+ * from the EEPROM at reset (Bochs does not), and without it unicast frames are dropped. */
+static void write_ral(struct e1000 *e)
+{
+	const uint8_t *m = e->nd.mac;
+
+	wr(e, REG_RAL0, (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 |
+			(uint32_t)m[3] << 24);
+	wr(e, REG_RAH0, (uint32_t)m[4] | (uint32_t)m[5] << 8 | RAH_AV);
+}
+
 /* Copies every finished frame out and gives its descriptor back (interrupt handler). */
 static void rx_drain(struct e1000 *e)
 {
@@ -177,7 +188,7 @@ static void rx_drain(struct e1000 *e)
 		if ((d->status & RXD_EOP) && !d->errors)
 			netdev_rx(&e->nd, netdrv_buf(&e->rxb, e->rx_next), d->len);
 		else
-			__atomic_fetch_add(&e->nd.stats.rx_errors, 1, __ATOMIC_RELAXED);
+			netdrv_count(&e->nd.stats.rx_errors);
 		d->status = 0;
 		wr(e, REG_RDT, e->rx_next);
 		e->rx_next = (e->rx_next + 1) % E1000_RING;
@@ -197,14 +208,14 @@ static int e1000_xmit(struct netdev *nd, const void *frame, size_t len)
 	bool f;
 
 	if (len < ETH_HLEN || len > E1000_BUF) {
-		__atomic_fetch_add(&nd->stats.tx_errors, 1, __ATOMIC_RELAXED);
+		netdrv_count(&nd->stats.tx_errors);
 		return -EINVAL;
 	}
 	f = spin_lock_irqsave(&e->tx_lock);
 	tx_reclaim(e);
 	if ((e->tx_tail + 1) % E1000_RING == e->tx_clean) {
 		spin_unlock_irqrestore(&e->tx_lock, f);
-		__atomic_fetch_add(&nd->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+		netdrv_count(&nd->stats.tx_dropped);
 		return -EAGAIN;
 	}
 	memcpy(netdrv_buf(&e->txb, e->tx_tail), frame, len);
@@ -215,8 +226,7 @@ static int e1000_xmit(struct netdev *nd, const void *frame, size_t len)
 	e->tx_tail = (e->tx_tail + 1) % E1000_RING;
 	wr(e, REG_TDT, e->tx_tail);	/* UC write: ordered after the descriptor stores */
 	spin_unlock_irqrestore(&e->tx_lock, f);
-	__atomic_fetch_add(&nd->stats.tx_packets, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&nd->stats.tx_bytes, len, __ATOMIC_RELAXED);
+	netdrv_count_tx(&nd->stats.tx_packets, &nd->stats.tx_bytes, len);
 	return 0;
 }
 
@@ -320,6 +330,7 @@ static int e1000_probe(struct pci_dev *d, const struct pci_id *id)
 	if (!err) {
 		hw_init(e);
 		read_mac(e);
+		write_ral(e);
 		err = pci_irq_setup(d, 1, netdrv_pick_cpu(), PCI_IRQ_ALLOW_MSI | PCI_IRQ_ALLOW_INTX,
 				    e1000_irq, e);
 	}

@@ -100,7 +100,10 @@ int netdrv_register(struct netdev *nd, struct pci_dev *d)
 {
 	int err = netdev_register(nd);
 
-	if (!err)
+	if (!err && d->irq_mode == PCI_IRQ_INTX)
+		pr_info("net: %s is pci %02x:%02x.%u, interrupts by INTx (line %u) on CPU %u\n",
+			nd->name, d->bus, d->dev, d->fn, d->irq_line, d->irq_cpu);
+	else if (!err)
 		pr_info("net: %s is pci %02x:%02x.%u, interrupts by %s on CPU %u\n", nd->name,
 			d->bus, d->dev, d->fn, pci_irq_mode_name(d->irq_mode), d->irq_cpu);
 	return err;
@@ -110,4 +113,5 @@ void net_drivers_init(void)
 {
 	pci_register_driver(&virtio_net_driver);
 	pci_register_driver(&e1000_driver);
+	pci_register_driver(&rtl8139_driver);
 }

@@ -32,6 +32,19 @@ unsigned netdrv_pick_cpu(void);
 /* netdev_register plus a line naming the PCI function and the interrupt mode. */
 int netdrv_register(struct netdev *nd, struct pci_dev *d);
 
+/* Counters (struct netdev_stats), bumped by whoever sees the event. */
+static inline void netdrv_count(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* One frame of len bytes handed to the hardware. */
+static inline void netdrv_count_tx(uint64_t *packets, uint64_t *bytes, size_t len)
+{
+	__atomic_fetch_add(packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(bytes, len, __ATOMIC_RELAXED);
+}
+
 extern struct pci_driver virtio_net_driver, e1000_driver, rtl8139_driver;
 
 #endif

@@ -77,7 +77,7 @@ static void rx_drain(struct vnet *vn)
 		if (len > VNET_HDR_LEN && len <= VNET_BUF)
 			netdev_rx(&vn->nd, buf + VNET_HDR_LEN, len - VNET_HDR_LEN);
 		else
-			__atomic_fetch_add(&vn->nd.stats.rx_errors, 1, __ATOMIC_RELAXED);
+			netdrv_count(&vn->nd.stats.rx_errors);
 		rx_post(vn, buf);	/* the slot it came from is free: cannot fail */
 		n++;
 	}
@@ -104,14 +104,14 @@ static int vnet_xmit(struct netdev *nd, const void *frame, size_t len)
 	bool f;
 
 	if (len < ETH_HLEN || len > nd->mtu + ETH_HLEN + 4 || len > VNET_BUF - VNET_HDR_LEN) {
-		__atomic_fetch_add(&nd->stats.tx_errors, 1, __ATOMIC_RELAXED);
+		netdrv_count(&nd->stats.tx_errors);
 		return -EINVAL;
 	}
 	f = spin_lock_irqsave(&vn->tx_lock);
 	tx_reclaim(vn);
 	if (!vn->ntx_free) {
 		spin_unlock_irqrestore(&vn->tx_lock, f);
-		__atomic_fetch_add(&nd->stats.tx_dropped, 1, __ATOMIC_RELAXED);
+		netdrv_count(&nd->stats.tx_dropped);
 		return -EAGAIN;
 	}
 	buf = vn->tx_free[--vn->ntx_free];
@@ -121,8 +121,7 @@ static int vnet_xmit(struct netdev *nd, const void *frame, size_t len)
 	virtq_add(&vn->tx, &seg, 1, buf);	/* a free buffer means a free descriptor */
 	virtq_kick(&vn->tx);
 	spin_unlock_irqrestore(&vn->tx_lock, f);
-	__atomic_fetch_add(&nd->stats.tx_packets, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&nd->stats.tx_bytes, len, __ATOMIC_RELAXED);
+	netdrv_count_tx(&nd->stats.tx_packets, &nd->stats.tx_bytes, len);
 	return 0;
 }
 

@@ -251,22 +251,20 @@ static const struct pci_id *match(const struct pci_driver *drv, const struct pci
 	return NULL;
 }
 
-/* Offers drv every unclaimed device it matches. Caller holds pci_mutex. */
-static void probe_driver(struct pci_driver *drv)
+/* Offers d to drv if it matches and is unclaimed. Caller holds pci_mutex. */
+static void probe_one(struct pci_driver *drv, struct pci_dev *d)
 {
-	for (struct pci_dev *d = devices; d; d = d->next) {
-		const struct pci_id *id = d->driver ? NULL : match(drv, d);
-		int err;
+	const struct pci_id *id = d->driver ? NULL : match(drv, d);
+	int err;
 
-		if (!id)
-			continue;
-		d->driver = drv;
-		err = drv->probe(d, id);
-		if (err) {
-			d->driver = NULL;
-			pr_warn("pci: %02x:%02x.%u: %s declined it (error %d)\n", d->bus, d->dev,
-				d->fn, drv->name, err);
-		}
+	if (!id)
+		return;
+	d->driver = drv;
+	err = drv->probe(d, id);
+	if (err) {
+		d->driver = NULL;
+		pr_warn("pci: %02x:%02x.%u: %s declined it (error %d)\n", d->bus, d->dev, d->fn,
+			drv->name, err);
 	}
 }
 
@@ -299,6 +297,7 @@ void pci_init(void)
 		pr_err("pci: no memory to enumerate\n");
 		return;
 	}
+	pci_register_driver(&pci_edu_driver);	/* the tests' interrupt source, when present */
 	want_bus(w, 0);
 	for (unsigned i = 0; i < w->npending; i++)
 		scan_bus(w, w->pending[i]);
@@ -311,18 +310,23 @@ void pci_init(void)
 		ecam_for_bus(0) ? "ECAM (MCFG)" : "CF8/CFC");
 	mutex_lock(&pci_mutex);
 	pci_ready = true;
-	for (struct pci_driver *drv = drivers; drv; drv = drv->next)
-		probe_driver(drv);
+	for (struct pci_dev *d = devices; d; d = d->next)	/* in bus order: eth0 is the first */
+		for (struct pci_driver *drv = drivers; drv; drv = drv->next)
+			probe_one(drv, d);
 	mutex_unlock(&pci_mutex);
 }
 
 void pci_register_driver(struct pci_driver *drv)
 {
+	struct pci_driver **pp = &drivers;
+
 	mutex_lock(&pci_mutex);
-	drv->next = drivers;
-	drivers = drv;
-	if (pci_ready)
-		probe_driver(drv);
+	while (*pp)
+		pp = &(*pp)->next;
+	drv->next = NULL;
+	*pp = drv;
+	for (struct pci_dev *d = devices; pci_ready && d; d = d->next)
+		probe_one(drv, d);
 	mutex_unlock(&pci_mutex);
 }
 

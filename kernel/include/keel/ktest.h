@@ -2,8 +2,9 @@
  * keel/ktest.h — in-kernel tests.
  *
  * A test is a function registered with KTEST(name) into the .ktests section. The boot word
- * `ktest` (all) or `ktest=GLOB` runs the matching tests after boot, prints `PASS name` or
- * `FAIL name: why` for each and `ktest: N passed, N failed`, then powers off with the verdict.
+ * `ktest` (all) or `ktest=GLOB[,GLOB...]` runs the tests matching any glob after boot, prints
+ * `PASS name` or `FAIL name: why` for each and `ktest: N passed, N failed`, then powers off
+ * with the verdict.
  * A test fails at its first failed check; it also fails if it leaks heap objects or frames.
  *
  *	KTEST(frame_alloc_merges_buddies) {

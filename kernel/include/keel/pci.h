@@ -157,7 +157,8 @@ struct pci_driver {
 	struct pci_driver *next;
 };
 
-/* Enumerates the buses (once, thread context) and probes the drivers registered so far. */
+/* Enumerates the buses (once, thread context), then offers each device, in bus order, to the
+ * drivers registered so far. */
 void pci_init(void);
 /* Registers a driver and offers it every unclaimed matching device found so far. */
 void pci_register_driver(struct pci_driver *drv);
@@ -176,6 +177,13 @@ void pci_write8(struct pci_dev *d, unsigned off, uint8_t v);
 void pci_enable(struct pci_dev *d);
 /* Maps a memory BAR (uncached) and returns it, NULL if the BAR is no memory BAR. */
 void *pci_map_bar(struct pci_dev *d, unsigned i);
+
+/* QEMU's edu test device (drivers/pci/edu.c): bound by pci_init, d->drvdata is its mapped
+ * BAR0 (32-bit registers; PCI_EDU_* offsets). */
+extern struct pci_driver pci_edu_driver;
+#define PCI_EDU_STATUS		0x24
+#define PCI_EDU_RAISE		0x60
+#define PCI_EDU_ACK		0x64
 
 /* ---- interrupts (drivers/pci/irq.c) ---- */
 

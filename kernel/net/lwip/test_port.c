@@ -8,6 +8,7 @@
 #include <keel/netdev.h>
 #include <keel/socket.h>
 #include <keel/log.h>
+#include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/vfs.h>
 #include <lwip/netif.h>
@@ -53,13 +54,17 @@ KTEST(net_dhcp_lease_configures_eth0_and_resolv_conf)
 		pr_info("ktest: no NIC in this run; DHCP not checked\n");
 		return;
 	}
-	net_lock();
-	nif = netif_default;
-	if (nif) {
-		addr = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif)));
-		gw = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(nif)));
+	for (int i = 0; i < 100 && !addr; i++) {	/* boot waited; allow 5 s more */
+		if (i)
+			sched_sleep_ns(50 * 1000 * 1000);
+		net_lock();
+		nif = netif_default;
+		if (nif) {
+			addr = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif)));
+			gw = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(nif)));
+		}
+		net_unlock();
 	}
-	net_unlock();
 	KT_ASSERT(nif, "a NIC but no default interface");
 	KT_EQ(addr, 0x0a00020f);
 	KT_EQ(gw, 0x0a000202);
