@@ -237,4 +237,5 @@ ssize_t inet_krecv(struct inet_sock *isk, void *buf, size_t n, unsigned flags,
 void inet_init(void)
 {
 	inet_proc_init();
+	inet_family_init();
 }

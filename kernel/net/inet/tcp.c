@@ -262,7 +262,9 @@ static int send_state(struct inet_sock *isk)
 		return 0;
 	if (isk->err)
 		return -inet_take_err(isk);
-	return isk->was_connected ? -EPIPE : -ENOTCONN;
+	if (isk->state == INET_CONNECTING)
+		return -EAGAIN;		/* MSG_DONTWAIT while the handshake runs */
+	return -EPIPE;			/* Linux: also on a socket never connected */
 }
 
 /* Copies up to what lwIP can queue now into the bounce buffer and hands it to tcp_write.
@@ -433,7 +435,7 @@ static unsigned tcp_poll_op(struct inet_sock *isk)
 	if (READ_ONCE(isk->rx_bytes) || READ_ONCE(isk->rd_done))
 		m |= POLLIN | POLLRDNORM;
 	if (READ_ONCE(isk->rd_done))
-		m |= POLLRDHUP_BIT;
+		m |= POLLRDHUP;
 	if (st == INET_CLOSED || READ_ONCE(isk->wr_shut) ||
 	    READ_ONCE(isk->snd_space) >= TCP_SNDLOWAT)
 		m |= POLLOUT | POLLWRNORM;
