@@ -24,7 +24,8 @@ Suites (each counts its own tests into the total):
                 e1000, rtl8139) under QEMU user networking: DHCP lease, the     plus one for the exchange
                 network ktests, and 64 MiB each way over TCP with a
                 CRC-32 plus UDP echo against tests/net_server.py on
-                the host's loopback (the guest reaches it at 10.0.2.2)
+                the host's loopback (the guest reaches it at 10.0.2.2);
+                busybox-static ifconfig -a and ping -c 1 (127.0.0.1, 10.0.2.2)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -33,6 +34,7 @@ Every guest run has a timeout; a hung guest is a failed test, never a hung suite
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -259,8 +261,30 @@ INET_BYTES = 64 << 20     # each way; ~5 s on TCG (docs/net.md)
 EXCHANGE = re.compile(r"host exchange: (\d+) bytes up, (\d+) down in (\d+) ms; udp echo ok")
 
 
+BUSYBOX_RUNS = [   # Debian's busybox-static, unmodified: SIOCGIF* and a raw ICMP socket
+    ("ifconfig -a", ["inet addr:10.0.2.15  Bcast:10.0.2.255  Mask:255.255.255.0",
+                     "HWaddr 52:54:00:12:34:56", "inet addr:127.0.0.1"]),
+    ("ping -c 1 127.0.0.1", ["64 bytes from 127.0.0.1: seq=0", "1 packets received"]),
+    ("ping -c 1 10.0.2.2", ["64 bytes from 10.0.2.2: seq=0", "1 packets received"]),
+]
+
+
+def suite_inet_busybox(tally):
+    bb = shutil.which("busybox") or "/bin/busybox"
+    for cmd, want in BUSYBOX_RUNS:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net", "user",
+                       "--timeout", "60", "--add", f"{bb}:/bin/busybox", "--append",
+                       f"init=/bin/busybox -- {cmd}"], 90)
+        missing = [w for w in want if w not in out]
+        ok = not missing and "init exited with status 0" in out
+        tally.add(f"inet busybox {cmd}", int(ok), int(not ok),
+                  "" if ok else f"(missing {missing or 'exit status 0'})")
+
+
 def suite_inet(tally):
-    """Every network ktest with a NIC on slirp, and the exchange with the host's servers."""
+    """Every network ktest with a NIC on slirp, the exchange with the host's servers, and
+    busybox's ifconfig and ping."""
+    suite_inet_busybox(tally)
     for nic in ("virtio", "e1000", "rtl8139"):
         srv = net_server.Servers(timeout=200)
         try:

@@ -220,6 +220,7 @@ static const struct ioctl_arg ioctl_args[] = {
 	{ SIOCGIFCONF, 16, true, true },	/* struct ifconf; keel/net.h for these */
 	{ SIOCGIFFLAGS, sizeof(struct ifreq), true, true },
 	{ SIOCGIFADDR, sizeof(struct ifreq), true, true },
+	{ SIOCGIFBRDADDR, sizeof(struct ifreq), true, true },
 	{ SIOCGIFNETMASK, sizeof(struct ifreq), true, true },
 	{ SIOCGIFMTU, sizeof(struct ifreq), true, true },
 	{ SIOCGIFHWADDR, sizeof(struct ifreq), true, true },

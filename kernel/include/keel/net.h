@@ -38,6 +38,7 @@ struct ifreq {
 #define SIOCGIFCONF	0x8912
 #define SIOCGIFFLAGS	0x8913
 #define SIOCGIFADDR	0x8915
+#define SIOCGIFBRDADDR	0x8919
 #define SIOCGIFNETMASK	0x891b
 #define SIOCGIFMTU	0x8921
 #define SIOCGIFHWADDR	0x8927
@@ -50,7 +51,7 @@ struct ifreq {
 #define ARPHRD_ETHER	1
 #define ARPHRD_LOOPBACK	772
 
-/* SIOCGIF{FLAGS,ADDR,NETMASK,MTU,HWADDR,INDEX} on the interface named in r (lo, eth0...):
+/* SIOCGIF{FLAGS,ADDR,BRDADDR,NETMASK,MTU,HWADDR,INDEX} on the interface named in r (lo, eth0...):
  * 0, -ENODEV (no such interface), -EADDRNOTAVAIL (no address), -EINVAL (other command). */
 long net_if_ioctl(unsigned cmd, struct ifreq *r);
 /* SIOCGIFCONF: up to max entries (name + address) of the interfaces with an IPv4 address;

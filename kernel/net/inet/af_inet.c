@@ -250,6 +250,7 @@ static long inet_ioctl(struct socket *s, unsigned cmd, void *arg)
 		return inet_ifconf(arg);
 	case SIOCGIFFLAGS:
 	case SIOCGIFADDR:
+	case SIOCGIFBRDADDR:
 	case SIOCGIFNETMASK:
 	case SIOCGIFMTU:
 	case SIOCGIFHWADDR:

@@ -64,6 +64,16 @@ static long if_query(unsigned cmd, struct netif *n, struct ifreq *r)
 			return -EADDRNOTAVAIL;
 		put_in(r, cmd == SIOCGIFADDR ? netif_ip4_addr(n) : netif_ip4_netmask(n));
 		return 0;
+	case SIOCGIFBRDADDR: {
+		ip4_addr_t b;
+
+		if (ip4_addr_isany_val(*netif_ip4_addr(n)) || !(n->flags & NETIF_FLAG_BROADCAST))
+			return -EADDRNOTAVAIL;
+		ip4_addr_set_u32(&b, ip4_addr_get_u32(netif_ip4_addr(n)) |
+				     ~ip4_addr_get_u32(netif_ip4_netmask(n)));
+		put_in(r, &b);
+		return 0;
+	}
 	case SIOCGIFMTU:
 		r->u.ivalue = n->mtu ? n->mtu : 65536;
 		return 0;

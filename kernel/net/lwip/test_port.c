@@ -104,5 +104,10 @@ KTEST(net_if_ioctls_describe_lo_and_refuse_unknown_names)
 		KT_EQ(net_if_ioctl(SIOCGIFHWADDR, &r), 0);
 		KT_EQ(r.u.addr.family, ARPHRD_ETHER);
 		KT_ASSERT(!memcmp(r.u.addr.data, netdev_first()->mac, ETH_ALEN), "eth0's MAC differs");
+		if (net_ip_config.mode == NET_IP_DHCP) {	/* slirp: 10.0.2.15/24 */
+			KT_EQ(net_if_ioctl(SIOCGIFBRDADDR, &r), 0);
+			KT_EQ(r.u.addr.data[5], 255);
+			KT_EQ(r.u.addr.data[4], 2);
+		}
 	}
 }
