@@ -385,13 +385,16 @@ static int tcp_shutdown_op(struct inet_sock *isk, int how)
 		return -ENOTCONN;
 	if (how == SHUT_RD || how == SHUT_RDWR) {
 		isk->rd_done = true;
-		if (isk->rx) {
-			if (isk->pcb.tcp)
-				tcp_recved(isk->pcb.tcp, (u16_t)MIN(isk->rx_bytes, (size_t)0xffff));
-			pbuf_free(isk->rx);
-			isk->rx = NULL;
-			isk->rx_bytes = 0;
+		for (size_t left = isk->rx_bytes; left && isk->pcb.tcp;) {
+			u16_t k = (u16_t)MIN(left, (size_t)0xffff);
+
+			tcp_recved(isk->pcb.tcp, k);	/* the dropped bytes reopen the window */
+			left -= k;
 		}
+		if (isk->rx)
+			pbuf_free(isk->rx);
+		isk->rx = NULL;
+		isk->rx_bytes = 0;
 	}
 	if ((how == SHUT_WR || how == SHUT_RDWR) && !isk->wr_shut) {
 		isk->wr_shut = true;
