@@ -62,9 +62,9 @@ static void cmd_mem(const char *arg)
 
 static void cmd_ktest(const char *arg)
 {
-	int passed, failed = ktest_run(arg && *arg ? arg : "*", &passed);
+	int passed, skipped, failed = ktest_run(arg && *arg ? arg : "*", &passed, &skipped);
 
-	kprintf("ktest: %d passed, %d failed\n", passed, failed);
+	ktest_print_summary(passed, failed, skipped);
 }
 
 static void cmd_uptime(const char *arg)

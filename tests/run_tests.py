@@ -32,6 +32,7 @@ Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothi
 Every guest run has a timeout; a hung guest is a failed test, never a hung suite.
 """
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -44,21 +45,28 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 import net_server  # noqa: E402
 
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed",
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
+                     r"(?:, (\d+) skipped)?",
                      re.M)
 
 
 class Tally:
     def __init__(self):
-        self.passed = self.failed = 0
+        self.passed = self.failed = self.skipped = 0
         self.failures = []
 
-    def add(self, name, passed, failed, detail=""):
+    def add(self, name, passed, failed, detail="", skipped=0):
         self.passed += passed
         self.failed += failed
+        self.skipped += skipped
         if failed:
             self.failures.append(f"{name}: {failed} failed {detail}".rstrip())
-        print(f"== {name}: {passed} passed, {failed} failed", flush=True)
+        print(f"== {name}: {passed} passed, {failed} failed"
+              f"{f', {skipped} skipped' if skipped else ''}", flush=True)
+
+    def line(self):
+        return f"{self.passed} passed, {self.failed} failed" + \
+            (f", {self.skipped} skipped" if self.skipped else "")
 
 
 def run(cmd, timeout):
@@ -82,12 +90,35 @@ def summary_counts(name, rc, out, tally):
     if not found:
         tally.add(name, 0, 1, f"(no summary line; exit {rc})")
         return
-    passed, failed = map(int, found[-1])
+    passed, failed, skipped = (int(x or 0) for x in found[-1])
     if rc != 0 and failed == 0:
         failed = 1
     if passed == 0 and failed == 0:
         failed = 1          # a suite that ran nothing is broken
-    tally.add(name, passed, failed, f"(exit {rc})")
+    tally.add(name, passed, failed, f"(exit {rc})", skipped)
+
+
+def ktest_names(kernel, glob):
+    """The ktests compiled into kernel whose names match glob (from its symbol table)."""
+    syms = subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
+    names = re.findall(r"\bktest_desc_(\w+)$", syms, re.M)
+    return sorted(n for n in names if fnmatch.fnmatchcase(n, glob))
+
+
+def usertest_names(patterns):
+    """The usertests the binary has (its --list), filtered like its own argument matching."""
+    out = subprocess.run([os.path.join(ROOT, "build/user/bin/usertests"), "--list"],
+                         capture_output=True, text=True).stdout.split()
+    return [n for n in out if not patterns or any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+
+
+def all_ran(name, out, names, line_re, tally):
+    """Fails the run when a test it should have run left no result line (a suite that silently
+    runs fewer tests is broken even when its own summary says 0 failed)."""
+    missing = [n for n in names if not re.search(line_re.format(re.escape(n)), out, re.M)]
+    if missing:
+        tally.add(f"{name}: every expected test reported", 0, 1,
+                  f"({len(missing)} of {len(names)} left no result: {missing[:5]})")
 
 
 def suite_unit(tally):
@@ -119,6 +150,11 @@ def suite_ktest(tally, quick):
     for name, args in runs:
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--append", "ktest"] + args, 400)
         summary_counts(name, rc, out, tally)
+        kernel = args[args.index("--kernel") + 1] if "--kernel" in args else \
+            os.path.join(ROOT, "build/keel.elf")
+        words = " ".join(a for i, a in enumerate(args) if i and args[i - 1] == "--append")
+        glob = ([w[6:] for w in words.split() if w.startswith("ktest=")] or ["*"])[-1]
+        all_ran(name, out, ktest_names(kernel, glob), r"(?:PASS|FAIL|SKIP) {}\b", tally)
 
 
 def suite_fpu(tally, quick):
@@ -133,6 +169,10 @@ def suite_fpu(tally, quick):
                        "corei7_skylake_x", "--smp", "2", "--timeout", "400", "--append",
                        "fpu=lazy -- /bin/fputest --iters 300"], 460)
         summary_counts("fputest bochs skylake_x smp=2 fpu=lazy", rc, out, tally)
+        # Bochs raises real SIMD exceptions: nothing may be skipped there.
+        skips = re.findall(r"^skip .*$", out, re.M)
+        tally.add("fputest bochs skylake_x: no test skipped", int(not skips), int(bool(skips)),
+                  f"({skips})")
 
 
 def suite_user(tally, quick):
@@ -145,6 +185,7 @@ def suite_user(tally, quick):
         rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--timeout", "600"] + args +
                       ["--append", "-- /bin/usertests"], 660)
         summary_counts(name, rc, out, tally)
+        all_ran(name, out, usertest_names([]), r"test {}: ", tally)
     rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--timeout", "300",
                    "--append", "-- /bin/sigtest"], 360)
     summary_counts("sigtest qemu tcg smp=2", rc, out, tally)
@@ -296,6 +337,8 @@ def suite_inet(tally):
             srv.close()
         name = f"inet ktests qemu tcg smp=2 --net user --nic {nic}"
         summary_counts(name, rc, out, tally)
+        all_ran(name, out, ktest_names(os.path.join(ROOT, "build/keel.elf"), "*net*"),
+                r"PASS {}\b", tally)       # with a NIC and a host, none may skip
         m = EXCHANGE.search(out)
         ok = bool(m) and int(m.group(1)) == INET_BYTES and int(m.group(2)) == INET_BYTES \
             and srv.exchanges == 1 and not srv.errors
@@ -340,7 +383,7 @@ def main():
         suite_integration(tally)
     for f in tally.failures:
         print(f"failed: {f}")
-    print(f"{tally.passed} passed, {tally.failed} failed")
+    print(tally.line())
     sys.exit(1 if tally.failed else 0)
 
 

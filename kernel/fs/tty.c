@@ -303,6 +303,19 @@ static void set_termios(const struct termios *t, bool flush)
 	vfs_poll_notify();
 }
 
+/* A new window size; a change sends SIGWINCH to the foreground group, as Linux does. */
+static void set_winsize(const struct winsize *ws)
+{
+	bool fl = spin_lock_irqsave(&tty.wq.lock);
+	bool changed = memcmp(&tty.ws, ws, sizeof(*ws)) != 0;
+	int pgid = tty.fg_pgid;
+
+	tty.ws = *ws;
+	spin_unlock_irqrestore(&tty.wq.lock, fl);
+	if (changed && pgid > 0)
+		signal_send_pgrp(pgid, SIGWINCH);
+}
+
 static long tty_ioctl(struct file *f, unsigned cmd, void *arg)
 {
 	bool fl;
@@ -320,10 +333,12 @@ static long tty_ioctl(struct file *f, unsigned cmd, void *arg)
 		set_termios(arg, cmd == TCSETSF);
 		return 0;
 	case TIOCGWINSZ:
+		fl = spin_lock_irqsave(&tty.wq.lock);
 		memcpy(arg, &tty.ws, sizeof(tty.ws));
+		spin_unlock_irqrestore(&tty.wq.lock, fl);
 		return 0;
 	case TIOCSWINSZ:
-		memcpy(&tty.ws, arg, sizeof(tty.ws));
+		set_winsize(arg);
 		return 0;
 	case TIOCGPGRP:
 		*(int *)arg = READ_ONCE(tty.fg_pgid);

@@ -151,6 +151,8 @@ int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 
 		if (!v)
 			return -ENOMEM;
+		if ((prot & VMA_WRITE) && (v->flags & VMA_NOWRITE))
+			return -EACCES;
 		a = v->end;
 	}
 	err = split_at(mm, addr);
@@ -201,8 +203,29 @@ static unsigned prot_to_vma(unsigned long prot)
 	       (prot & PROT_EXEC ? VMA_EXEC : 0);
 }
 
-static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags, bool fixed,
-		      int fd, uint64_t off)
+/* Maps under one hold of mm->lock, so MAP_FIXED_NOREPLACE's emptiness check and the mapping
+ * cannot be split by another thread's mmap. */
+static long mmap_locked(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
+			unsigned long flags, struct file *f, uint64_t off, uint64_t flen)
+{
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	long err = 0;
+
+	mutex_lock(&mm->lock);
+	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+	    !vma_free_range(mm, *a, ALIGN_UP(len, PAGE_SIZE)))
+		err = -EEXIST;
+	if (!err)
+		err = uvm_map(mm, a, len, vflags, fixed, f, off, flen);
+	mutex_unlock(&mm->lock);
+	return err;
+}
+
+/* A shared file mapping is read-only for good (VMA_NOWRITE): keel has no shared writeback, so
+ * a writable one is refused (EACCES on a read-only fd, as Linux; ENODEV otherwise) and mprotect
+ * never makes one writable (EACCES): a silent private copy would lose the writes. */
+static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
+		      unsigned long flags, int fd, uint64_t off)
 {
 	struct file *f = fd_get_file(fd);
 	long err;
@@ -212,14 +235,13 @@ static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags, 
 	if (!file_readable(f))
 		err = -EACCES;
 	else if ((vflags & VMA_SHARED) && (vflags & VMA_WRITE))
-		err = -ENODEV;		/* only read-only file mappings: no writeback exists */
+		err = file_writable(f) ? -ENODEV : -EACCES;
 	else {
 		uint64_t size = file_size(f);
 
-		vflags &= ~VMA_SHARED;	/* read-only: private and shared look the same */
-		mutex_lock(&mm->lock);
-		err = uvm_map(mm, a, len, vflags, fixed, f, off, size > off ? size - off : 0);
-		mutex_unlock(&mm->lock);
+		if (vflags & VMA_SHARED)
+			vflags = (vflags & ~VMA_SHARED) | VMA_NOWRITE;
+		err = mmap_locked(mm, a, len, vflags, flags, f, off, size > off ? size - off : 0);
 	}
 	file_put(f);
 	return err;
@@ -242,20 +264,10 @@ SYSCALL6(9, mmap, uintptr_t, addr, size_t, len, unsigned long, prot, unsigned lo
 		return -ENOMEM;
 	if (type != MAP_PRIVATE)
 		vflags |= VMA_SHARED;
-	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED)) {
-		mutex_lock(&mm->lock);
-		err = vma_free_range(mm, addr, ALIGN_UP(len, PAGE_SIZE)) ? 0 : -EEXIST;
-		mutex_unlock(&mm->lock);
-		if (err)
-			return err;
-	}
 	if (!(flags & MAP_ANONYMOUS))
-		err = mmap_file(mm, &addr, len, vflags, fixed, fd, off);
-	else {
-		mutex_lock(&mm->lock);
-		err = uvm_map(mm, &addr, len, vflags, fixed, NULL, 0, 0);
-		mutex_unlock(&mm->lock);
-	}
+		err = mmap_file(mm, &addr, len, vflags, flags, fd, off);
+	else
+		err = mmap_locked(mm, &addr, len, vflags, flags, NULL, 0, 0);
 	return err ? err : (long)addr;
 }
 

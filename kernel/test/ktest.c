@@ -56,6 +56,18 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 	va_end(ap);
 }
 
+void ktest_skip(struct ktest_ctx *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->failed)
+		return;
+	t->skipped = true;
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+}
+
 /* Frames in use other than by slab caches (whose empty-slab reserve may legitimately grow). */
 static size_t frames_in_use(void)
 {
@@ -126,12 +138,20 @@ static bool matches(const char *pattern, const char *name)
 	return false;
 }
 
-int ktest_run(const char *pattern, int *passed)
+void ktest_print_summary(int passed, int failed, int skipped)
+{
+	if (skipped)
+		kprintf("ktest: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		kprintf("ktest: %d passed, %d failed\n", passed, failed);
+}
+
+int ktest_run(const char *pattern, int *passed, int *skipped)
 {
 	struct ktest_ctx t;
 	int failed = 0;
 
-	*passed = 0;
+	*passed = *skipped = 0;
 	for (const struct ktest *kt = __ktests_start; kt < __ktests_end; kt++) {
 		if (!matches(pattern, kt->name))
 			continue;
@@ -139,6 +159,9 @@ int ktest_run(const char *pattern, int *passed)
 		if (t.failed) {
 			kprintf("FAIL %s: %s\n", kt->name, t.why);
 			failed++;
+		} else if (t.skipped) {
+			kprintf("SKIP %s: %s\n", kt->name, t.why);
+			(*skipped)++;
 		} else {
 			kprintf("PASS %s\n", kt->name);
 			(*passed)++;
@@ -149,11 +172,11 @@ int ktest_run(const char *pattern, int *passed)
 
 __noreturn void ktest_run_and_poweroff(void)
 {
-	int passed, failed;
+	int passed, failed, skipped;
 
 	panic_poweroff = true;
 	pr_info("ktest: running tests matching \"%s\"\n", glob);
-	failed = ktest_run(glob, &passed);
-	kprintf("ktest: %d passed, %d failed\n", passed, failed);
+	failed = ktest_run(glob, &passed, &skipped);
+	ktest_print_summary(passed, failed, skipped);
 	arch_poweroff(failed ? 1 : 0);
 }

@@ -135,6 +135,8 @@ def multiboot2_iso_boots_on_qemu_from_cd(run):
                    "-m", "128", "-cdrom", iso, "-boot", "d", "-display", "none",
                    "-serial", "stdio", "-no-reboot", "-device",
                    "isa-debug-exit,iobase=0xf4,iosize=4"], 150)
+    if rc != 1:
+        return False, f"exit {rc}: a passing ktest run powers off with debug-exit 0 (QEMU status 1)"
     return expect(out, r"boot: loaded by multiboot2 \(GRUB", r"ktest: [1-9]\d* passed, 0 failed")
 
 
@@ -187,10 +189,14 @@ def firmware_tables_are_found_and_summarized(run):
                      r"hpet: at 0x[0-9a-f]+, \d+\.\d{3} MHz", r"ktest: [1-9]\d* passed, 0 failed")
     if rc != 0 or not ok:
         return False, f"pc: exit {rc} {why}"
+    if re.search(r"^SKIP ", out, re.M):
+        return False, "pc: an HPET test was skipped on a machine that has one"
     rc, out = run(["timeout", "60", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
                    "-cpu", "max", "-m", "128", "-smp", "2", "-kernel", KERNEL, "-append",
                    "ktest=acpi_*", "-display", "none", "-serial", "stdio", "-no-reboot",
                    "-device", "isa-debug-exit,iobase=0xf4,iosize=4"], 90)
+    if rc != 1:
+        return False, f"q35: exit {rc}: a passing ktest run ends QEMU with status 1"
     ok, why = expect(out, r"acpi: MCFG segment 0 buses 0-255 at 0x[0-9a-f]+",
                      r"ktest: [1-9]\d* passed, 0 failed")
     return ok, why and f"q35: {why}"
@@ -226,7 +232,12 @@ def shell_runs_pipelines_redirections_and_ctrl_c(run):
           f"-kernel {KERNEL} -initrd {INITRD} -serial stdio -display none -no-reboot " \
           "-device isa-debug-exit,iobase=0xf4,iosize=4"
     rc, out = run(["bash", "-c", cmd], 90)
-    return expect(out, r"^hello keel\r?$", r"^status\r?$|status", r"^exe\r?$|\bexe\b",
+    # The shell never powers off: QEMU must still be running when timeout ends it (124).
+    if rc != 124:
+        return False, f"exit {rc}: keel stopped before the typing ended (want timeout's 124)"
+    # `ls /proc/1` lists status and exe; the typed `echo status $?` line is not that listing.
+    return expect(out, r"^hello keel\r?$", r"^(?!.*echo)(?:.*\s)?status(?:\s+(?!\d).*)?\r?$",
+                  r"^(?!.*echo)(?:.*\s)?exe(?:\s.*)?\r?$",
                   r"\^C", r"status 130", r"^/tmp\r?$", r"keel keel \S+ .*x86_64",
                   r"nosuchprog: (command )?not found", r"after 127")
 
@@ -249,6 +260,37 @@ def debian_glibc_static_busybox_runs_unmodified(run):
                   r"init exited with status 0")
 
 
+def quiet_boot(*args, timeout):
+    """Like boot, but keeps the (endless) guest output out of the log: (exit status, stderr)."""
+    p = subprocess.run([KEEL_RUN, "--timeout", str(timeout)] + list(args), cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout + 30)
+    print(p.stderr, end="", flush=True)
+    return p.returncode, p.stderr
+
+
+def harness_judges_endless_output_after_a_pass_as_a_timeout(run):
+    """keel-run: a pass verdict followed by output that never stops is a timeout (124), not a
+    pass; so is a stream of pass lines that never ends. Guest: Debian's busybox sh."""
+    if not os.path.exists("/bin/busybox"):
+        return False, "/bin/busybox missing: tools/setup installs busybox-static"
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write("echo 'usertests: 1 passed, 0 failed'\nwhile true; do echo more; done\n")
+        script = f.name
+    try:
+        rc, err = quiet_boot("--add", "/bin/busybox:/bin/busybox", "--add", f"{script}:/t.sh",
+                             "--append", "init=/bin/busybox -- sh /t.sh", timeout=50)
+        if rc != 124 or "did not stop" not in err:
+            return False, f"pass then endless output: exit {rc}, want 124 with the reason"
+        rc, err = quiet_boot("--add", "/bin/busybox:/bin/busybox", "--append",
+                             "init=/bin/busybox -- yes usertests: 1 passed, 0 failed", timeout=20)
+        if rc != 124:
+            return False, f"endless pass lines: exit {rc}, want 124"
+    finally:
+        os.unlink(script)
+    return True, ""
+
+
 ALL = [
     kernel_page_fault_prints_full_report,
     stack_overflow_double_faults_on_its_ist_stack,
@@ -269,4 +311,5 @@ ALL = [
     user_faults_kill_only_the_process_with_one_line,
     shell_runs_pipelines_redirections_and_ctrl_c,
     debian_glibc_static_busybox_runs_unmodified,
+    harness_judges_endless_output_after_a_pass_as_a_timeout,
 ]

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,14 +86,22 @@ int status_code(int wstatus)
 }
 
 int t_fail_line;
-static int t_passed, t_failed;
+const char *t_skip_why;
+static int t_passed, t_failed, t_skipped;
 
 void t_run(const char *name, int (*fn)(void))
 {
+	int r;
+
 	t_fail_line = 0;
-	if (fn() == 0) {
+	t_skip_why = "";
+	r = fn();
+	if (r == 0) {
 		t_passed++;
 		fdprintf(1, "ok   %s\n", name);
+	} else if (r == T_RESULT_SKIP) {
+		t_skipped++;
+		fdprintf(1, "skip %s: %s\n", name, t_skip_why);
 	} else {
 		t_failed++;
 		fdprintf(1, "FAIL %s (line %d)\n", name, t_fail_line);
@@ -101,6 +110,17 @@ void t_run(const char *name, int (*fn)(void))
 
 int t_summary(const char *prog)
 {
-	fdprintf(1, "%s: %d passed, %d failed\n", prog, t_passed, t_failed);
+	if (t_skipped)
+		fdprintf(1, "%s: %d passed, %d failed, %d skipped\n", prog, t_passed, t_failed,
+			 t_skipped);
+	else
+		fdprintf(1, "%s: %d passed, %d failed\n", prog, t_passed, t_failed);
 	return t_failed;
+}
+
+bool on_keel(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.sysname, "keel") == 0;
 }

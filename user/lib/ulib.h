@@ -7,6 +7,7 @@
 #ifndef ULIB_H
 #define ULIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,12 +34,18 @@ int status_code(int wstatus);
 
 /*
  * A minimal runner for the one-file test programs (sigtest, tlbtest): a test returns 0, or 1
- * through T_CHECK, which records the failing line. t_run prints "ok   NAME" or
- * "FAIL NAME (line N)" on fd 1 and counts; t_summary prints "PROG: N passed, N failed" and
- * returns the number failed (the program's exit status).
+ * through T_CHECK, which records the failing line, or T_RESULT_SKIP through T_SKIP when the
+ * system lacks what it needs. t_run prints "ok   NAME", "FAIL NAME (line N)" or
+ * "skip NAME: why" on fd 1 and counts; t_summary prints "PROG: N passed, N failed" (with
+ * ", N skipped" when any was) and returns the number failed (the program's exit status).
  */
 extern int t_fail_line;
+extern const char *t_skip_why;
+#define T_RESULT_SKIP	2
 #define T_CHECK(c) do { if (!(c)) { t_fail_line = __LINE__; return 1; } } while (0)
+#define T_SKIP(why) do { t_skip_why = (why); return T_RESULT_SKIP; } while (0)
+/* True when the running kernel is keel (uname's sysname), for tests of keel-only files. */
+bool on_keel(void);
 void t_run(const char *name, int (*fn)(void));
 int t_summary(const char *prog);
 

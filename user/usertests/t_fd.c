@@ -226,6 +226,45 @@ static void poll_pipes(void)
 	CHECK_ERR(poll((void *)8, 1, 0), EFAULT);
 }
 
+static volatile sig_atomic_t winches;
+
+static void on_winch(int sig)
+{
+	winches++;
+}
+
+/* TIOCSWINSZ stores the size and, when it changed, sends SIGWINCH to the foreground group. */
+static void tty_winsize_sigwinch(void)
+{
+	struct winsize old, ws, got;
+	pid_t fg;
+
+	if (!isatty(0))
+		ut_skip("fd 0 is not a terminal");
+	CHECK(ioctl(0, TIOCGWINSZ, &old) == 0);
+	fg = tcgetpgrp(0);
+	CHECK(fg > 0);
+	CHECK(setpgid(0, 0) == 0);
+	signal(SIGTTOU, SIG_IGN);		/* a background group may set the foreground */
+	CHECK(tcsetpgrp(0, getpgrp()) == 0);
+	signal(SIGWINCH, on_winch);
+	ws = old;
+	ws.ws_row = old.ws_row == 33 ? 34 : 33;
+	ws.ws_col = 101;
+	CHECK(ioctl(0, TIOCSWINSZ, &ws) == 0);
+	for (int i = 0; i < 100 && !winches; i++)
+		ut_sleep_ms(1);
+	CHECK_EQ(winches, 1);
+	CHECK(ioctl(0, TIOCGWINSZ, &got) == 0);
+	CHECK(got.ws_row == ws.ws_row && got.ws_col == 101);
+	CHECK(ioctl(0, TIOCSWINSZ, &ws) == 0);	/* no change: no signal */
+	ut_sleep_ms(10);
+	CHECK_EQ(winches, 1);
+	signal(SIGWINCH, SIG_IGN);
+	CHECK(ioctl(0, TIOCSWINSZ, &old) == 0);
+	CHECK(tcsetpgrp(0, fg) == 0);
+}
+
 const struct ut_test ut_fd_tests[] = {
 	{ "dup", dup_family, 0 },
 	{ "pipe_eof", pipe_eof, 0 },
@@ -234,6 +273,7 @@ const struct ut_test ut_fd_tests[] = {
 	{ "pipe2", pipe2_flags, 0 },
 	{ "fcntl", fcntl_ops, 0 },
 	{ "ioctl_tty", ioctl_tty, 0 },
+	{ "tty_winsize_sigwinch", tty_winsize_sigwinch, 0 },
 	{ "poll", poll_pipes, 0 },
 	{ NULL, NULL, 0 }
 };

@@ -6,6 +6,8 @@
 #include "ut.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +124,81 @@ static void mmap_file_ro(void)
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL);
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 999, 0), EBADF);
 	CHECK(munmap(p, len) == 0 && munmap(q, PAGE) == 0);
+}
+
+/* MAP_SHARED of a read-only fd: readable, sees the file's writes, and never becomes writable
+ * (Linux: EACCES for the read-only fd; keel: EACCES always, it has no shared writeback). */
+static void mmap_file_shared_ro(void)
+{
+	char page[PAGE];
+
+	memset(page, 's', PAGE);
+	ut_write_file("shr.bin", page, PAGE, 0644);
+	int fd = open("shr.bin", O_RDONLY), wfd = open("shr.bin", O_WRONLY);
+	CHECK(fd >= 0 && wfd >= 0);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EACCES);
+	char *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED && p[0] == 's');
+	CHECK(pwrite(wfd, "t", 1, 0) == 1);
+	CHECK(p[0] == 't');
+	CHECK_ERR(mprotect(p, PAGE, PROT_READ | PROT_WRITE), EACCES);
+	CHECK(mprotect(p, PAGE, PROT_READ) == 0);
+	CHECK(munmap(p, PAGE) == 0);
+	close(fd);
+	close(wfd);
+}
+
+struct noreplace_race {
+	pthread_barrier_t go;
+	char *at;
+	int won[2];
+};
+
+struct noreplace_racer {
+	struct noreplace_race *r;
+	int me;
+};
+
+static void *noreplace_racer(void *arg)
+{
+	struct noreplace_racer *who = arg;
+	struct noreplace_race *r = who->r;
+
+	for (int i = 0; i < 200; i++) {
+		pthread_barrier_wait(&r->go);
+		void *p = mmap(r->at, PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == r->at)
+			r->won[who->me]++;
+		pthread_barrier_wait(&r->go);
+		if (who->me == 0)
+			munmap(r->at, PAGE);
+	}
+	return NULL;
+}
+
+/* MAP_FIXED_NOREPLACE: EEXIST over a mapping; two threads racing for one free page: exactly one
+ * gets it each round (the check and the map are one step under the mm's lock). */
+static void mmap_fixed_noreplace(void)
+{
+	struct noreplace_race r = { 0 };
+	struct noreplace_racer a = { &r, 0 }, b = { &r, 1 };
+	pthread_t t;
+	char *base = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(base != MAP_FAILED);
+	CHECK_ERR(mmap(base, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0), EEXIST);
+	CHECK(munmap(base + PAGE, PAGE) == 0);
+	CHECK(mmap(base + PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		   -1, 0) == base + PAGE);
+	CHECK(munmap(base, 2 * PAGE) == 0);
+	r.at = (char *)0x100000000000UL;	/* far from where either kernel places mappings */
+	CHECK(pthread_barrier_init(&r.go, NULL, 2) == 0);
+	CHECK(pthread_create(&t, NULL, noreplace_racer, &b) == 0);
+	noreplace_racer(&a);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK_EQ(r.won[0] + r.won[1], 200);
 }
 
 /* A private file mapping shares the file's pages until written (as Linux's page cache does):
@@ -423,6 +500,8 @@ const struct ut_test ut_mem_tests[] = {
 	{ "mmap_fixed", mmap_fixed, 0 },
 	{ "mmap_file", mmap_file_ro, 0 },
 	{ "mmap_file_cow", mmap_file_cow, 0 },
+	{ "mmap_file_shared_ro", mmap_file_shared_ro, 0 },
+	{ "mmap_fixed_noreplace", mmap_fixed_noreplace, 0 },
 	{ "munmap_segv", munmap_segv, 0 },
 	{ "mprotect_segv", mprotect_segv, 0 },
 	{ "madvise_dontneed", madvise_zero, 0 },

@@ -3,8 +3,8 @@
  *
  * A test is a function registered with KTEST(name) into the .ktests section. The boot word
  * `ktest` (all) or `ktest=GLOB[,GLOB...]` runs the tests matching any glob after boot, prints
- * `PASS name` or `FAIL name: why` for each and `ktest: N passed, N failed`, then powers off
- * with the verdict.
+ * `PASS name` or `FAIL name: why` (or `SKIP name: why`) for each and `ktest: N passed, N
+ * failed` (with `, N skipped` when a test could not run here), then powers off with the verdict.
  * A test fails at its first failed check; it also fails if it leaks heap objects or frames.
  *
  *	KTEST(frame_alloc_merges_buddies) {
@@ -20,6 +20,7 @@
 struct ktest_ctx {
 	const char *name;
 	bool failed;
+	bool skipped;			/* KT_SKIP: this machine lacks what the test needs */
 	char why[200];
 };
 
@@ -36,6 +37,7 @@ struct ktest {
 
 void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt, ...)
 	__printf(4, 5);
+void ktest_skip(struct ktest_ctx *t, const char *fmt, ...) __printf(2, 3);
 
 #define KT_ASSERT(cond, ...) \
 	do { \
@@ -43,6 +45,14 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 			ktest_fail(t, __FILE__, __LINE__, __VA_ARGS__); \
 			return; \
 		} \
+	} while (0)
+
+/* The test cannot run on this machine (a device or CPU feature is absent): reported as SKIP,
+ * never as a pass. */
+#define KT_SKIP(...) \
+	do { \
+		ktest_skip(t, __VA_ARGS__); \
+		return; \
 	} while (0)
 
 /* Integer equality with both values in the failure message. */
@@ -72,6 +82,8 @@ __noreturn void ktest_run_and_poweroff(void);
 bool crash_requested(void);
 void crash_now(void);
 /* Runs the tests matching glob; returns the number that failed. */
-int ktest_run(const char *glob, int *passed);
+int ktest_run(const char *glob, int *passed, int *skipped);
+/* The `ktest: N passed, N failed[, N skipped]` line. */
+void ktest_print_summary(int passed, int failed, int skipped);
 
 #endif
