@@ -284,7 +284,33 @@ static void peer_reset_and_epipe(void)
 	close(c);
 }
 
+/* Malformed arguments get Linux's errnos. */
+static void bad_arguments(void)
+{
+	struct sockaddr_in a = lo_addr(0);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0), v = 0;
+	socklen_t len = sizeof(v);
+
+	CHECK(t >= 0 && u >= 0);
+	CHECK_ERR(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
+	CHECK_ERR(socket(AF_INET, SOCK_SEQPACKET, 0), ESOCKTNOSUPPORT);
+	CHECK_ERR(bind(t, (struct sockaddr *)&a, 4), EINVAL);
+	CHECK_ERR(bind(t, (struct sockaddr *)&a6, sizeof(a6)), EAFNOSUPPORT);
+	CHECK_ERR(connect(t, (struct sockaddr *)&a, 8), EINVAL);
+	CHECK_ERR(listen(u, 1), EOPNOTSUPP);
+	CHECK_ERR(accept(t, NULL, NULL), EINVAL);		/* not listening */
+	CHECK_ERR(setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, &v, 2), EINVAL);
+	CHECK_ERR(getsockopt(t, 9999, 1, &v, &len), EOPNOTSUPP);
+	CHECK_ERR(sendto(u, "x", 1, 0, (struct sockaddr *)&a, 3), EINVAL);
+	CHECK_ERR(send(u, "x", 1, 0), EDESTADDRREQ);
+	CHECK_ERR(shutdown(t, SHUT_RDWR), ENOTCONN);
+	close(t);
+	close(u);
+}
+
 const struct ut_test ut_net_tests[] = {
+	{ "net_bad_arguments", bad_arguments, 0 },
 	{ "net_bind_conflicts", bind_conflicts, 0 },
 	{ "net_connect_refused", connect_refused, 0 },
 	{ "net_shutdown_halves", shutdown_halves, 0 },

@@ -182,6 +182,11 @@ int inet_getsockopt(struct inet_sock *isk, int level, int name, void *val, size_
 
 		return sockopt_put(val, len, &l, sizeof(l));
 	}
+	/* Linux: a level the protocol does not know falls through to IP's, which refuses it
+	 * with EOPNOTSUPP on the get side (ENOPROTOOPT on the set side). */
+	if (level != SOL_SOCKET && level != IPPROTO_IP &&
+	    !(level == IPPROTO_TCP && isk->type == SOCK_STREAM))
+		return -EOPNOTSUPP;
 	if ((err = get_value(isk, level, name, &v)) < 0)
 		return err;
 	return sockopt_put(val, len, &v, sizeof(v));
