@@ -37,7 +37,8 @@ KOBJS    := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 # compiled with the kernel's flags plus the port's headers (kernel/net/lwip/include). Only
 # lwIP's own files get the -Wno- below; keel's files that include lwIP's headers (kernel/net,
 # the network ktests) get the include paths.
-LWIP_DIR   := $(BUILD)/third_party/lwip
+# The source tree does not depend on the build's flags: one copy serves build/ and build/release.
+LWIP_DIR   ?= build/third_party/lwip
 LWIP_STAMP := $(LWIP_DIR)/.keel-lwip-ok
 LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
               core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c \

@@ -93,6 +93,63 @@ class Servers:
         self.udp.close()
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on now (for --hostfwd)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Clients:
+    """n concurrent clients of the guest's echo server through --hostfwd on host_port: each
+    sends a 4-byte length and that many random bytes and must get them back unchanged. A
+    client retries (every 0.2 s, until the deadline) while the guest is not listening yet:
+    slirp then closes the host's connection at once."""
+
+    def __init__(self, host_port, n=100, size=4096, timeout=120):
+        self.port, self.size, self.deadline = host_port, size, timeout
+        self.ok, self.errors, self.lock = 0, [], threading.Lock()
+        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True)
+                        for i in range(n)]
+
+    def start(self):
+        """Starts every client at once (call it when the guest listens: a SYN slirp sends
+        while the guest is still booting is lost and retried with seconds of backoff)."""
+        for t in self.threads:
+            t.start()
+
+    def _once(self, payload):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as c:
+            c.sendall(struct.pack(">I", len(payload)) + payload)
+            return recv_exact(c, len(payload))
+
+    def _client(self, i):
+        import time
+        end = time.monotonic() + self.deadline
+        payload = os.urandom(self.size + i)
+        last = None
+        while time.monotonic() < end:
+            try:
+                got = self._once(payload)
+            except (OSError, EOFError) as e:
+                last = e
+                time.sleep(0.2)
+                continue
+            with self.lock:
+                if got == payload:
+                    self.ok += 1
+                else:
+                    self.errors.append(f"client {i}: echo differs")
+            return
+        with self.lock:
+            self.errors.append(f"client {i}: gave up ({last})")
+
+    def join(self, timeout=None):
+        for t in self.threads:
+            if t.is_alive() or t.ident:
+                t.join(timeout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bytes", type=int, default=4 << 20)

@@ -25,10 +25,13 @@ Suites (each counts its own tests into the total):
                 fpu= policies, against hashlib and coreutils
                 (tests/crypto_test.py, docs/crypto.md)
   inet          the TCP/IP stack (lwIP, AF_INET) per NIC (virtio,     counted per PASS/FAIL line,
-                e1000) under QEMU user networking: DHCP lease, the     plus one for the exchange
+                e1000, rtl8139) under QEMU user networking: DHCP lease, the     plus one for the exchange
                 network ktests, and 64 MiB each way over TCP with a
                 CRC-32 plus UDP echo against tests/net_server.py on
-                the host's loopback (the guest reaches it at 10.0.2.2)
+                the host's loopback (the guest reaches it at 10.0.2.2);
+                100 concurrent host clients to a guest echo server
+                through --hostfwd; busybox-static ifconfig -a and
+                ping -c 1 (127.0.0.1, 10.0.2.2)
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -38,8 +41,10 @@ import argparse
 import fnmatch
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -311,20 +316,72 @@ def suite_crypto(tally):
 
 
 INET_BYTES = 64 << 20     # each way; ~5 s on TCG (docs/net.md)
+HOSTFWD_CLIENTS = 100
 EXCHANGE = re.compile(r"host exchange: (\d+) bytes up, (\d+) down in (\d+) ms; udp echo ok")
 
 
+BUSYBOX_RUNS = [   # Debian's busybox-static, unmodified: SIOCGIF* and a raw ICMP socket
+    ("ifconfig -a", ["inet addr:10.0.2.15  Bcast:10.0.2.255  Mask:255.255.255.0",
+                     "HWaddr 52:54:00:12:34:56", "inet addr:127.0.0.1"]),
+    ("ping -c 1 127.0.0.1", ["64 bytes from 127.0.0.1: seq=0", "1 packets received"]),
+    ("ping -c 1 10.0.2.2", ["64 bytes from 10.0.2.2: seq=0", "1 packets received"]),
+]
+
+
+def run_watching(cmd, timeout, marker, on_marker):
+    """Like run(), reading the output as it comes: on_marker() is called once, when a line
+    containing marker appears."""
+    t0, out, seen = time.time(), [], False
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace")
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    try:
+        for line in p.stdout:
+            out.append(line)
+            if not seen and marker in line:
+                seen = True
+                on_marker()
+        rc = p.wait()
+    finally:
+        timer.cancel()
+    if rc < 0:
+        rc = 124
+    sys.stdout.write("".join(out))
+    print(f"   ({' '.join(cmd)}: exit {rc}, {time.time() - t0:.1f} s)", flush=True)
+    return rc, "".join(out)
+
+
+def suite_inet_busybox(tally):
+    bb = shutil.which("busybox") or "/bin/busybox"
+    for cmd, want in BUSYBOX_RUNS:
+        rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net", "user",
+                       "--timeout", "60", "--add", f"{bb}:/bin/busybox", "--append",
+                       f"init=/bin/busybox -- {cmd}"], 90)
+        missing = [w for w in want if w not in out]
+        ok = not missing and "init exited with status 0" in out
+        tally.add(f"inet busybox {cmd}", int(ok), int(not ok),
+                  "" if ok else f"(missing {missing or 'exit status 0'})")
+
+
 def suite_inet(tally):
-    """Every network ktest with a NIC on slirp, and the exchange with the host's servers."""
-    for nic in ("virtio", "e1000"):
+    """Every network ktest with a NIC on slirp, the exchange with the host's servers, and
+    busybox's ifconfig and ping."""
+    suite_inet_busybox(tally)
+    for nic in ("virtio", "e1000", "rtl8139"):
         srv = net_server.Servers(timeout=200)
+        fwd = net_server.free_port()
+        clients = net_server.Clients(fwd, n=HOSTFWD_CLIENTS, timeout=150)
         try:
-            rc, out = run([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net",
-                           "user", "--nic", nic, "--timeout", "150", "--append",
-                           f"ktest=*net* nethost={srv.tcp_port},{srv.udp_port},{INET_BYTES}"],
-                          200)
+            rc, out = run_watching([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2",
+                                    "--net", "user", "--nic", nic, "--timeout", "150",
+                                    "--hostfwd", f"tcp:{fwd}:8080", "--append",
+                                    f"ktest=*net* nethost={srv.tcp_port},{srv.udp_port},"
+                                    f"{INET_BYTES} netserve=8080,{HOSTFWD_CLIENTS}"], 200,
+                                   "ktest: serving ", clients.start)
         finally:
             srv.close()
+        clients.join(10)
         name = f"inet ktests qemu tcg smp=2 --net user --nic {nic}"
         summary_counts(name, rc, out, tally)
         all_ran(name, out, ktest_names(os.path.join(ROOT, "build/keel.elf"), "*net*"),
@@ -335,6 +392,9 @@ def suite_inet(tally):
         tally.add(f"{nic}: {INET_BYTES >> 20} MiB each way with 10.0.2.2, UDP echo",
                   int(ok), int(not ok), "" if ok else f"(host saw {srv.exchanges} exchanges, "
                   f"errors {srv.errors})")
+        ok = clients.ok == HOSTFWD_CLIENTS and not clients.errors
+        tally.add(f"{nic}: {HOSTFWD_CLIENTS} concurrent host clients through --hostfwd",
+                  int(ok), int(not ok), "" if ok else f"({clients.ok} ok; {clients.errors[:3]})")
 
 
 def suite_integration(tally):

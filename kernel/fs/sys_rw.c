@@ -8,8 +8,10 @@
  * returns the bytes moved so far, as Linux does.
  */
 #include "internal.h"
+#include <keel/net.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/socket.h>
 #include <keel/syscall.h>
 
 #define IOV_MAX		1024
@@ -18,6 +20,7 @@ struct iovec {
 	void __user *base;
 	size_t len;
 };
+_Static_assert(sizeof(struct iovec) == sizeof(struct kiov), "rw_iov takes the user's iovecs");
 
 /* off < 0: at (and moving) the file offset; else positional. */
 static ssize_t do_rw(struct file *f, void __user *ubuf, size_t n, bool write, int64_t off)
@@ -67,10 +70,15 @@ static long rw_fd(int fd, void __user *ubuf, size_t n, bool write, int64_t off)
 
 	if (!f)
 		return -EBADF;
-	if ((int64_t)n < 0)
+	if ((int64_t)n < 0) {
 		r = -EINVAL;
-	else
+	} else if (f->ops->rw_iov && off < 0) {
+		struct kiov v = { ubuf, n };
+
+		r = f->ops->rw_iov(f, &v, 1, write, (f->flags & O_NONBLOCK) ? IO_NONBLOCK : 0);
+	} else {
 		r = do_rw(f, ubuf, n, write, off);
+	}
 	file_put(f);
 	return r;
 }
@@ -109,6 +117,11 @@ static long rw_vec(int fd, const struct iovec __user *uiov, int cnt, bool write)
 	iov = kmalloc(bytes ? bytes : 1);
 	if (!iov || copy_from_user(iov, uiov, bytes)) {
 		r = iov ? -EFAULT : -ENOMEM;
+		goto out;
+	}
+	if (f->ops->rw_iov) {
+		r = f->ops->rw_iov(f, (struct kiov *)iov, (unsigned)cnt, write,
+				   (f->flags & O_NONBLOCK) ? IO_NONBLOCK : 0);
 		goto out;
 	}
 	for (int i = 0; i < cnt; i++) {
@@ -204,6 +217,14 @@ static const struct ioctl_arg ioctl_args[] = {
 	{ TIOCGPGRP, sizeof(int), false, true },
 	{ TIOCSPGRP, sizeof(int), true, false },
 	{ FIONREAD, sizeof(int), false, true },
+	{ SIOCGIFCONF, 16, true, true },	/* struct ifconf; keel/net.h for these */
+	{ SIOCGIFFLAGS, sizeof(struct ifreq), true, true },
+	{ SIOCGIFADDR, sizeof(struct ifreq), true, true },
+	{ SIOCGIFBRDADDR, sizeof(struct ifreq), true, true },
+	{ SIOCGIFNETMASK, sizeof(struct ifreq), true, true },
+	{ SIOCGIFMTU, sizeof(struct ifreq), true, true },
+	{ SIOCGIFHWADDR, sizeof(struct ifreq), true, true },
+	{ SIOCGIFINDEX, sizeof(struct ifreq), true, true },
 	{ TIOCSCTTY, 0, false, false },
 	{ TIOCNOTTY, 0, false, false },
 };

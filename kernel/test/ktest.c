@@ -138,7 +138,6 @@ static bool matches(const char *pattern, const char *name)
 	return false;
 }
 
-
 void ktest_print_summary(int passed, int failed, int skipped)
 {
 	if (skipped)

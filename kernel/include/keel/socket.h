@@ -18,6 +18,7 @@
 #define KEEL_SOCKET_H
 
 #include <keel/types.h>
+#include <keel/poll.h>
 #include <keel/uaccess.h>
 
 struct file;
@@ -50,8 +51,55 @@ struct socket;
 #define MSG_EOR		0x80
 #define MSG_WAITALL	0x100
 #define MSG_NOSIGNAL	0x4000
+#define MSG_WAITFORONE	0x10000
 #define MSG_CMSG_CLOEXEC 0x40000000
 #define SOCKADDR_MAX	128		/* sizeof(struct sockaddr_storage) */
+#define UIO_MAXIOV	1024		/* iovecs per message */
+#define SOMAXCONN	4096		/* listen(2) backlogs are clamped to it */
+#define POLLRDHUP	0x2000
+
+/* SOL_SOCKET options (asm-generic/socket.h). */
+#define SO_DEBUG	1
+#define SO_REUSEADDR	2
+#define SO_TYPE		3
+#define SO_ERROR	4
+#define SO_DONTROUTE	5
+#define SO_BROADCAST	6
+#define SO_SNDBUF	7
+#define SO_RCVBUF	8
+#define SO_KEEPALIVE	9
+#define SO_OOBINLINE	10
+#define SO_LINGER	13
+#define SO_REUSEPORT	15
+#define SO_PASSCRED	16
+#define SO_PEERCRED	17
+#define SO_RCVLOWAT	18
+#define SO_SNDLOWAT	19
+#define SO_RCVTIMEO	20		/* struct timeval (SO_RCVTIMEO_OLD) */
+#define SO_SNDTIMEO	21
+#define SO_ACCEPTCONN	30
+#define SO_PROTOCOL	38
+#define SO_DOMAIN	39
+
+/* Control messages (SOL_SOCKET level). */
+#define SCM_RIGHTS	1
+#define SCM_CREDENTIALS	2
+#define SCM_MAX_FD	253		/* fds in one SCM_RIGHTS message */
+
+struct ucred {
+	int32_t pid;
+	uint32_t uid, gid;
+};
+
+/* Linux's struct cmsghdr on x86-64; data follows at KCMSG_DATA, headers are 8-aligned. */
+struct kcmsghdr {
+	size_t len;			/* header + data, unaligned */
+	int level, type;
+};
+#define KCMSG_ALIGN(n)	(((n) + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1))
+#define KCMSG_LEN(n)	(sizeof(struct kcmsghdr) + (n))
+#define KCMSG_SPACE(n)	(sizeof(struct kcmsghdr) + KCMSG_ALIGN(n))
+#define KCMSG_DATA(c)	((void *)((char *)(c) + sizeof(struct kcmsghdr)))
 
 /* One user buffer of a message. */
 struct kiov {
@@ -62,8 +110,10 @@ struct kiov {
 /*
  * A message in flight through sendmsg/recvmsg (and send/recv/read/write, which build one).
  * iov points into user memory and is consumed by kmsg_copy_from/kmsg_copy_to, which advance
- * through it; name and control are kernel buffers the generic layer copies in (send) or out
- * (receive).
+ * through it; every entry was checked to lie in the user half and the total is at most
+ * MAX_RW_COUNT (kmsg_init). name and control are kernel buffers the generic layer copies in
+ * (send) or out (receive). On receive the family appends control messages with
+ * kmsg_put_cmsg, which keeps control_used; controllen stays the room.
  */
 struct kmsg {
 	struct kiov *iov;
@@ -76,7 +126,15 @@ struct kmsg {
 	size_t controllen;		/* send: given; receive: room in, bytes written out */
 	unsigned flags;			/* receive: MSG_TRUNC, MSG_CTRUNC, MSG_EOR set by the family */
 	unsigned cmsg_flags;		/* receive: MSG_CMSG_CLOEXEC as asked */
+	size_t control_used;		/* receive: bytes of control written (kmsg_put_cmsg) */
 };
+
+#define MAX_RW_COUNT	0x7ffff000UL	/* Linux's cap on one transfer (INT_MAX & PAGE_MASK) */
+
+/* Sets m up over iov[0..n) (a kernel copy of the user's iovec array) with no name or
+ * control: -EINVAL for a length above SSIZE_MAX, -EFAULT for a range outside the user half;
+ * the total is clamped to MAX_RW_COUNT by shortening the entries, as Linux does. */
+int kmsg_init(struct kmsg *m, struct kiov *iov, unsigned n);
 
 /* Copies n bytes from the message's user buffers into dst (send side); bytes or -EFAULT. */
 ssize_t kmsg_copy_from(struct kmsg *m, void *dst, size_t n);
@@ -85,14 +143,30 @@ ssize_t kmsg_copy_to(struct kmsg *m, const void *src, size_t n);
 /* Bytes not yet consumed. */
 size_t kmsg_left(const struct kmsg *m);
 
-/* A family's socket operations. NULL means -EOPNOTSUPP. flags carry MSG_DONTWAIT when the file
- * is O_NONBLOCK; nonblock likewise for connect/accept. Every function may sleep. */
+/* Send side: the control message after prev (NULL: the first) in m->control, or NULL at the
+ * end; *err becomes -EINVAL (and NULL is returned) when a header's length is malformed. */
+struct kcmsghdr *kmsg_cmsg_next(struct kmsg *m, struct kcmsghdr *prev, int *err);
+/* Receive side: bytes of data a control message appended now could carry whole (0: not even a
+ * header fits). */
+size_t kmsg_cmsg_room(const struct kmsg *m);
+/* Receive side: appends a control message as Linux's put_cmsg does: what does not fit is cut
+ * and MSG_CTRUNC set in m->flags. */
+void kmsg_put_cmsg(struct kmsg *m, int level, int type, const void *data, size_t len);
+
+/* getsockopt helper: copies min(*len, n) bytes of src to val and sets *len to that (Linux
+ * truncates a short option buffer rather than failing). Returns 0. */
+int sockopt_put(void *val, size_t *len, const void *src, size_t n);
+
+/* A family's socket operations. NULL means -EOPNOTSUPP (-ENOPROTOOPT for the sockopts).
+ * flags carry MSG_DONTWAIT when the file is O_NONBLOCK; nonblock likewise for connect/accept.
+ * Every function may sleep. */
 struct proto_ops {
 	void (*release)(struct socket *s);
 	int (*bind)(struct socket *s, const void *addr, size_t len);
 	int (*connect)(struct socket *s, const void *addr, size_t len, bool nonblock);
 	int (*listen)(struct socket *s, int backlog);
-	/* Fills newsock (allocated by the generic layer with this family, type and ops). */
+	/* Fills newsock (allocated by the generic layer with this family, type and ops). On an
+	 * error newsock is freed without its release being called. */
 	int (*accept)(struct socket *s, struct socket *newsock, bool nonblock);
 	/* Bytes sent (from kmsg_copy_from), or -errno; -EPIPE makes the generic layer raise
 	 * SIGPIPE unless MSG_NOSIGNAL. */
@@ -118,6 +192,8 @@ struct socket {
 	struct file *file;		/* the open file owning this socket (not counted) */
 	uint64_t rcvtimeo_ns;		/* 0: wait forever (SO_RCVTIMEO) */
 	uint64_t sndtimeo_ns;		/* SO_SNDTIMEO */
+	bool listening;			/* a listen() succeeded (SO_ACCEPTCONN) */
+	struct poll_head poll;		/* poll, select and epoll wait here (sock_wake) */
 };
 
 struct net_family {

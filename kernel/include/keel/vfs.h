@@ -178,6 +178,7 @@ struct linux_dirent64 {
 
 struct inode;
 struct file;
+struct kiov;
 
 /* Directory listing: readdir calls emit for each entry from ctx->pos on; emit returns false
  * when the caller's buffer is full (that entry is not consumed). ctx->pos is an opaque cookie
@@ -219,6 +220,10 @@ struct file_ops {
 	/* The counted frame (keel/uvm.h) holding the page at off (page aligned), with a reference
 	 * for the caller to map; -ENOENT when there is none (a hole). NULL: never. */
 	int (*map_page)(struct file *f, uint64_t off, phys_addr_t *pa);
+	/* Sockets: read/write/readv/writev hand over the whole request at once (one datagram
+	 * per call, not one per page). iov is a kernel copy of the user's iovecs (keel/socket.h);
+	 * io as for read. NULL: the request is bounced through read/write a page at a time. */
+	ssize_t (*rw_iov)(struct file *f, struct kiov *iov, unsigned n, bool write, unsigned io);
 	bool stream;			/* no offset: lseek/pread give -ESPIPE */
 };
 

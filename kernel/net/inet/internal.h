@@ -34,8 +34,6 @@ struct raw_pcb;
 #define IPPROTO_TCP	6
 #define IPPROTO_UDP	17
 
-#define POLLRDHUP_BIT	0x2000
-
 /* Linux's struct sockaddr_in. */
 struct sockaddr_in {
 	uint16_t sin_family;
@@ -128,6 +126,9 @@ struct inet_sock {
 /* ---- options.c: get/setsockopt (Linux's levels and names); core lock held ---- */
 int inet_setsockopt(struct inet_sock *isk, int level, int name, const void *val, size_t len);
 int inet_getsockopt(struct inet_sock *isk, int level, int name, void *val, size_t *len);
+
+/* ---- af_inet.c: registers the family with the socket layer ---- */
+void inet_family_init(void);
 
 /* ---- proc.c: /proc/net/tcp, /proc/net/udp ---- */
 void inet_proc_init(void);

@@ -14,13 +14,6 @@
 #include <lwip/ip.h>
 #include <lwip/tcp.h>
 
-#define SO_REUSEADDR	2
-#define SO_ERROR	4
-#define SO_BROADCAST	6
-#define SO_SNDBUF	7
-#define SO_RCVBUF	8
-#define SO_KEEPALIVE	9
-#define SO_LINGER	13
 #define IP_TOS		1
 #define IP_TTL		2
 #define TCP_NODELAY	1
@@ -187,13 +180,14 @@ int inet_getsockopt(struct inet_sock *isk, int level, int name, void *val, size_
 	if (level == SOL_SOCKET && name == SO_LINGER) {
 		struct linger l = { isk->linger_on, isk->linger_s };
 
-		*len = MIN(*len, sizeof(l));
-		memcpy(val, &l, *len);
-		return 0;
+		return sockopt_put(val, len, &l, sizeof(l));
 	}
+	/* Linux: a level the protocol does not know falls through to IP's, which refuses it
+	 * with EOPNOTSUPP on the get side (ENOPROTOOPT on the set side). */
+	if (level != SOL_SOCKET && level != IPPROTO_IP &&
+	    !(level == IPPROTO_TCP && isk->type == SOCK_STREAM))
+		return -EOPNOTSUPP;
 	if ((err = get_value(isk, level, name, &v)) < 0)
 		return err;
-	*len = MIN(*len, sizeof(v));
-	memcpy(val, &v, *len);
-	return 0;
+	return sockopt_put(val, len, &v, sizeof(v));
 }

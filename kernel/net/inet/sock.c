@@ -94,13 +94,11 @@ int inet_addr_in(const void *addr, size_t len, ip_addr_t *ip, uint16_t *port)
 {
 	struct sockaddr_in sin;
 
-	if (len < sizeof(uint16_t))
-		return -EINVAL;
-	memcpy(&sin, addr, MIN(len, sizeof(sin)));
+	if (len < sizeof(sin))
+		return -EINVAL;		/* Linux checks the length before the family */
+	memcpy(&sin, addr, sizeof(sin));
 	if (sin.sin_family != AF_INET)
 		return -EAFNOSUPPORT;
-	if (len < sizeof(sin))
-		return -EINVAL;
 	ip_addr_set_ip4_u32(ip, sin.sin_addr);
 	*port = lwip_ntohs(sin.sin_port);
 	return 0;
@@ -237,4 +235,5 @@ ssize_t inet_krecv(struct inet_sock *isk, void *buf, size_t n, unsigned flags,
 void inet_init(void)
 {
 	inet_proc_init();
+	inet_family_init();
 }

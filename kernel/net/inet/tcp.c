@@ -262,7 +262,9 @@ static int send_state(struct inet_sock *isk)
 		return 0;
 	if (isk->err)
 		return -inet_take_err(isk);
-	return isk->was_connected ? -EPIPE : -ENOTCONN;
+	if (isk->state == INET_CONNECTING)
+		return -EAGAIN;		/* MSG_DONTWAIT while the handshake runs */
+	return -EPIPE;			/* Linux: also on a socket never connected */
 }
 
 /* Copies up to what lwIP can queue now into the bounce buffer and hands it to tcp_write.
@@ -383,13 +385,16 @@ static int tcp_shutdown_op(struct inet_sock *isk, int how)
 		return -ENOTCONN;
 	if (how == SHUT_RD || how == SHUT_RDWR) {
 		isk->rd_done = true;
-		if (isk->rx) {
-			if (isk->pcb.tcp)
-				tcp_recved(isk->pcb.tcp, (u16_t)MIN(isk->rx_bytes, (size_t)0xffff));
-			pbuf_free(isk->rx);
-			isk->rx = NULL;
-			isk->rx_bytes = 0;
+		for (size_t left = isk->rx_bytes; left && isk->pcb.tcp;) {
+			u16_t k = (u16_t)MIN(left, (size_t)0xffff);
+
+			tcp_recved(isk->pcb.tcp, k);	/* the dropped bytes reopen the window */
+			left -= k;
 		}
+		if (isk->rx)
+			pbuf_free(isk->rx);
+		isk->rx = NULL;
+		isk->rx_bytes = 0;
 	}
 	if ((how == SHUT_WR || how == SHUT_RDWR) && !isk->wr_shut) {
 		isk->wr_shut = true;
@@ -433,7 +438,7 @@ static unsigned tcp_poll_op(struct inet_sock *isk)
 	if (READ_ONCE(isk->rx_bytes) || READ_ONCE(isk->rd_done))
 		m |= POLLIN | POLLRDNORM;
 	if (READ_ONCE(isk->rd_done))
-		m |= POLLRDHUP_BIT;
+		m |= POLLRDHUP;
 	if (st == INET_CLOSED || READ_ONCE(isk->wr_shut) ||
 	    READ_ONCE(isk->snd_space) >= TCP_SNDLOWAT)
 		m |= POLLOUT | POLLWRNORM;

@@ -11,6 +11,7 @@
 #include <keel/string.h>
 #include <keel/time.h>
 #include <keel/vfs.h>
+#include <lwip/opt.h>
 
 #define TIMEO		(10 * 1000 * 1000 * 1000ULL)	/* no test step waits longer */
 #define CHUNK		(16 * 1024)
@@ -397,4 +398,26 @@ KTEST(inet_socket_options_set_and_read_back)
 	KT_EQ(k_getint(c, SOL_SOCKET, 4), ECONNREFUSED);
 	KT_EQ(k_getint(c, SOL_SOCKET, 4), 0);
 	k_close(c);
+}
+
+KTEST(inet_udp_flood_to_a_socket_that_does_not_read_is_bounded_by_rcvbuf)
+{
+	struct inet_sock *srv, *cli;
+	ip_addr_t lo = loopback();
+	unsigned got = 0;
+	char b[4];
+
+	KT_EQ(k_create(SOCK_DGRAM, 0, &srv), 0);
+	KT_EQ(k_create(SOCK_DGRAM, 0, &cli), 0);
+	KT_EQ(k_bind(srv, 5014), 0);
+	KT_EQ(k_setint(srv, SOL_SOCKET, 8 /* SO_RCVBUF */, 4096), 0);	/* 8192: 5 buffers */
+	for (int i = 0; i < 200; i++)
+		KT_EQ(k_send(cli, "x", 1, &lo, 5014), 1);
+	sched_sleep_ns(50 * 1000 * 1000);		/* loopback delivers in tcpip_thread */
+	while (got < 200 && inet_krecv(srv, b, sizeof(b), MSG_DONTWAIT, NULL, NULL, 0) == 1)
+		got++;
+	k_close(cli);
+	k_close(srv);
+	KT_ASSERT(got >= 1 && got <= 8192 / PBUF_POOL_BUFSIZE,
+		  "%u of 200 datagrams queued under an 8192-byte SO_RCVBUF", got);
 }

@@ -16,13 +16,22 @@
 
 #define UDP_MAX_PAYLOAD	65507
 
+/* What a queued datagram costs its socket's receive buffer: the pbufs it pins (a one-byte
+ * datagram still holds a whole pool buffer), so a flood to a socket that does not read cannot
+ * take more than its SO_RCVBUF of lwIP's pool (Linux charges truesize the same way). */
+static size_t dgram_charge(struct pbuf *p)
+{
+	return (size_t)pbuf_clen(p) * PBUF_POOL_BUFSIZE;
+}
+
 /* Queues p (the caller's reference passes to the queue) or drops it. */
 static void dgram_queue(struct inet_sock *isk, struct pbuf *p, const ip_addr_t *from,
 			uint16_t port)
 {
 	struct inet_dgram *d;
+	size_t charge = dgram_charge(p);
 
-	if (isk->dq_bytes + p->tot_len > isk->rcvbuf || !(d = kmalloc(sizeof(*d)))) {
+	if (isk->dq_bytes + charge > isk->rcvbuf || !(d = kmalloc(sizeof(*d)))) {
 		pbuf_free(p);
 		return;
 	}
@@ -35,7 +44,7 @@ static void dgram_queue(struct inet_sock *isk, struct pbuf *p, const ip_addr_t *
 	else
 		isk->dq_head = d;
 	isk->dq_tail = d;
-	isk->dq_bytes += p->tot_len;
+	isk->dq_bytes += charge;
 	inet_wake(isk);
 }
 
@@ -206,7 +215,7 @@ static ssize_t dgram_recv_op(struct inet_sock *isk, struct inet_io *io, void *na
 		isk->dq_head = d->next;
 		if (!isk->dq_head)
 			isk->dq_tail = NULL;
-		isk->dq_bytes -= len;
+		isk->dq_bytes -= dgram_charge(d->p);
 		pbuf_free(d->p);
 		kfree(d);
 	}

@@ -49,6 +49,12 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+/* Every netif but loopback is a port_netif (port_attach makes them all). */
+struct netdev *net_netif_dev(struct netif *n)
+{
+	return n->linkoutput == link_output ? ((struct port_netif *)n->state)->nd : NULL;
+}
+
 static err_t port_netif_init(struct netif *netif)
 {
 	struct port_netif *pn = netif->state;
@@ -88,13 +94,14 @@ static void log_addr(struct netif *netif, const char *how)
 		prefix_len(ip4_addr_get_u32(netif_ip4_netmask(netif))), gw, how);
 }
 
-/* lwIP calls it (core lock held) when the address changes: DHCP's lease, or a static set. */
+/* lwIP calls it (core lock held) when the address changes: DHCP's lease, or a static set.
+ * Boot waits for the default interface's (eth0's) first lease. */
 static void status_cb(struct netif *netif)
 {
 	if (ip4_addr_isany_val(*netif_ip4_addr(netif)))
 		return;
 	log_addr(netif, dhcp_supplied_address(netif) ? "dhcp" : "static");
-	if (dhcp_supplied_address(netif) && !have_lease) {
+	if (dhcp_supplied_address(netif) && netif == netif_default && !have_lease) {
 		have_lease = true;
 		complete_all(&first_lease);
 	}

@@ -26,4 +26,9 @@ int net_write_resolv_conf(uint32_t dns);
 void net_netif_start(void);
 uint32_t net_netif_wait_lease(uint64_t wait_ns);
 
+/* The NIC behind an lwIP netif; NULL for loopback. Core lock held. */
+struct netif;
+struct netdev;
+struct netdev *net_netif_dev(struct netif *n);
+
 #endif
