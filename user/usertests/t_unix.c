@@ -372,6 +372,18 @@ static void peercred(void)
 	CHECK_EQ(cr.pid, getpid());
 	CHECK_EQ(cr.uid, getuid());
 	CHECK_EQ(cr.gid, getgid());
+	int on = 1;					/* SO_PASSCRED: SCM_CREDENTIALS */
+	char ctl[CMSG_SPACE(sizeof(cr))], b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	CHECK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0);
+	CHECK_EQ(write(sv[0], "c", 1), 1);
+	CHECK_EQ(recvmsg(sv[1], &mh, 0), 1);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	CHECK(c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS);
+	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+	CHECK_EQ(cr.pid, getpid());
 	int fd = un_listen(SOCK_STREAM, "cred.sock", false, &a, &len);
 	pid_t pid = fork();
 	CHECK(pid >= 0);
@@ -481,6 +493,11 @@ static void peek_and_nonblock(void)
 	for (int i = 0; i < 1000 && read(nb[1], big, sizeof(big)) > 0; i++)
 		;
 	CHECK(poll1(nb[0], POLLOUT) & POLLOUT);
+	int w = 0;					/* tiny writes are bounded too */
+	while (w < 100000 && write(nb[0], "t", 1) == 1)
+		w++;
+	CHECK(w < 100000 && errno == EAGAIN);
+	CHECK(!(poll1(nb[0], POLLOUT) & POLLOUT));
 	close(nb[0]);
 	close(nb[1]);
 	close(sv[0]);
@@ -510,9 +527,12 @@ static void listen_backlog(void)
 	CHECK(s >= 0 && fcntl(s, F_GETFD) == FD_CLOEXEC);
 	CHECK(!(fcntl(s, F_GETFL) & O_NONBLOCK));	/* not inherited from the listener */
 	close(s);
+	close(l);					/* the unaccepted ones are reset */
+	char b;
+	CHECK_ERR(read(c[1], &b, 1), ECONNRESET);
+	CHECK_EQ(read(c[1], &b, 1), 0);
 	for (int i = 0; i < n; i++)
 		close(c[i]);
-	close(l);
 	unlink("bl.sock");
 }
 

@@ -75,9 +75,10 @@ void unix_current_cred(struct ucred *c)
 
 /* ---- readiness ---- */
 
-static bool unix_full(const struct unix_sock *u)
+bool unix_full(const struct unix_sock *u)
 {
-	return u->queued >= UNIX_RCVBUF || u->nqueued >= UNIX_DGRAM_QLEN;
+	return u->queued >= UNIX_RCVBUF ||
+	       u->nqueued >= (u->type == SOCK_STREAM ? UNIX_STREAM_QLEN : UNIX_DGRAM_QLEN);
 }
 
 /* POLL* bits of u now, as Linux's unix_poll/unix_dgram_poll give them. */
@@ -95,9 +96,9 @@ static unsigned unix_mask(const struct unix_sock *u)
 		m |= POLLIN;
 	if (u->type != SOCK_DGRAM && u->state == UNIX_UNCONNECTED)
 		m |= POLLHUP;
+	/* A datagram pair connected both ways is writable as Linux's (by its own sndbuf). */
 	if (u->state != UNIX_LISTENING &&
-	    !(u->peer && u->peer->peer != u && u->type == SOCK_DGRAM && unix_full(u->peer)) &&
-	    !(u->peer && u->type != SOCK_DGRAM && u->peer->queued >= UNIX_RCVBUF))
+	    !(u->peer && (u->type != SOCK_DGRAM || u->peer->peer != u) && unix_full(u->peer)))
 		m |= POLLOUT;
 	return m;
 }

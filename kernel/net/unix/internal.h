@@ -25,6 +25,7 @@
 #define UNIX_RCVBUF	212992			/* bytes queued to one socket before senders wait */
 #define UNIX_DGRAM_QLEN	512			/* datagrams queued to one socket */
 #define UNIX_SKB_MAX	(64 * 1024)		/* stream data per queued chunk */
+#define UNIX_STREAM_QLEN 4096			/* stream chunks queued: bounds tiny writes' skbs */
 
 #define RCV_SHUTDOWN	1
 #define SEND_SHUTDOWN	2
@@ -83,6 +84,8 @@ extern struct mutex unix_mtx;
 void unix_get(struct unix_sock *u);
 void unix_put(struct unix_sock *u);		/* unix_mtx held */
 void unix_touch(struct unix_sock *u);		/* unix_mtx held */
+/* u's queue takes no more now (bytes or skbs at their limit). unix_mtx held. */
+bool unix_full(const struct unix_sock *u);
 /* Sleeps until u->seq leaves seen, the absolute deadline (0: none) passes (-EAGAIN) or a
  * signal comes (-ERESTARTSYS, or -EINTR with a deadline). unix_mtx not held. */
 int unix_wait(struct unix_sock *u, uint64_t seen, uint64_t deadline);

@@ -193,7 +193,7 @@ static ssize_t unix_stream_send(struct unix_sock *u, struct socket *s, struct km
 
 		if ((r = unix_conn_send_err(u)) != 0 || sent == total)
 			break;
-		room = u->peer->queued < UNIX_RCVBUF ? UNIX_RCVBUF - u->peer->queued : 0;
+		room = unix_full(u->peer) ? 0 : UNIX_RCVBUF - u->peer->queued;
 		if (!room) {
 			r = (flags & MSG_DONTWAIT) ? -EAGAIN : unix_wait_on(u->peer, deadline);
 			if (r)
