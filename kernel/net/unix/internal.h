@@ -92,9 +92,13 @@ int unix_wait(struct unix_sock *u, uint64_t seen, uint64_t deadline);
 uint64_t unix_deadline(uint64_t timeo_ns);
 /* The socket bound to the sockaddr_un at addr (counted), of type; -ECONNREFUSED, -ENOENT,
  * -EPROTOTYPE, -EINVAL. unix_mtx not held (it walks the VFS). */
-int unix_find(const void *addr, size_t len, int type, struct unix_sock **out);
+int unix_find(const void *addr, size_t len, int type, struct unix_sock **out);	/* unix_name.c */
 void unix_current_cred(struct ucred *c);
 struct unix_sock *unix_alloc(int type);
+
+/* unix_name.c */
+int unix_bind(struct socket *s, const void *addr, size_t len);
+int unix_getname(struct socket *s, void *addr, size_t *len, bool peer);
 
 /* unix_msg.c */
 ssize_t unix_sendmsg(struct socket *s, struct kmsg *m, unsigned flags);

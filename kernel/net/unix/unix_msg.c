@@ -426,7 +426,8 @@ static ssize_t unix_stream_recv(struct unix_sock *u, struct socket *s, struct km
 		return -EINVAL;
 	mutex_lock(&u->iolock);
 	while (copied < want || !want) {
-		bool wait = !copied || ((flags & MSG_WAITALL) && copied < want);
+		/* A peek never sleeps holding prev: a reader may take it meanwhile. */
+		bool wait = !copied || (!peek && (flags & MSG_WAITALL) && copied < want);
 		size_t off, n;
 		bool had_fds;
 
