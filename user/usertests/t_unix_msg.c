@@ -276,7 +276,77 @@ static void peek_and_nonblock(void)
 	close(sv[1]);
 }
 
+/* One child's share of the stress: round trips with an echo process over a pair of type,
+ * every fifth carrying a pipe's read end that must still work there; "Q" ends it (a datagram
+ * pair has no end of file). */
+static void stress_child(void *arg)
+{
+	int type = *(int *)arg, sv[2];
+
+	CHECK(socketpair(AF_UNIX, type, 0, sv) == 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {				/* the echo side */
+		close(sv[0]);
+		for (;;) {
+			int fd = -1, flags;
+			char c;
+			CHECK_EQ(recv(sv[1], &c, 1, MSG_PEEK), 1);
+			if (c == 'Q')
+				_exit(0);
+			if (recv_fds(sv[1], &fd, 1, 0, &flags) == 1) {
+				CHECK_EQ(read(fd, &c, 1), 1);
+				close(fd);
+			}
+			CHECK_EQ(write(sv[1], &c, 1), 1);
+		}
+	}
+	close(sv[1]);
+	for (int i = 0; i < 400; i++) {
+		int p[2];
+		char c = (char)('a' + i % 26), back = 0;
+
+		CHECK(pipe(p) == 0);
+		CHECK_EQ(write(p[1], &c, 1), 1);
+		if (i % 5 == 0) {
+			send_fds(sv[0], &p[0], 1);
+		} else {
+			CHECK_EQ(write(sv[0], "F", 1), 1);
+			c = 'F';
+		}
+		close(p[0]);
+		close(p[1]);
+		CHECK_EQ(read(sv[0], &back, 1), 1);
+		CHECK_EQ(back, c);
+	}
+	CHECK_EQ(write(sv[0], "Q", 1), 1);
+	int st = ut_wait(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(sv[0]);
+}
+
+/* Four pairs of processes at once, on every CPU there is: nothing lost, changed or stuck. */
+static void stress(void)
+{
+	static int types[4] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM };
+	pid_t pids[4];
+
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		CHECK(pids[i] >= 0);
+		if (pids[i] == 0) {
+			stress_child(&types[i]);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		int st = ut_wait(pids[i]);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+}
+
 const struct ut_test ut_unix_msg_tests[] = {
+	{ "unix_stress", stress, 120 },
 	{ "unix_scm_rights", scm_rights, 0 },
 	{ "unix_peercred", peercred, 0 },
 	{ "unix_shutdown_halves", shutdown_halves, 0 },
