@@ -34,6 +34,7 @@
 #include <keel/rtc.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
+#include <keel/socket.h>
 #include <keel/time.h>
 #include <keel/vfs.h>
 
@@ -150,6 +151,7 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 	random_init();
 	smp_init();			/* interrupt controllers, then every other CPU */
 	syscall_init();
+	unix_init();			/* AF_UNIX into the socket family table */
 	futex_init();			/* its hash table is sized by the CPU count */
 	pr_info("kernel: image %lu KiB, %zu symbols\n",
 		((uintptr_t)__bss_end - KERNEL_VMA_BASE - (uintptr_t)__kernel_phys_start) / 1024,

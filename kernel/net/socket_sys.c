@@ -56,16 +56,12 @@ static long sock_install_pair(struct socket *a, struct socket *b, bool cloexec,
 	int fds[2];
 	struct files *fs;
 
-	file_get(b->file);		/* survives a failed install of a */
-	fds[0] = sock_install(a, cloexec);
+	fds[0] = sock_install(a, cloexec);	/* takes a's reference, installed or not */
 	if (fds[0] < 0) {
-		file_put(b->file);
-		file_put(b->file);
+		sock_release_kern(b);
 		return fds[0];
 	}
-	fds[1] = sock_install(b, cloexec);	/* consumes the extra reference on failure */
-	if (fds[1] >= 0)
-		file_put(b->file);
+	fds[1] = sock_install(b, cloexec);
 	fs = files_current();
 	if (fds[1] < 0 || copy_to_user(sv, fds, sizeof(fds))) {
 		fd_close(fs, fds[0]);

@@ -207,6 +207,9 @@ struct net_family {
 /* Registers a family at boot (thread context); families not registered give -EAFNOSUPPORT. */
 void sock_register_family(const struct net_family *fam);
 
+/* keel's own families, registered from kmain: AF_UNIX (kernel/net/unix/). */
+void unix_init(void);
+
 /* Readiness of s may have changed: wakes its pollers (poll, select, epoll). Any context. */
 void sock_wake(struct socket *s);
 
