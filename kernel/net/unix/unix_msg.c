@@ -17,6 +17,7 @@
 #include "internal.h"
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/spinlock.h>
 #include <keel/string.h>
 
 /* Control data of one send. */
@@ -118,10 +119,41 @@ static void skb_free(struct unix_skb *skb)
 	kfree(skb);
 }
 
+/*
+ * Freeing a message drops the files it carries; the last reference to a unix socket frees that
+ * socket's queue in turn, so a chain of sockets passed inside each other would recurse once per
+ * link and overflow the kernel stack. The first freer therefore drains one global list until it
+ * is empty; a free that arrives meanwhile (from inside the drain, or another CPU) only appends.
+ */
+static struct spinlock skb_free_lock = SPINLOCK_INIT("unix skb free");
+static struct list_node skb_free_pending = LIST_HEAD_INIT(skb_free_pending);
+static bool skb_free_draining;
+
 void unix_skb_free_list(struct list_node *list)
 {
-	list_for_each_entry_safe(skb, list, struct unix_skb, node)
+	bool f = spin_lock_irqsave(&skb_free_lock);
+
+	while (!list_empty(list)) {
+		struct list_node *n = list->next;
+
+		list_remove(n);
+		list_append(&skb_free_pending, n);
+	}
+	if (skb_free_draining) {
+		spin_unlock_irqrestore(&skb_free_lock, f);
+		return;
+	}
+	skb_free_draining = true;
+	while (!list_empty(&skb_free_pending)) {
+		struct unix_skb *skb = list_first(&skb_free_pending, struct unix_skb, node);
+
+		list_remove(&skb->node);
+		spin_unlock_irqrestore(&skb_free_lock, f);
 		skb_free(skb);
+		f = spin_lock_irqsave(&skb_free_lock);
+	}
+	skb_free_draining = false;
+	spin_unlock_irqrestore(&skb_free_lock, f);
 }
 
 void unix_queue_take(struct unix_sock *u, struct list_node *out)

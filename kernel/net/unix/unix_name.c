@@ -32,11 +32,14 @@ static int unix_mkname(const void *addr, size_t len, struct unix_addr *a)
 	return 0;
 }
 
-static struct unix_sock *unix_lookup_locked(const struct unix_addr *a, struct inode *ino)
+/* The socket bound to a path's inode, or to abstract name a for sockets of type (Linux keeps
+ * one abstract namespace per socket type: the same name may be bound once per type). */
+static struct unix_sock *unix_lookup_locked(const struct unix_addr *a, struct inode *ino,
+					    int type)
 {
 	list_for_each_entry(u, &unix_bound, struct unix_sock, bound_node) {
 		if (ino ? u->addr->ino == ino :
-			  !u->addr->ino && u->addr->len == a->len &&
+			  !u->addr->ino && u->type == type && u->addr->len == a->len &&
 			  !memcmp(u->addr->name, a->name, a->len))
 			return u;
 	}
@@ -61,7 +64,7 @@ int unix_find(const void *addr, size_t len, int type, struct unix_sock **out)
 			return -ECONNREFUSED;
 		}
 	}
-	u = unix_lookup_locked(&a, ino);
+	u = unix_lookup_locked(&a, ino, type);
 	if (ino)
 		inode_put(ino);
 	if (!u || u->dead)
@@ -94,7 +97,7 @@ static int unix_bind_addr(struct unix_sock *u, struct unix_addr *a)
 			kfree(a);
 			return r == -EEXIST ? -EADDRINUSE : r;
 		}
-	} else if (unix_lookup_locked(a, NULL)) {
+	} else if (unix_lookup_locked(a, NULL, u->type)) {
 		kfree(a);
 		return -EADDRINUSE;
 	}
@@ -118,7 +121,7 @@ static int unix_autobind(struct unix_sock *u)
 
 		for (int i = 0; i < 5; i++)
 			a->name[3 + i] = hex[(n >> (16 - 4 * i)) & 0xf];
-		if (!unix_lookup_locked(a, NULL))
+		if (!unix_lookup_locked(a, NULL, u->type))
 			return unix_bind_addr(u, a);
 	}
 	kfree(a);
