@@ -63,6 +63,11 @@ QEMU_CPU  = $(if $(filter kvm,$(RUN_ACCEL)),max$(comma)-arch-capabilities,max)
 comma    := ,
 QEMU_RUN  = qemu-system-x86_64 -accel $(RUN_ACCEL) -cpu $(QEMU_CPU) -m 256 -smp 2 \
             -no-reboot -display none -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=4
+# make run's NIC: virtio-net on QEMU's user network (DHCP gives 10.0.2.15; the host is 10.0.2.2),
+# host port HOSTFWD forwarded to guest port 80; HOSTFWD= gives no forward.
+HOSTFWD  ?= 8080
+RUN_NET   = -netdev user,id=n0$(if $(HOSTFWD),$(comma)hostfwd=tcp::$(HOSTFWD)-:80) \
+            -device virtio-net-pci,netdev=n0
 
 all: kernel user
 
@@ -129,9 +134,10 @@ setup:
 # Interactive: KVM when it works (QEMU falls back to TCG by itself), serial on this terminal.
 run: setup kernel user
 	@echo "keel: booting in QEMU ($(RUN_ACCEL)); Ctrl-A X quits"
+	@echo "keel: virtio-net on QEMU's user network$(if $(HOSTFWD),; host port $(HOSTFWD) -> guest port 80)"
 	@# isa-debug-exit: a guest power-off with status 0 makes QEMU exit 1. QEMU names the
 	@# module by the path given, so it runs in $(BUILD) to call it "initrd.cpio".
-	cd $(BUILD) && $(QEMU_RUN) -kernel $(abspath $(KERNEL)) -initrd initrd.cpio \
+	cd $(BUILD) && $(QEMU_RUN) $(RUN_NET) -kernel $(abspath $(KERNEL)) -initrd initrd.cpio \
 		-append "$(APPEND)" || [ $$? -eq 1 ]
 
 # QEMU stopped at the first instruction; build/keel.gdb loads the symbols and connects.

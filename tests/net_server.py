@@ -119,7 +119,10 @@ class Clients:
             t.start()
 
     def _once(self, payload):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as c:
+        # The guest serves the burst slowly (docs/net.md): a client may wait most of the
+        # deadline for its turn, and one that gave up early would leave the guest an orphan
+        # connection it counts as served. So each attempt may take the whole deadline.
+        with socket.create_connection(("127.0.0.1", self.port), timeout=self.deadline) as c:
             c.sendall(struct.pack(">I", len(payload)) + payload)
             return recv_exact(c, len(payload))
 
