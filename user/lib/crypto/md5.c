@@ -56,42 +56,26 @@ void md5_init(struct md5_ctx *c)
 	static const uint32_t iv[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 }; /* §3.3 */
 
 	memcpy(c->s, iv, sizeof(iv));
-	c->len = 0;
-	c->fill = 0;
+	md_block_init(&c->b);
+}
+
+static void md5_compress(void *ctx, const uint8_t *blocks, size_t n)
+{
+	struct md5_ctx *c = ctx;
+
+	for (size_t i = 0; i < n; i++)
+		md5_block(c->s, blocks + MD_BLOCK * i);
 }
 
 void md5_update(struct md5_ctx *c, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-
-	c->len += n;
-	while (n) {
-		size_t take = 64 - c->fill < n ? 64 - c->fill : n;
-
-		if (c->fill == 0 && n >= 64) {
-			md5_block(c->s, p);
-			p += 64, n -= 64;
-			continue;
-		}
-		memcpy(c->buf + c->fill, p, take);
-		c->fill += take, p += take, n -= take;
-		if (c->fill == 64) {
-			md5_block(c->s, c->buf);
-			c->fill = 0;
-		}
-	}
+	md_block_update(&c->b, md5_compress, c, data, n);
 }
 
-/* §3.1-3.2: a 1 bit, zeros to 56 mod 64 bytes, the bit length as 64-bit little-endian. */
+/* §3.1-3.2: the padding, with the bit length little-endian. */
 void md5_final(struct md5_ctx *c, uint8_t out[MD5_DIGEST])
 {
-	uint64_t bits = c->len * 8;
-	uint8_t pad[72] = { 0x80 };
-	size_t padlen = (c->fill < 56 ? 56 : 120) - c->fill;
-
-	for (int i = 0; i < 8; i++)
-		pad[padlen + i] = (uint8_t)(bits >> (8 * i));
-	md5_update(c, pad, padlen + 8);
+	md_block_pad(&c->b, md5_compress, c, false);
 	for (int i = 0; i < 16; i++)
 		out[i] = (uint8_t)(c->s[i / 4] >> (8 * (i % 4)));
 	memset(c, 0, sizeof(*c));

@@ -7,14 +7,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mdblock.h"
 
 #define MD5_DIGEST 16
 
 struct md5_ctx {
 	uint32_t s[4];          /* A, B, C, D (RFC 1321 §3.3) */
-	uint64_t len;           /* bytes hashed so far */
-	uint8_t buf[64];        /* the partial block: fill < 64 bytes */
-	size_t fill;
+	struct md_block b;      /* length, partial block */
 };
 
 void md5_init(struct md5_ctx *c);

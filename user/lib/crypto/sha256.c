@@ -164,8 +164,7 @@ int sha256_set_engine(int id)
 void sha256_init_engine(struct sha256_ctx *c, int id)
 {
 	memcpy(c->h, sha256_h0, sizeof(c->h));
-	c->len = 0;
-	c->fill = 0;
+	md_block_init(&c->b);
 	c->blocks = engine_fns[id];
 }
 
@@ -174,40 +173,22 @@ void sha256_init(struct sha256_ctx *c)
 	sha256_init_engine(c, sha256_engine());
 }
 
-void sha256_update(struct sha256_ctx *c, const void *data, size_t n)
+static void sha256_compress(void *ctx, const uint8_t *blocks, size_t n)
 {
-	const uint8_t *p = data;
+	struct sha256_ctx *c = ctx;
 
-	c->len += n;
-	if (c->fill) {
-		size_t take = SHA256_BLOCK - c->fill < n ? SHA256_BLOCK - c->fill : n;
-
-		memcpy(c->buf + c->fill, p, take);
-		c->fill += take, p += take, n -= take;
-		if (c->fill < SHA256_BLOCK)
-			return;
-		c->blocks(c->h, c->buf, 1);
-		c->fill = 0;
-	}
-	if (n >= SHA256_BLOCK) {
-		c->blocks(c->h, p, n / SHA256_BLOCK);
-		p += n & ~(size_t)(SHA256_BLOCK - 1);
-		n &= SHA256_BLOCK - 1;
-	}
-	memcpy(c->buf, p, n);
-	c->fill = n;
+	c->blocks(c->h, blocks, n);
 }
 
-/* §5.1.1: a 1 bit, zeros to 56 mod 64 bytes, then the length in bits as 64-bit big-endian. */
+void sha256_update(struct sha256_ctx *c, const void *data, size_t n)
+{
+	md_block_update(&c->b, sha256_compress, c, data, n);
+}
+
+/* §5.1.1: the padding, with the bit length big-endian. */
 void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_DIGEST])
 {
-	uint64_t bits = c->len * 8;
-	uint8_t pad[SHA256_BLOCK + 8] = { 0x80 };
-	size_t padlen = (c->fill < 56 ? 56 : 120) - c->fill;
-
-	for (int i = 0; i < 8; i++)
-		pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_update(c, pad, padlen + 8);
+	md_block_pad(&c->b, sha256_compress, c, true);
 	for (int i = 0; i < 8; i++)
 		for (int j = 0; j < 4; j++)
 			out[4 * i + j] = (uint8_t)(c->h[i] >> (24 - 8 * j));

@@ -17,9 +17,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mdblock.h"
 
 #define SHA256_DIGEST 32
-#define SHA256_BLOCK  64
+#define SHA256_BLOCK  MD_BLOCK
 
 enum sha256_engine_id { SHA256_C, SHA256_AVX2, SHA256_SHANI, SHA256_NENGINES };
 
@@ -28,9 +29,7 @@ typedef void sha256_blocks_fn(uint32_t h[8], const uint8_t *blocks, size_t n);
 
 struct sha256_ctx {
 	uint32_t h[8];
-	uint64_t len;                   /* bytes hashed so far */
-	uint8_t buf[SHA256_BLOCK];      /* the partial block: fill < 64 bytes */
-	size_t fill;
+	struct md_block b;              /* length, partial block */
 	sha256_blocks_fn *blocks;
 };
 
