@@ -39,6 +39,7 @@ Every guest run has a timeout; a hung guest is a failed test, never a hung suite
 """
 import argparse
 import fnmatch
+import functools
 import os
 import re
 import shutil
@@ -106,18 +107,29 @@ def summary_counts(name, rc, out, tally):
     tally.add(name, passed, failed, f"(exit {rc})", skipped)
 
 
-def ktest_names(kernel, glob):
-    """The ktests compiled into kernel whose names match glob (from its symbol table)."""
+@functools.lru_cache(maxsize=None)
+def kernel_ktests(kernel):
+    """Every ktest compiled into kernel (its symbol table), read once per kernel."""
     syms = subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
-    names = re.findall(r"\bktest_desc_(\w+)$", syms, re.M)
-    return sorted(n for n in names if fnmatch.fnmatchcase(n, glob))
+    return tuple(sorted(re.findall(r"\bktest_desc_(\w+)$", syms, re.M)))
+
+
+def ktest_names(kernel, glob):
+    """The ktests compiled into kernel whose names match glob."""
+    return [n for n in kernel_ktests(kernel) if fnmatch.fnmatchcase(n, glob)]
+
+
+@functools.lru_cache(maxsize=None)
+def usertests_list():
+    """The usertests the binary has (its --list), asked once."""
+    return tuple(subprocess.run([os.path.join(ROOT, "build/user/bin/usertests"), "--list"],
+                                capture_output=True, text=True).stdout.split())
 
 
 def usertest_names(patterns):
-    """The usertests the binary has (its --list), filtered like its own argument matching."""
-    out = subprocess.run([os.path.join(ROOT, "build/user/bin/usertests"), "--list"],
-                         capture_output=True, text=True).stdout.split()
-    return [n for n in out if not patterns or any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    """The usertests the binary has, filtered like its own argument matching."""
+    return [n for n in usertests_list()
+            if not patterns or any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
 def all_ran(name, out, names, line_re, tally):
