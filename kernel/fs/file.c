@@ -110,11 +110,16 @@ ssize_t file_write(struct file *f, const void *buf, size_t n)
 	return r;
 }
 
-int file_map_page(struct file *f, uint64_t off, phys_addr_t *pa)
+int file_map_page(struct file *f, uint64_t off, bool fill, phys_addr_t *pa)
 {
 	if (!file_readable(f) || !f->ops->map_page || !IS_ALIGNED(off, PAGE_SIZE))
 		return -EINVAL;
-	return f->ops->map_page(f, off, pa);
+	return f->ops->map_page(f, off, fill, pa);
+}
+
+bool file_mappable(const struct file *f)
+{
+	return f->ops->map_page != NULL;
 }
 
 ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off)

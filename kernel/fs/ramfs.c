@@ -148,6 +148,19 @@ ssize_t ramfs_read_locked(struct inode *ino, void *buf, size_t n, uint64_t off)
 	return (ssize_t)n;
 }
 
+/* Zeroes [from, to) within the page that holds from, if it exists: bytes a shared mapping
+ * stored past the end of the file must not reappear when the file grows over them. */
+static void zero_past_end(struct inode *ino, uint64_t from, uint64_t to)
+{
+	size_t pg = from / PAGE_SIZE, in = from % PAGE_SIZE;
+
+	if (!in || pg >= ino->npages || !ino->pages[pg])
+		return;
+	to = MIN(to, (uint64_t)(pg + 1) * PAGE_SIZE);
+	if (to > from)
+		memset((char *)ino->pages[pg] + in, 0, to - from);
+}
+
 ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_t off)
 {
 	size_t done = 0;
@@ -156,6 +169,8 @@ ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_
 		return -EFBIG;
 	if (n && ramfs_reserve(ino, ALIGN_UP(off + n, PAGE_SIZE) / PAGE_SIZE))
 		return -ENOSPC;
+	if (n && off > ino->size)
+		zero_past_end(ino, ino->size, off);
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE;
@@ -180,6 +195,8 @@ int ramfs_truncate_locked(struct inode *ino, uint64_t size)
 
 	if (size > RAMFS_MAX_SIZE)
 		return -EFBIG;
+	if (size > ino->size)
+		zero_past_end(ino, ino->size, size);
 	for (size_t i = keep; i < ino->npages; i++) {
 		if (ino->pages[i]) {
 			ramfs_page_put(ino->pages[i]);
@@ -244,20 +261,30 @@ static ssize_t dir_write(struct file *f, const void *buf, size_t n, uint64_t *po
 	return -EISDIR;
 }
 
-/* Lends the page to a mapping: writes to the file stay visible through it until the mapper
- * writes (copy-on-write) or the file is truncated (the mapping keeps the old page). */
-static int reg_map_page(struct file *f, uint64_t off, phys_addr_t *pa)
+/* Lends the page to a mapping. A private mapping keeps seeing writes to the file until it
+ * writes itself (copy-on-write); a shared one (fill) maps the file's page writable, so its
+ * stores are the file's data. A truncation that drops a page leaves it in the mappings that
+ * hold it, detached from the file (Linux would unmap it and raise SIGBUS there). */
+static int reg_map_page(struct file *f, uint64_t off, bool fill, phys_addr_t *pa)
 {
+	struct inode *ino = f->ino;
 	size_t pg = off / PAGE_SIZE;
-	int err = -ENOENT;
+	int err = 0;
 
-	mutex_lock(&f->ino->lock);
-	if (pg < f->ino->npages && f->ino->pages[pg]) {
-		*pa = virt_to_phys(f->ino->pages[pg]);
-		user_page_get(*pa);
-		err = 0;
+	mutex_lock(&ino->lock);
+	if (off >= ino->size)
+		err = fill ? -ENXIO : -ENOENT;
+	else if (pg >= ino->npages || !ino->pages[pg]) {
+		if (!fill)
+			err = -ENOENT;
+		else if (ramfs_reserve(ino, pg + 1) || !(ino->pages[pg] = ramfs_page_alloc()))
+			err = -ENOMEM;
 	}
-	mutex_unlock(&f->ino->lock);
+	if (!err) {
+		*pa = virt_to_phys(ino->pages[pg]);
+		user_page_get(*pa);
+	}
+	mutex_unlock(&ino->lock);
 	return err;
 }
 

@@ -221,26 +221,33 @@ static long mmap_locked(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags
 	return err;
 }
 
-/* A shared file mapping is read-only for good (VMA_NOWRITE): keel has no shared writeback, so
- * a writable one is refused (EACCES on a read-only fd, as Linux; ENODEV otherwise) and mprotect
- * never makes one writable (EACCES): a silent private copy would lose the writes. */
+/* A shared mapping of a file whose pages are its data (file_mappable: ramfs) maps those pages,
+ * so stores reach the file and every other mapper; it may be writable only through a writable
+ * fd (EACCES, and mprotect never adds PROT_WRITE to one made read-only: VMA_NOWRITE), as Linux.
+ * Any other file's shared mapping is read-only for good: a writable one is refused (ENODEV)
+ * rather than silently made a private copy that would lose the writes. */
 static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
 		      unsigned long flags, int fd, uint64_t off)
 {
 	struct file *f = fd_get_file(fd);
-	long err;
+	bool shared = vflags & VMA_SHARED;
+	long err = 0;
 
 	if (!f)
 		return -EBADF;
 	if (!file_readable(f))
 		err = -EACCES;
-	else if ((vflags & VMA_SHARED) && (vflags & VMA_WRITE))
-		err = file_writable(f) ? -ENODEV : -EACCES;
-	else {
+	else if (shared && (vflags & VMA_WRITE) && !file_writable(f))
+		err = -EACCES;
+	else if (shared && (vflags & VMA_WRITE) && !file_mappable(f))
+		err = -ENODEV;
+	if (!err) {
 		uint64_t size = file_size(f);
 
-		if (vflags & VMA_SHARED)
+		if (shared && !file_mappable(f))
 			vflags = (vflags & ~VMA_SHARED) | VMA_NOWRITE;
+		else if (shared && !file_writable(f))
+			vflags |= VMA_NOWRITE;
 		err = mmap_locked(mm, a, len, vflags, flags, f, off, size > off ? size - off : 0);
 	}
 	file_put(f);
@@ -301,6 +308,44 @@ SYSCALL3(10, mprotect, uintptr_t, addr, size_t, len, unsigned long, prot)
 	err = uvm_protect(mm, addr, len, prot_to_vma(prot));
 	mutex_unlock(&mm->lock);
 	return err;
+}
+
+#define MS_ASYNC	1
+#define MS_INVALIDATE	2
+#define MS_SYNC		4
+
+/* Every page of [addr, end) lies in some VMA (mm->lock held). */
+static bool range_mapped(struct mm *mm, uintptr_t addr, uintptr_t end)
+{
+	while (addr < end) {
+		struct vma *v = uvm_find(mm, addr);
+
+		if (!v)
+			return false;
+		addr = v->end;
+	}
+	return true;
+}
+
+/* A shared file mapping maps the file's own pages (ramfs: they are the file), so there is
+ * nothing to write back or invalidate: msync checks its arguments as Linux does. */
+SYSCALL3(26, msync, uintptr_t, addr, size_t, len, int, flags)
+{
+	struct mm *mm = mm_current();
+	bool ok;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return 0;
+	if (!range_valid(addr, len))
+		return -ENOMEM;
+	mutex_lock(&mm->lock);
+	ok = range_mapped(mm, addr, addr + len);
+	mutex_unlock(&mm->lock);
+	return ok ? 0 : -ENOMEM;
 }
 
 /* DONTNEED drops private pages (anonymous ones read back as zeros, file ones refault from the

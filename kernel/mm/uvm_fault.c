@@ -75,18 +75,32 @@ static phys_addr_t file_page(struct vma *v, uintptr_t addr, unsigned *prot)
 	phys_addr_t pa;
 
 	if (!v->file || skip >= v->file_len || v->file_len - skip < PAGE_SIZE ||
-	    file_map_page(v->file, v->file_off + skip, &pa))
+	    file_map_page(v->file, v->file_off + skip, false, &pa))
 		return 0;
 	*prot &= ~VM_WRITE;
 	return pa;
 }
 
+/* A shared file mapping maps the file's own page with the VMA's rights, whatever the file's
+ * size was at mmap time: -ENXIO (SIGBUS) past the file's end now, as Linux. */
+static int shared_file_page(struct vma *v, uintptr_t addr, phys_addr_t *pa)
+{
+	return file_map_page(v->file, v->file_off + (addr - v->start), true, pa);
+}
+
 static int map_new_page(struct mm *mm, struct vma *v, uintptr_t addr)
 {
 	unsigned prot = vma_prot(v);
-	phys_addr_t pa = file_page(v, addr, &prot);
+	phys_addr_t pa = 0;
 	int err;
 
+	if (v->file && (v->flags & VMA_SHARED)) {
+		err = shared_file_page(v, addr, &pa);
+		if (err)
+			return err == -ENXIO ? err : -ENOMEM;
+	}
+	if (!pa)
+		pa = file_page(v, addr, &prot);
 	if (!pa)
 		pa = fill_page(v, addr);
 	if (!pa)
@@ -166,10 +180,10 @@ int uvm_fault(uintptr_t addr, unsigned flags, struct fault_info *fi)
 	mutex_lock(&mm->lock);
 	err = fault_locked(mm, addr, flags, fi);
 	mutex_unlock(&mm->lock);
-	if (err == -ENOMEM) {
+	if (err == -ENOMEM || err == -ENXIO) {
 		fi->sig = SIGBUS;
 		fi->code = BUS_ADRERR;
-		fi->why = "out of memory";
+		fi->why = err == -ENOMEM ? "out of memory" : "access past the end of a mapped file";
 	}
 	return err ? -EFAULT : 0;
 }

@@ -1,6 +1,6 @@
 /*
  * user/usertests/t_mem.c — the address space: brk, mmap (anonymous private and shared, fixed,
- * file-backed read-only), munmap, mprotect, madvise(DONTNEED), NX, copy-on-write after fork,
+ * MAP_FIXED_NOREPLACE; file mappings are t_mmap.c's), munmap, mprotect, madvise(DONTNEED), NX, copy-on-write after fork,
  * stack growth and overflow, user faults as signals, and memory reuse.
  */
 #include "ut.h"
@@ -102,52 +102,6 @@ static void mmap_fixed(void)
 	CHECK(munmap(base, 8 * PAGE) == 0);			/* nothing there: still fine */
 }
 
-static void mmap_file_ro(void)
-{
-	size_t len = 2 * PAGE + 100;
-	char *data = malloc(len);
-
-	for (size_t i = 0; i < len; i++)
-		data[i] = (char)(i % 251);
-	ut_write_file("mm.bin", data, len, 0644);
-	int fd = open("mm.bin", O_RDONLY);
-	CHECK(fd >= 0);
-	char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	CHECK(p != MAP_FAILED);
-	close(fd);					/* the mapping keeps the file */
-	CHECK(memcmp(p, data, len) == 0);
-	for (size_t i = len; i < 3 * PAGE; i++)
-		CHECK(p[i] == 0);			/* past EOF in the last page: zero */
-	fd = open("mm.bin", O_RDONLY);
-	char *q = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);	/* at an offset */
-	CHECK(q != MAP_FAILED && memcmp(q, data + PAGE, PAGE) == 0);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 999, 0), EBADF);
-	CHECK(munmap(p, len) == 0 && munmap(q, PAGE) == 0);
-}
-
-/* MAP_SHARED of a read-only fd: readable, sees the file's writes, and never becomes writable
- * (Linux: EACCES for the read-only fd; keel: EACCES always, it has no shared writeback). */
-static void mmap_file_shared_ro(void)
-{
-	char page[PAGE];
-
-	memset(page, 's', PAGE);
-	ut_write_file("shr.bin", page, PAGE, 0644);
-	int fd = open("shr.bin", O_RDONLY), wfd = open("shr.bin", O_WRONLY);
-	CHECK(fd >= 0 && wfd >= 0);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EACCES);
-	char *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED && p[0] == 's');
-	CHECK(pwrite(wfd, "t", 1, 0) == 1);
-	CHECK(p[0] == 't');
-	CHECK_ERR(mprotect(p, PAGE, PROT_READ | PROT_WRITE), EACCES);
-	CHECK(mprotect(p, PAGE, PROT_READ) == 0);
-	CHECK(munmap(p, PAGE) == 0);
-	close(fd);
-	close(wfd);
-}
-
 struct noreplace_race {
 	pthread_barrier_t go;
 	char *at;
@@ -199,39 +153,6 @@ static void mmap_fixed_noreplace(void)
 	noreplace_racer(&a);
 	CHECK(pthread_join(t, NULL) == 0);
 	CHECK_EQ(r.won[0] + r.won[1], 200);
-}
-
-/* A private file mapping shares the file's pages until written (as Linux's page cache does):
- * write(2) to the file shows through pages the process has not written; its own writes stay
- * private, the file and other mappings never see them, and a child after fork sees its
- * parent's private copy. */
-static void mmap_file_cow(void)
-{
-	char page[PAGE];
-
-	memset(page, 'a', PAGE);
-	ut_write_file("cow.bin", page, PAGE, 0644);
-	int fd = open("cow.bin", O_RDWR);
-	CHECK(fd >= 0);
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	char *q = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
-	CHECK(p != MAP_FAILED && q != MAP_FAILED);
-	CHECK(p[0] == 'a' && q[0] == 'a');
-	CHECK(pwrite(fd, "b", 1, 0) == 1);		/* shows through unwritten pages */
-	CHECK(p[0] == 'b' && q[0] == 'b');
-	p[1] = 'P';					/* the private copy */
-	CHECK(pwrite(fd, "c", 1, 0) == 1);
-	CHECK(p[0] == 'b' && p[1] == 'P' && q[0] == 'c' && q[1] == 'a');
-	char c;
-	CHECK(pread(fd, &c, 1, 1) == 1 && c == 'a');	/* the file never saw 'P' */
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(p[1] == 'P' && q[0] == 'c' ? 0 : 1);
-	CHECK(ut_wait(pid) == 0);
-	close(fd);
-	CHECK(unlink("cow.bin") == 0);			/* the mappings keep the pages */
-	CHECK(q[0] == 'c' && p[1] == 'P');
-	CHECK(munmap(p, PAGE) == 0 && munmap(q, PAGE) == 0);
 }
 
 static void touch_unmapped(void *arg)
@@ -498,9 +419,6 @@ const struct ut_test ut_mem_tests[] = {
 	{ "mmap_private", mmap_private_fork, 0 },
 	{ "mmap_shared", mmap_shared_fork, 0 },
 	{ "mmap_fixed", mmap_fixed, 0 },
-	{ "mmap_file", mmap_file_ro, 0 },
-	{ "mmap_file_cow", mmap_file_cow, 0 },
-	{ "mmap_file_shared_ro", mmap_file_shared_ro, 0 },
 	{ "mmap_fixed_noreplace", mmap_fixed_noreplace, 0 },
 	{ "munmap_segv", munmap_segv, 0 },
 	{ "mprotect_segv", mprotect_segv, 0 },

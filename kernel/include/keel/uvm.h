@@ -23,8 +23,9 @@ struct file;
 #define VMA_SHARED	0x8		/* MAP_SHARED: writes are seen through every mapping */
 #define VMA_STACK	0x10		/* the main thread's stack: grows down inside its reservation */
 #define VMA_HEAP	0x20		/* brk */
-#define VMA_NOWRITE	0x40		/* may never be made writable: a MAP_SHARED file mapping
-					 * (no shared file writeback: mprotect says EACCES) */
+#define VMA_NOWRITE	0x40		/* may never be made writable (mprotect says EACCES): a
+					 * MAP_SHARED file mapping through a read-only fd, or of a
+					 * file whose pages are not its data */
 
 struct vma {
 	uintptr_t start, end;		/* [start, end), page aligned */

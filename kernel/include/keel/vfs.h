@@ -218,8 +218,11 @@ struct file_ops {
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	int (*readdir)(struct file *f, struct dir_ctx *ctx);
 	/* The counted frame (keel/uvm.h) holding the page at off (page aligned), with a reference
-	 * for the caller to map; -ENOENT when there is none (a hole). NULL: never. */
-	int (*map_page)(struct file *f, uint64_t off, phys_addr_t *pa);
+	 * for the caller to map; -ENOENT when there is none (a hole). With fill (a shared
+	 * mapping), a hole inside the file becomes a zeroed page of the file, so that stores
+	 * through the mapping are the file's data; -ENXIO when off is at or past the end of the
+	 * file. NULL: the file cannot be mapped shared (its pages are not its data). */
+	int (*map_page)(struct file *f, uint64_t off, bool fill, phys_addr_t *pa);
 	/* Sockets: read/write/readv/writev hand over the whole request at once (one datagram
 	 * per call, not one per page). iov is a kernel copy of the user's iovecs (keel/socket.h);
 	 * io as for read. NULL: the request is bounced through read/write a page at a time. */
@@ -340,10 +343,12 @@ void file_put(struct file *f);
 /* Offset-carrying I/O as read(2)/write(2) on kernel buffers (O_APPEND, O_NONBLOCK honoured). */
 ssize_t file_read(struct file *f, void *buf, size_t n);
 ssize_t file_write(struct file *f, const void *buf, size_t n);
-/* Positional read into a kernel buffer; -ESPIPE on streams. */
 /* The file's own frame for the page at off, referenced (see file_ops.map_page); -EINVAL when
- * the file cannot lend its pages, -ENOENT for a hole. */
-int file_map_page(struct file *f, uint64_t off, phys_addr_t *pa);
+ * the file cannot lend its pages, -ENOENT for a hole (filled when fill), -ENXIO past its end. */
+int file_map_page(struct file *f, uint64_t off, bool fill, phys_addr_t *pa);
+/* True when the file's pages are its data, so a MAP_SHARED mapping can map them. */
+bool file_mappable(const struct file *f);
+/* Positional read into a kernel buffer; -ESPIPE on streams. */
 ssize_t file_kread(struct file *f, void *kbuf, size_t n, uint64_t off);
 ssize_t file_kwrite(struct file *f, const void *kbuf, size_t n, uint64_t off);
 int64_t file_lseek(struct file *f, int64_t off, int whence);
