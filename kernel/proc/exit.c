@@ -65,6 +65,7 @@ static void autoreap(struct proc *p)
 
 	list_remove(&p->sibling);
 	list_remove(&p->all_node);
+	proc_release_ids_locked(p->pid, p->pgid, p->sid);
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 	proc_put(p);
 }
@@ -194,6 +195,7 @@ static struct proc *find_zombie(struct proc *self, int pid, int options, bool *a
 			found = c;
 			list_remove(&c->sibling);
 			list_remove(&c->all_node);
+			proc_release_ids_locked(c->pid, c->pgid, c->sid);
 			break;
 		}
 		if (options & (WUNTRACED | WCONTINUED)) {

@@ -154,24 +154,41 @@ static long clone_process(const struct clone_args_k *a, int tid, struct uthread 
 	return 0;
 }
 
+/* Undoes new_thread (and clone_process) when the thread could not be started. */
+static void unclone(struct uthread *ut, bool process, int tid)
+{
+	struct proc *c = ut->proc;
+
+	if (process)
+		proc_unlink_unborn(c);
+	uthread_free(ut);
+	if (process)
+		drop_resources(c);
+	tid_free(tid);
+}
+
 static long do_clone(const struct clone_args_k *a)
 {
 	struct proc *self = proc_current();
+	bool process = !(a->flags & CLONE_THREAD);
 	struct uthread *ut;
 	struct completion vfork_done;
-	int tid = thread_alloc_tid();
-	long err;
+	long err = 0;
+	int tid;
 
 	if (a->flags & ~CLONE_SUPPORTED)
 		return -EINVAL;
 	if (((a->flags & CLONE_THREAD) && !(a->flags & CLONE_SIGHAND)) ||
 	    ((a->flags & CLONE_SIGHAND) && !(a->flags & CLONE_VM)))
 		return -EINVAL;
-	if (a->flags & CLONE_THREAD) {
-		ut = new_thread(self, a);
-		if (!ut)
-			return -ENOMEM;
-	} else if ((err = clone_process(a, tid, &ut))) {
+	if ((tid = tid_alloc()) < 0)
+		return tid;			/* -EAGAIN, as Linux when PIDs run out */
+	if (!process && !(ut = new_thread(self, a)))
+		err = -ENOMEM;
+	else if (process)
+		err = clone_process(a, tid, &ut);
+	if (err) {
+		tid_free(tid);
 		return err;
 	}
 	if (a->flags & CLONE_PARENT_SETTID)	/* a bad pointer is ignored, as Linux does */
@@ -180,8 +197,10 @@ static long do_clone(const struct clone_args_k *a)
 		completion_init(&vfork_done, "vfork");
 		ut->proc->vfork_done = &vfork_done;
 	}
-	if (uthread_start(ut, tid, user_thread_main))
-		return -ENOMEM;	/* leaks the half-made process's tree entry; rare and bounded */
+	if (uthread_start(ut, tid, user_thread_main)) {
+		unclone(ut, process, tid);
+		return -ENOMEM;
+	}
 	if (a->flags & CLONE_VFORK)
 		completion_wait(&vfork_done);
 	return tid;

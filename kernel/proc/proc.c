@@ -6,7 +6,9 @@
  * parent reaps it. A process is referenced by the tree (until reaped), by each of its threads
  * (until the reaper frees the thread) and by proc_get() callers; the last proc_put frees it.
  * Dead threads cannot free their own stacks, so they go to the reaper, which joins them: the
- * kernel thread that started init becomes the reaper (proc_reaper).
+ * kernel thread that started init becomes the reaper (proc_reaper). IDs (sched/tid.c): a
+ * thread's TID is freed when the reaper frees it, unless it is its process's PID; a PID is
+ * freed when its process leaves the tree and no group or session is named by it.
  */
 #include <keel/errno.h>
 #include <keel/heap.h>
@@ -77,6 +79,45 @@ void proc_link(struct proc *p, struct proc *parent)
 		}
 	list_append(pos, &p->all_node);
 	spin_unlock_irqrestore(&proc_tree_lock, f);
+}
+
+void proc_unlink_unborn(struct proc *p)
+{
+	bool f = spin_lock_irqsave(&proc_tree_lock);
+
+	if (p->parent)
+		list_remove(&p->sibling);
+	list_remove(&p->all_node);
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+}
+
+/* Whether a process in the tree is named by id as its PID, group or session. */
+static bool id_named_locked(int id)
+{
+	list_for_each_entry(p, &all_procs, struct proc, all_node)
+		if (p->pid == id || p->pgid == id || p->sid == id)
+			return true;
+	return false;
+}
+
+bool proc_group_in_session_locked(int pgid, int sid)
+{
+	list_for_each_entry(p, &all_procs, struct proc, all_node)
+		if (p->pgid == pgid && p->sid == sid)
+			return true;
+	return false;
+}
+
+void proc_release_ids_locked(int pid, int pgid, int sid)
+{
+	const int ids[3] = { pid, pgid, sid };
+
+	for (int i = 0; i < 3; i++) {
+		bool seen = (i > 0 && ids[i] == ids[0]) || (i > 1 && ids[i] == ids[1]);
+
+		if (ids[i] > INIT_PID && !seen && !id_named_locked(ids[i]))
+			tid_free(ids[i]);
+	}
 }
 
 struct proc *proc_get(int pid)
@@ -150,7 +191,7 @@ struct uthread *uthread_alloc(struct proc *p)
 	return ut;
 }
 
-static void uthread_free(struct uthread *ut)
+void uthread_free(struct uthread *ut)
 {
 	proc_put(ut->proc);
 	arch_fpu_free(ut->fpu);
@@ -198,13 +239,17 @@ __noreturn void proc_reaper(void)
 	for (;;) {
 		struct uthread *ut;
 		bool f;
+		int tid;
 
 		wait_event(&reap_wq, !list_empty(&reap_list));
 		f = spin_lock_irqsave(&reap_wq.lock);
 		ut = list_first(&reap_list, struct uthread, proc_node);
 		list_remove(&ut->proc_node);
 		spin_unlock_irqrestore(&reap_wq.lock, f);
+		tid = ut->thread->tid;
 		thread_join(ut->thread);
+		if (tid != ut->proc->pid)	/* a PID is freed when its process is reaped */
+			tid_free(tid);
 		uthread_free(ut);
 	}
 }

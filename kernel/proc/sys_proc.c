@@ -38,7 +38,8 @@ SYSCALL1(218, set_tid_address, int __user *, tidptr)
 	return thread_current()->tid;
 }
 
-/* setpgid: a process may move itself or a child into a group of its own session. */
+/* setpgid: a process may move itself or a child into a new group named by its PID, or into a
+ * group that exists in its session (EPERM otherwise, as Linux). */
 SYSCALL2(109, setpgid, int, pid, int, pgid)
 {
 	struct proc *self = proc_current(), *p;
@@ -55,8 +56,14 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 		err = -ESRCH;
 	else if (p->sid != self->sid || p->pid == p->sid)
 		err = -EPERM;
-	else
+	else if (pgid && pgid != p->pid && !proc_group_in_session_locked(pgid, p->sid))
+		err = -EPERM;
+	else {
+		int old = p->pgid;
+
 		p->pgid = pgid ? pgid : p->pid;
+		proc_release_ids_locked(0, old, 0);
+	}
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 	proc_put(p);
 	return err;
@@ -94,7 +101,10 @@ SYSCALL0(112, setsid)
 	if (p->pgid == p->pid) {
 		r = -EPERM;
 	} else {
+		int old_pgid = p->pgid, old_sid = p->sid;
+
 		p->pgid = p->sid = p->pid;
+		proc_release_ids_locked(0, old_pgid, old_sid);
 		r = p->pid;
 	}
 	spin_unlock_irqrestore(&proc_tree_lock, f);

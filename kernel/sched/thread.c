@@ -9,7 +9,8 @@
  * away for good; the thread switched in then completes t->exited (sched_finish_switch), so
  * by the time a joiner wakes, nothing runs on the dead stack and the joiner frees it. This
  * holds however exit and join race on different CPUs: the completion is the only hand-over,
- * and it happens after the last use of the stack.
+ * and it happens after the last use of the stack. A kernel thread's TID (sched/tid.c) is
+ * freed by its joiner.
  */
 #include "internal.h"
 #include <keel/errno.h>
@@ -19,8 +20,6 @@
 #include <keel/panic.h>
 #include <keel/proc.h>
 #include <keel/string.h>
-
-static int next_tid = 2;		/* TID 1 is init's (keel/proc.h INIT_PID) */
 
 static __noreturn void thread_entry(void)
 {
@@ -58,11 +57,6 @@ static void thread_start(struct thread *t)
 	preempt_schedule();
 }
 
-int thread_alloc_tid(void)
-{
-	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
-}
-
 /* A new thread with its stack, not yet runnable anywhere. NULL when out of memory. */
 static struct thread *thread_alloc(const char *name, thread_fn fn, void *arg,
 				   const cpumask_t *affinity)
@@ -97,10 +91,16 @@ struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
 				const cpumask_t *affinity)
 {
 	struct thread *t = thread_alloc(name, fn, arg, affinity);
+	int tid = t ? tid_alloc() : -1;
 
-	if (!t)
+	if (tid < 0) {
+		if (t) {
+			kstack_free(t->stack);
+			kfree(t);
+		}
 		return NULL;
-	t->tid = thread_alloc_tid();
+	}
+	t->tid = tid;
 	thread_start(t);
 	return t;
 }
@@ -145,6 +145,8 @@ int thread_join(struct thread *t)
 	completion_wait(&t->exited);
 	status = t->exit_status;
 	t->magic = 0;
+	if (!t->uthread)		/* a user thread's TID is the process layer's to free */
+		tid_free(t->tid);
 	kstack_free(t->stack);
 	kfree(t);
 	return status;

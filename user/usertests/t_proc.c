@@ -269,6 +269,50 @@ static void prctl_name(void)
 	CHECK_ERR(prctl(PR_SET_NAME, (void *)8, 0, 0, 0), EFAULT);
 }
 
+/* Process groups name PIDs: setpgid into a group that does not exist in the session is EPERM
+ * (also when the PID that named it is gone); a group outlives its leader while it has members
+ * (its number stays taken: getpgid and kill(-pgid) still find it). */
+static void pgrp_ids(void)
+{
+	int ready[2], done[2];
+	char c;
+
+	pid_t gone = fork();
+	if (gone == 0)
+		_exit(0);
+	CHECK(ut_wait(gone) == 0);
+	CHECK_ERR(setpgid(0, gone), EPERM);
+	CHECK(pipe(ready) == 0 && pipe(done) == 0);
+	pid_t leader = fork();
+	if (leader == 0) {
+		if (setpgid(0, 0) != 0)
+			_exit(1);
+		pid_t member = fork();
+		if (member == 0) {		/* stays in the leader's group after it exits */
+			close(ready[0]);
+			close(done[1]);
+			CHECK(write(ready[1], "m", 1) == 1);
+			CHECK(read(done[0], &c, 1) == 0);
+			_exit(0);
+		}
+		_exit(member > 0 ? 0 : 1);
+	}
+	close(ready[1]);
+	close(done[0]);
+	CHECK(read(ready[0], &c, 1) == 1);
+	CHECK(ut_wait(leader) == 0);
+	CHECK(kill(-leader, 0) == 0);			/* the group is still there */
+	for (int i = 0; i < 50; i++) {			/* and its number is not handed out */
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		CHECK(p > 0 && p != leader);
+		CHECK(ut_wait(p) == 0);
+	}
+	close(done[1]);					/* the member (init's now) exits */
+	close(ready[0]);
+}
+
 const struct ut_test ut_proc_tests[] = {
 	{ "wait_status", wait_status, 0 },
 	{ "vfork", vfork_shares, 0 },
@@ -281,5 +325,6 @@ const struct ut_test ut_proc_tests[] = {
 	{ "kill", kill_signals, 0 },
 	{ "many_procs", many_processes, 120 },
 	{ "prctl_name", prctl_name, 0 },
+	{ "pgrp_ids", pgrp_ids, 0 },
 	{ NULL, NULL, 0 }
 };

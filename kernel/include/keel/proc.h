@@ -28,6 +28,8 @@ struct thread;
 struct trap_frame;
 
 #define INIT_PID	1	/* reserved: the scheduler hands out TIDs from 2 */
+#define TID_MAX		32768	/* IDs are below this (Linux's default pid_max) */
+#define TID_WRAP_MIN	300	/* where allocation resumes after TID_MAX (RESERVED_PIDS) */
 #define PROC_RLIMITS	16	/* RLIMIT_CPU .. RLIMIT_RTTIME */
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */

@@ -86,8 +86,13 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg);
 /* Like thread_create, restricted to the CPUs in *affinity (must contain an online CPU). */
 struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
 				const cpumask_t *affinity);
-/* A TID for thread_create_user (PIDs are TIDs); never reused while the counter does not wrap. */
-int thread_alloc_tid(void);
+/* Thread IDs (sched/tid.c): the lowest free ID above the last one given, wrapping to
+ * TID_WRAP_MIN; -EAGAIN when all TID_MAX are held. PIDs are TIDs. tid_free panics on an ID
+ * that is not held. tid_count is how many are held (0 and init's included). */
+int tid_alloc(void);
+void tid_free(int id);
+bool tid_is_held(int id);
+int tid_count(void);
 /* Creates a user thread: like thread_create_on, with t->uthread = ut set before it first runs
  * (so its first switch-in loads its address space) and the TID given. fn gets ut. */
 struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread *ut, int tid,
