@@ -8,6 +8,7 @@
  *
  * Locking: vfs_ns_lock for children lists and names; inode->lock for a file's pages and size.
  */
+#include <keel/assert.h>
 #include <keel/vfs.h>
 #include <keel/errno.h>
 #include <keel/frame.h>
@@ -73,6 +74,7 @@ int ramfs_link_locked(struct inode *dir, const char *name, struct inode *child)
 {
 	struct inode *old;
 
+	assert_mutex_held(&vfs_ns_lock);
 	if (dir->iops != &ramfs_dir_iops)
 		return -EACCES;
 	if (!dir->nlink)
@@ -131,6 +133,7 @@ ssize_t ramfs_read_locked(struct inode *ino, void *buf, size_t n, uint64_t off)
 {
 	size_t done = 0;
 
+	assert_mutex_held(&ino->lock);
 	if (off >= ino->size)
 		return 0;
 	n = MIN(n, ino->size - off);
@@ -165,6 +168,7 @@ ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_
 {
 	size_t done = 0;
 
+	assert_mutex_held(&ino->lock);
 	if (off >= RAMFS_MAX_SIZE || n > RAMFS_MAX_SIZE - off)
 		return -EFBIG;
 	if (n && ramfs_reserve(ino, ALIGN_UP(off + n, PAGE_SIZE) / PAGE_SIZE))
@@ -193,6 +197,7 @@ int ramfs_truncate_locked(struct inode *ino, uint64_t size)
 {
 	size_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
 
+	assert_mutex_held(&ino->lock);
 	if (size > RAMFS_MAX_SIZE)
 		return -EFBIG;
 	if (size > ino->size)

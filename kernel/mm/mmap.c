@@ -205,7 +205,7 @@ static unsigned prot_to_vma(unsigned long prot)
 
 /* Maps under one hold of mm->lock, so MAP_FIXED_NOREPLACE's emptiness check and the mapping
  * cannot be split by another thread's mmap. */
-static long mmap_locked(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
+static long mmap_one_hold(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
 			unsigned long flags, struct file *f, uint64_t off, uint64_t flen)
 {
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
@@ -248,7 +248,7 @@ static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
 			vflags = (vflags & ~VMA_SHARED) | VMA_NOWRITE;
 		else if (shared && !file_writable(f))
 			vflags |= VMA_NOWRITE;
-		err = mmap_locked(mm, a, len, vflags, flags, f, off, size > off ? size - off : 0);
+		err = mmap_one_hold(mm, a, len, vflags, flags, f, off, size > off ? size - off : 0);
 	}
 	file_put(f);
 	return err;
@@ -274,7 +274,7 @@ SYSCALL6(9, mmap, uintptr_t, addr, size_t, len, unsigned long, prot, unsigned lo
 	if (!(flags & MAP_ANONYMOUS))
 		err = mmap_file(mm, &addr, len, vflags, flags, fd, off);
 	else
-		err = mmap_locked(mm, &addr, len, vflags, flags, NULL, 0, 0);
+		err = mmap_one_hold(mm, &addr, len, vflags, flags, NULL, 0, 0);
 	return err ? err : (long)addr;
 }
 

@@ -9,6 +9,7 @@
  * panics on a user address. The main stack grows down page by page inside its reservation;
  * a fault in the guard gap below it is reported as a stack overflow.
  */
+#include <keel/assert.h>
 #include <keel/errno.h>
 #include <keel/frame.h>
 #include <keel/proc.h>
@@ -148,6 +149,7 @@ static int fault_locked(struct mm *mm, uintptr_t addr, unsigned flags, struct fa
 	phys_addr_t pa;
 	unsigned prot;
 
+	assert_mutex_held(&mm->lock);
 	if (!v)
 		v = grow_stack(mm, addr);
 	if (!v) {

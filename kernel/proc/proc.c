@@ -10,6 +10,7 @@
  * thread's TID is freed when the reaper frees it, unless it is its process's PID; a PID is
  * freed when its process leaves the tree and no group or session is named by it.
  */
+#include <keel/assert.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/log.h>
@@ -94,6 +95,7 @@ void proc_unlink_unborn(struct proc *p)
 /* Whether a process in the tree is named by id as its PID, group or session. */
 static bool id_named_locked(int id)
 {
+	assert_spin_held(&proc_tree_lock);
 	list_for_each_entry(p, &all_procs, struct proc, all_node)
 		if (p->pid == id || p->pgid == id || p->sid == id)
 			return true;
@@ -102,6 +104,7 @@ static bool id_named_locked(int id)
 
 bool proc_group_in_session_locked(int pgid, int sid)
 {
+	assert_spin_held(&proc_tree_lock);
 	list_for_each_entry(p, &all_procs, struct proc, all_node)
 		if (p->pgid == pgid && p->sid == sid)
 			return true;

@@ -13,6 +13,7 @@
  * -ERESTARTNOHAND (pause, sigsuspend) restarts only when no handler runs;
  * -ERESTART_RESTARTBLOCK likewise, through restart_syscall and the thread's restart block.
  */
+#include <keel/assert.h>
 #include <keel/signal.h>
 #include <keel/errno.h>
 #include <keel/log.h>
@@ -36,6 +37,7 @@ static int sig_dequeue_locked(struct uthread *ut, struct ksiginfo *info)
 	struct proc *p = ut->proc;
 	int sig = signal_next(ut->pending & ~ut->blocked);
 
+	assert_spin_held(&p->sighand->lock);
 	if (sig) {
 		ut->pending &= ~sig_bit(sig);
 		*info = ut->pending_info[sig - 1];
@@ -60,6 +62,7 @@ static void sig_park_locked(struct uthread *ut)
 {
 	struct proc *p = ut->proc;
 
+	assert_spin_held(&p->sighand->lock);
 	while (p->stopped && !sig_kill_pending(ut) && !p->group_exit) {
 		sched_block(&p->sighand->lock, 0);
 		spin_lock(&p->sighand->lock);
@@ -72,6 +75,7 @@ static void sig_stop_locked(struct uthread *ut, int sig)
 {
 	struct proc *p = ut->proc;
 
+	assert_spin_held(&p->sighand->lock);
 	p->stopped = true;
 	p->stop_sig = sig;
 	p->stop_event = STOP_EVENT_STOPPED;

@@ -15,6 +15,7 @@
  * walk p->threads. A thread's blocked/pending/has_saved_mask change under sighand->lock; its
  * altstack is touched only by the thread itself.
  */
+#include <keel/assert.h>
 #include <keel/signal.h>
 #include <keel/errno.h>
 #include <keel/log.h>
@@ -44,6 +45,8 @@ static void sig_store(sigset_t *set, struct ksiginfo *infos, int sig,
 /* Drops every signal of `set` from the process and its threads. p->lock and sighand. */
 static void sig_flush_locked(struct proc *p, sigset_t set)
 {
+	assert_spin_held(&p->lock);
+	assert_spin_held(&p->sighand->lock);
 	p->shared_pending &= ~set;
 	list_for_each(it, &p->threads)
 		list_entry(it, struct uthread, proc_node)->pending &= ~set;
@@ -53,6 +56,7 @@ bool sig_pending_locked(const struct uthread *ut)
 {
 	const struct proc *p = ut->proc;
 
+	assert_spin_held(&p->sighand->lock);
 	return ((ut->pending | p->shared_pending) & ~ut->blocked) || p->group_exit ||
 	       ((p->shared_pending | ut->pending) & sig_bit(SIGKILL)) || p->stopped;
 }
@@ -80,6 +84,7 @@ static void sig_kick(struct uthread *ut)
 
 void sig_kick_all_locked(struct proc *p)
 {
+	assert_spin_held(&p->lock);
 	list_for_each(it, &p->threads)
 		sig_kick(list_entry(it, struct uthread, proc_node));
 }
@@ -90,6 +95,8 @@ static void sig_pick_taker_locked(struct proc *p, int sig)
 {
 	struct uthread *cur = uthread_current();
 
+	assert_spin_held(&p->lock);
+	assert_spin_held(&p->sighand->lock);
 	if (cur && cur->proc == p && !(cur->blocked & sig_bit(sig)))
 		return;		/* it reaches signal_deliver on its way out */
 	list_for_each(it, &p->threads) {
@@ -125,6 +132,7 @@ void sig_retarget(struct uthread *ut, sigset_t newly_blocked)
 /* Ends a group stop. sighand. */
 static void sig_continue_locked(struct proc *p)
 {
+	assert_spin_held(&p->sighand->lock);
 	if (!p->stopped)
 		return;
 	p->stopped = false;
@@ -144,6 +152,8 @@ static bool sig_prepare_locked(struct proc *p, int sig, bool forced)
 	const struct k_sigaction *ka = &p->sighand->action[sig - 1];
 	bool continued = false;
 
+	assert_spin_held(&p->lock);
+	assert_spin_held(&p->sighand->lock);
 	if (p->state != PROC_ALIVE || p->group_exit)
 		return false;
 	if (sig == SIGCONT || sig == SIGKILL) {
@@ -219,6 +229,7 @@ int signal_send_thread(struct uthread *ut, int sig)
 
 int sig_send_tid_locked(struct proc *p, int tid, int sig, const struct ksiginfo *info)
 {
+	assert_spin_held(&p->lock);
 	list_for_each(it, &p->threads) {
 		struct uthread *ut = list_entry(it, struct uthread, proc_node);
 

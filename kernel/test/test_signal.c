@@ -162,15 +162,22 @@ KTEST(signal_pending_counts_only_unblocked_signals_but_always_sigkill)
 {
 	struct proc *p = fake_proc(4004);
 	struct uthread *ut = p ? fake_uthread(p, thread_current()) : NULL;
+	bool f, blocked_pending, kill_pending;
 
 	KT_ASSERT(ut, "out of memory");
 	ut->blocked = sig_bit(SIGUSR1) | sig_bit(SIGTERM);
 	signal_send(p, SIGUSR1);
 	signal_send_thread(ut, SIGTERM);
-	KT_ASSERT(!sig_pending_locked(ut), "a blocked signal counts as pending");
+	f = spin_lock_irqsave(&p->sighand->lock);
+	blocked_pending = sig_pending_locked(ut);
+	spin_unlock_irqrestore(&p->sighand->lock, f);
 	signal_send(p, SIGKILL);
-	KT_ASSERT(sig_pending_locked(ut), "SIGKILL does not count as pending");
+	f = spin_lock_irqsave(&p->sighand->lock);
+	kill_pending = sig_pending_locked(ut);
+	spin_unlock_irqrestore(&p->sighand->lock, f);
 	fake_free(p);
+	KT_ASSERT(!blocked_pending, "a blocked signal counts as pending");
+	KT_ASSERT(kill_pending, "SIGKILL does not count as pending");
 }
 
 struct sleeper {

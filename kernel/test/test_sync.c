@@ -7,6 +7,7 @@
  * the same tests also run truly in parallel.
  */
 #include <keel/ktest.h>
+#include <keel/assert.h>
 #include <keel/arch.h>
 #include <keel/fault.h>
 #include <keel/heap.h>
@@ -542,4 +543,34 @@ KTEST(cond_wait_needs_the_mutex_and_returns_holding_it)
 	KT_ASSERT(time_ns() - t0 >= 2 * MS, "cond_wait_timeout returned early");
 	KT_ASSERT(mutex_held(&m), "cond_wait_timeout returned without the mutex");
 	mutex_unlock(&m);
+}
+
+static struct spinlock assert_test_lock = SPINLOCK_INIT("assert test");
+
+static void needs_assert_test_lock(void)
+{
+	assert_spin_held(&assert_test_lock);
+}
+
+/* keel/assert.h: a function that says it needs a lock panics, naming both, when called
+ * without it (debug build); with the lock held it runs. */
+KTEST(lock_assert_catches_a_caller_without_the_lock)
+{
+	struct fault_catch fc;
+	bool f;
+
+#ifndef KEEL_DEBUG
+	KT_SKIP("lock assertions are compiled only into the debug build");
+#endif
+	f = spin_lock_irqsave(&assert_test_lock);
+	needs_assert_test_lock();
+	spin_unlock_irqrestore(&assert_test_lock, f);
+	if (fault_catch_begin(&fc)) {
+		needs_assert_test_lock();
+		fault_catch_end();
+		KT_ASSERT(false, "a call without the lock went unnoticed");
+	}
+	KT_EQ(fc.vector, FAULT_PANIC);
+	KT_ASSERT(strstr(fc.msg, "needs_assert_test_lock") && strstr(fc.msg, "assert test"),
+		  "panic said: %s", fc.msg);
 }
