@@ -113,21 +113,14 @@ static ssize_t blkfile_write(struct file *f, const void *buf, size_t n, uint64_t
 	return r;
 }
 
-#define BLKGETSIZE64	0x80081272
-
-static long blkfile_ioctl(struct file *f, unsigned cmd, void *arg)
-{
-	struct block_dev *d = f->ino->priv;
-
-	if (cmd != BLKGETSIZE64)
-		return -ENOTTY;
-	*(uint64_t *)arg = d->nsectors * SECTOR_SIZE;
-	return 0;
-}
-
 static const struct file_ops blkfile_fops = {
-	.read = blkfile_read, .write = blkfile_write, .ioctl = blkfile_ioctl,
+	.read = blkfile_read, .write = blkfile_write,
 };
+
+struct block_dev *block_from_inode(struct inode *ino)
+{
+	return S_ISBLK(ino->mode) && ino->fops == &blkfile_fops ? ino->priv : NULL;
+}
 
 static void make_node(struct block_dev *d, unsigned major, unsigned disk)
 {

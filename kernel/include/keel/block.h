@@ -89,6 +89,9 @@ struct block_dev {
 int block_register_disk(struct block_dev *d, const char *prefix);
 /* The device called name ("vda", "/dev/vda1"), or NULL. */
 struct block_dev *block_find(const char *name);
+/* The device behind a /dev node (S_IFBLK made by the registry), or NULL. */
+struct inode;
+struct block_dev *block_from_inode(struct inode *ino);
 /* Calls fn for every device in registration order. */
 void block_for_each(void (*fn)(struct block_dev *d, void *arg), void *arg);
 
