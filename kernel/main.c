@@ -96,6 +96,7 @@ static int first_thread(void *arg)
 	block_drivers_init();		/* the buffer cache, and the disk drivers likewise */
 	pci_init();
 	net_init();			/* lwIP, lo, and a netif per NIC registered above */
+	vfs_mount_boot();		/* mount=DEV:DIR, now that the disks are known */
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	if (!monitor_requested()) {

@@ -132,10 +132,35 @@ static int detach_locked(struct vfs_sb *sb, struct inode *root)
 	return 0;
 }
 
+/* Unmounts sb given a counted reference to its root (consumed); mount_lock held. */
+static int umount_locked(struct vfs_sb *sb, struct inode *root)
+{
+	struct inode *covered, *parent;
+	int r;
+
+	mutex_lock(&vfs_ns_lock);
+	r = detach_locked(sb, root);
+	parent = r ? NULL : root->parent;
+	if (!r)
+		root->parent = NULL;
+	mutex_unlock(&vfs_ns_lock);
+	inode_put(root);
+	if (r)
+		return r;
+	covered = sb->covered;
+	r = sb->type->umount(sb);	/* writes back and frees sb; errors are logged */
+	if (parent)
+		inode_put(parent);
+	inode_put(covered);
+	if (r)
+		pr_err("fs: write-back at umount failed (error %d)\n", r);
+	return 0;
+}
+
 int vfs_umount(const char *target, int flags)
 {
 	struct vfs_sb *sb = NULL;
-	struct inode *root, *covered, *parent;
+	struct inode *root;
 	int r;
 
 	if (flags & ~(MNT_FORCE | MNT_DETACH | 8 /* UMOUNT_NOFOLLOW */))
@@ -152,25 +177,31 @@ int vfs_umount(const char *target, int flags)
 		r = -EINVAL;		/* not a mount point */
 		goto out;
 	}
-	mutex_lock(&vfs_ns_lock);
-	r = detach_locked(sb, root);
-	parent = r ? NULL : root->parent;
+	r = umount_locked(sb, root);
 	if (!r)
-		root->parent = NULL;
-	mutex_unlock(&vfs_ns_lock);
-	inode_put(root);
-	if (r)
-		goto out;
-	covered = sb->covered;
-	r = sb->type->umount(sb);	/* writes back and frees sb; errors are logged */
-	if (parent)
-		inode_put(parent);
-	inode_put(covered);
-	pr_info("fs: %s unmounted%s\n", target, r ? " (write-back failed)" : "");
-	r = 0;
+		pr_info("fs: %s unmounted\n", target);
 out:
 	mutex_unlock(&mount_lock);
 	return r;
+}
+
+void vfs_shutdown(void)
+{
+	mutex_lock(&mount_lock);
+	while (!list_empty(&mounts)) {
+		struct vfs_sb *sb = list_entry(mounts.prev, struct vfs_sb, node);
+
+		inode_get(sb->root);
+		if (umount_locked(sb, sb->root) == 0)
+			continue;
+		/* still in use by a process that outlived init: write it back, leave it marked
+		 * not clean, and stop (the ones under it are busy too) */
+		pr_warn("fs: %s still in use at power-off: synced, not unmounted\n", sb->source);
+		list_for_each_entry(m, &mounts, struct vfs_sb, node)
+			m->type->sync(m);
+		break;
+	}
+	mutex_unlock(&mount_lock);
 }
 
 void vfs_for_each_mount(void (*fn)(const char *source, const char *target, const char *type,

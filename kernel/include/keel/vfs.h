@@ -350,6 +350,9 @@ int vfs_umount(const char *target, int flags);
  * /proc/mounts); the root ramfs first. */
 void vfs_for_each_mount(void (*fn)(const char *source, const char *target, const char *type,
 				   unsigned long flags, void *arg), void *arg);
+/* Power-off: unmounts every filesystem, last mounted first (those still in use are
+ * synced instead). */
+void vfs_shutdown(void);
 /* Writes back every mounted filesystem (sync(2)); 0 or the first error. */
 int vfs_sync_all(void);
 /* fsync(2)/syncfs(2)/statfs(2) on an inode. */
@@ -358,6 +361,8 @@ int vfs_syncfs(struct inode *ino);
 void vfs_statfs(struct inode *ino, struct kstatfs *st);
 int vfs_link(struct inode *obase, const char *old, struct inode *nbase, const char *new_,
 	     bool follow);
+/* Registers ext2 (fs/ext2/super.c). */
+void ext2_init(void);
 /* The kernel word mount=DEV:DIR[,DEV:DIR] (after the disks are found). */
 void vfs_mount_boot(void);
 
