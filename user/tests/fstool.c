@@ -119,10 +119,19 @@ static void walk(const char *root, const char *rel, int tolerate)
 		failures += !tolerate;
 		return;
 	}
-	while ((e = readdir(d))) {
+	for (;;) {
 		struct stat st;
 		char full[8192];
 
+		errno = 0;
+		if (!(e = readdir(d))) {
+			if (errno) {
+				printf("%s %s: readdir errno %d\n", tolerate ? "ERR" : "FAIL:", rel,
+				       errno);
+				failures += !tolerate;
+			}
+			break;
+		}
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    !strcmp(e->d_name, "lost+found"))
 			continue;
@@ -341,7 +350,7 @@ static void crash(const char *dir)
 	static char buf[1 << 20];
 	char a[512];
 	uint64_t h;
-	int fd;
+	int fd, fd2;
 
 	snprintf(a, sizeof(a), "%s/fsynced", dir);
 	fill(buf, sizeof(buf), 11);
@@ -353,7 +362,9 @@ static void crash(const char *dir)
 	fflush(stdout);
 	snprintf(a, sizeof(a), "%s/synced", dir);
 	fill(buf, sizeof(buf), 22);
-	write_file(a, sizeof(buf), 22, O_TRUNC);
+	fd2 = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd2 >= 0 && write(fd2, buf, sizeof(buf)) == (ssize_t)sizeof(buf), "write synced");
+	close(fd2);
 	sync();
 	h = fnv(FNV0, buf, sizeof(buf));
 	printf("DURABLE synced %zu %016llx\n", sizeof(buf), (unsigned long long)h);

@@ -1,8 +1,8 @@
 /*
  * drivers/block/blkdrv.c — registers keel's disk drivers at boot.
  *
- * virtio-blk binds through PCI; the ATA driver (ata.c) binds to an IDE controller found
- * through PCI (class 01:01) or, without one, to the legacy ISA ports.
+ * virtio-blk binds through PCI; the ATA driver (ata.c) probes the legacy IDE ports, where
+ * PC IDE controllers (QEMU's PIIX, Bochs's) answer in compatibility mode.
  */
 #include <keel/block.h>
 #include "blkdrv.h"
@@ -11,4 +11,5 @@ void block_drivers_init(void)
 {
 	bcache_init();
 	pci_register_driver(&virtio_blk_driver);
+	ata_probe_legacy();
 }

@@ -7,6 +7,7 @@
 #include <keel/pci.h>
 
 extern struct pci_driver virtio_blk_driver;
-extern struct pci_driver ata_pci_driver;
+/* Probes the two legacy IDE channels for ATA disks (ata.c). */
+void ata_probe_legacy(void);
 
 #endif

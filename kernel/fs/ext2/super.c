@@ -138,12 +138,7 @@ static int check_root(struct ext2_fs *fs, const char **why)
 		*why = "the root inode is unreadable or corrupt";
 		return r == -ENOMEM ? r : -EINVAL;
 	}
-	if (!S_ISDIR(root->mode)) {
-		inode_put(root);
-		*why = "the root inode is not a directory";
-		return -EINVAL;
-	}
-	fs->sb.root = root;
+	fs->sb.root = root;		/* checked by ext2_mount once fs->lock is dropped */
 	return 0;
 }
 
@@ -205,9 +200,15 @@ static int ext2_mount(const char *source, unsigned long flags, struct vfs_sb **o
 	mutex_lock(&fs->lock);
 	if (!(r = read_super(fs, &why)) && !(r = read_groups(fs, &why)))
 		r = check_root(fs, &why);
+	if (!r && !S_ISDIR(fs->sb.root->mode)) {
+		why = "the root inode is not a directory";
+		r = -EINVAL;
+	}
 	if (!r)
 		mark_mounted(fs);
 	mutex_unlock(&fs->lock);
+	if (r && fs->sb.root)
+		inode_put(fs->sb.root);		/* its release takes fs->lock */
 	if (r) {
 		if (why)
 			pr_err("ext2: %s: refused: %s\n", source, why);
