@@ -6,6 +6,7 @@ e2fsprogs, partitions made by sfdisk, keel's fstool (user/tests/fstool.c) in the
            equals the host's of the source tree
   work     fstool's workload on an empty image: its manifest equals the same workload's on
            Linux, e2fsck -fn finds the filesystem clean, debugfs reads back every file
+  ide      the workload on an ATA disk (PIO, QEMU's PIIX IDE)
   crash    data fsync'd, and data sync'd, before the report survive QEMU being killed
   corrupt  targeted corruptions are each refused at mount with their reason; a corrupt
            directory gives EIO; random mutations never panic the kernel
@@ -245,6 +246,28 @@ def check_debugfs(img, manifest, tmp):
            int(ok), int(not ok), f"(size {m.group(1) if m else '?'}, ends {ends!r})")
 
 
+def check_ide(run, tmp):
+    """The ATA PIO driver on QEMU's PIIX IDE (the controller Bochs emulates too): the
+    workload's tree equals Linux's and e2fsck finds it clean."""
+    img = os.path.join(tmp, "ide.img")
+    mkfs(img, "64M", None, 4096)
+    cmd = [KEEL_RUN, "--mem", "256", "--timeout", "180", "--disk", img, "--disk-bus", "ide",
+           "--append", "mount=/dev/sda:/mnt init=/bin/fstool -- work /mnt 2 1"]
+    rc, out = run(cmd, 210)
+    got = guest_manifests(out)
+    lin = os.path.join(tmp, "linux-ide")
+    os.mkdir(lin)
+    want = guest_manifests(sh([os.path.join(ROOT, "build", "user", "bin", "fstool"), "work",
+                               lin, "2", "1"]).stdout)
+    ok = rc == 0 and "ata: master drive" in out and bool(got) and bool(want) and \
+        got[0] == want[0]
+    yield ("storage ide: ATA PIO disk (sda): workload tree = Linux's", int(ok), int(not ok),
+           f"(exit {rc})" if not (got and want) else diff(got[0], want[0]))
+    r = sh(["e2fsck", "-fn", img])
+    yield ("storage ide: e2fsck -fn clean after the ATA run", int(r.returncode == 0),
+           int(r.returncode != 0), r.stdout[-400:])
+
+
 def check_crash(run, tmp):
     img = os.path.join(tmp, "crash.img")
     mkfs(img, "32M", None, 4096)
@@ -414,7 +437,7 @@ def checks(run, build):
             return
     tmp = tempfile.mkdtemp(prefix="keel-storage-")
     try:
-        for check in (check_read, check_work, check_crash, check_corrupt):
+        for check in (check_read, check_work, check_ide, check_crash, check_corrupt):
             yield from check(run, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
