@@ -69,6 +69,14 @@ HOSTFWD  ?= 8080
 RUN_NET   = -netdev user,id=n0$(if $(HOSTFWD),$(comma)hostfwd=tcp::$(HOSTFWD)-:80) \
             -device virtio-net-pci,netdev=n0
 
+# make run's disk: an ext2 image kept across runs (made with mke2fs -d at first use), mounted
+# by the kernel at /home (the mount= word; docs/storage.md). DISK= boots without one.
+DISK     ?= $(BUILD)/disk.img
+DISK_MB  ?= 256
+RUN_DISK  = $(if $(DISK),-drive file=$(abspath $(DISK))$(comma)format=raw$(comma)if=none$(comma)id=disk0 \
+            -device virtio-blk-pci$(comma)drive=disk0)
+RUN_APPEND= $(strip $(if $(DISK),mount=/dev/vda:/home) $(APPEND))
+
 all: kernel user
 
 kernel: $(KERNEL)
@@ -132,13 +140,20 @@ setup:
 	@tools/setup
 
 # Interactive: KVM when it works (QEMU falls back to TCG by itself), serial on this terminal.
-run: setup kernel user
+$(BUILD)/disk.img:
+	@mkdir -p $(BUILD)/disk-skel
+	@printf 'This is /home on keel: an ext2 filesystem in %s that survives reboots.\n' \
+		$(abspath $@) > $(BUILD)/disk-skel/README
+	$(call say,MKE2FS,$@)mke2fs -q -t ext2 -d $(BUILD)/disk-skel $@ $(DISK_MB)M
+
+run: setup kernel user $(DISK)
 	@echo "keel: booting in QEMU ($(RUN_ACCEL)); Ctrl-A X quits"
+	@echo "keel: $(if $(DISK),$(DISK) (ext2) mounted at /home,no disk)"
 	@echo "keel: virtio-net on QEMU's user network$(if $(HOSTFWD),; host port $(HOSTFWD) -> guest port 80)"
 	@# isa-debug-exit: a guest power-off with status 0 makes QEMU exit 1. QEMU names the
 	@# module by the path given, so it runs in $(BUILD) to call it "initrd.cpio".
-	cd $(BUILD) && $(QEMU_RUN) $(RUN_NET) -kernel $(abspath $(KERNEL)) -initrd initrd.cpio \
-		-append "$(APPEND)" || [ $$? -eq 1 ]
+	cd $(BUILD) && $(QEMU_RUN) $(RUN_NET) $(RUN_DISK) -kernel $(abspath $(KERNEL)) \
+		-initrd initrd.cpio -append "$(RUN_APPEND)" || [ $$? -eq 1 ]
 
 # QEMU stopped at the first instruction; build/keel.gdb loads the symbols and connects.
 debug: setup kernel

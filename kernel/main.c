@@ -7,6 +7,7 @@
  * in-kernel tests or the monitor, each in a kernel thread; kmain's own context ends as the boot
  * CPU's idle thread.
  */
+#include <keel/block.h>
 #include <keel/net.h>
 #include <keel/acpi.h>
 #include <keel/arch.h>
@@ -92,8 +93,10 @@ static int first_thread(void *arg)
 	fs_init(&boot_info);
 	netdev_init();			/* the rx queue and thread, before any NIC registers */
 	net_drivers_init();		/* known to PCI before it probes, in bus order */
+	block_drivers_init();		/* the buffer cache, and the disk drivers likewise */
 	pci_init();
 	net_init();			/* lwIP, lo, and a netif per NIC registered above */
+	vfs_mount_boot();		/* mount=DEV:DIR, now that the disks are known */
 	if (ktest_requested())
 		ktest_run_and_poweroff();
 	if (!monitor_requested()) {

@@ -52,6 +52,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 import crypto_test  # noqa: E402
+import storage_test  # noqa: E402
 import net_server  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
@@ -322,6 +323,11 @@ def suite_nic(tally, quick):
             summary_counts(f"nic {name}", rc, out, tally)
 
 
+def suite_storage(tally):
+    for name, passed, failed, detail in storage_test.checks(run, os.path.join(ROOT, "build")):
+        tally.add(name, passed, failed, detail)
+
+
 def suite_crypto(tally):
     for name, passed, failed, detail in crypto_test.checks(run, os.path.join(ROOT, "build")):
         tally.add(name, passed, failed, detail)
@@ -438,7 +444,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,nic,inet,user,crypto,integration")
+    ap.add_argument("--only", default="unit,ktest,nic,inet,user,crypto,storage,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -456,6 +462,8 @@ def main():
         suite_user(tally, args.quick)
     if "crypto" in suites:
         suite_crypto(tally)
+    if "storage" in suites:
+        suite_storage(tally)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:

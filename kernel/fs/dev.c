@@ -79,5 +79,6 @@ void fs_init(const struct boot_info *bi)
 	tty_init();
 	dev_init();
 	procfs_init();
+	ext2_init();
 	initrd_unpack_modules(bi);
 }

@@ -181,13 +181,25 @@ int file_truncate(struct file *f, uint64_t size)
 
 	if (!f->ino || S_ISDIR(f->ino->mode))
 		return -EISDIR;
-	if (!S_ISREG(f->ino->mode) || f->ops != &ramfs_reg_fops)
+	if (!S_ISREG(f->ino->mode) || !file_writable(f))
 		return -EINVAL;
-	if (!file_writable(f))
-		return -EINVAL;
-	mutex_lock(&f->ino->lock);
-	r = ramfs_truncate_locked(f->ino, size);
-	mutex_unlock(&f->ino->lock);
+	r = inode_truncate(f->ino, size);
+	return r == -EPERM ? -EINVAL : r;
+}
+
+/* A regular file's new size: ramfs's pages or the disk filesystem's truncate. */
+int inode_truncate(struct inode *ino, uint64_t size)
+{
+	int r;
+
+	if (ino->iops && ino->iops->truncate)
+		return ino->sb && (ino->sb->flags & MS_RDONLY) ? -EROFS :
+		       ino->iops->truncate(ino, size);
+	if (ino->fops != &ramfs_reg_fops)
+		return -EPERM;
+	mutex_lock(&ino->lock);
+	r = ramfs_truncate_locked(ino, size);
+	mutex_unlock(&ino->lock);
 	return r;
 }
 

@@ -111,6 +111,7 @@ unsigned inode_dtype(const struct inode *ino)
 	case S_IFLNK:	return DT_LNK;
 	case S_IFCHR:	return DT_CHR;
 	case S_IFIFO:	return DT_FIFO;
+	case S_IFBLK:	return DT_BLK;
 	default:	return DT_UNKNOWN;
 	}
 }
@@ -130,4 +131,8 @@ void inode_stat(struct inode *ino, struct kstat *st)
 	st->st_mtime_nsec = st->st_atime_nsec = ino->mtime_ns % NSEC_PER_SEC;
 	st->st_ctime_sec = ino->ctime_ns / NSEC_PER_SEC;
 	st->st_ctime_nsec = ino->ctime_ns % NSEC_PER_SEC;
+	if (ino->sb)
+		st->st_dev = ino->sb->dev;
+	if (ino->iops && ino->iops->stat)
+		ino->iops->stat(ino, st);
 }

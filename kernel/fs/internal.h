@@ -20,6 +20,10 @@ struct inode *vfs_make_root(void);
 int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct inode **out,
 		    char *last, bool *trailing);
 
+/* Follows mounts on next (a lookup result, consumed): the root mounted there, counted. */
+struct inode *vfs_cross_mounts(struct inode *next);
+/* O_TRUNC and truncate(2): -EPERM when the inode has no data to cut. */
+int inode_truncate(struct inode *ino, uint64_t size);
 void dev_init(void);
 void procfs_init(void);
 /* /proc internals shared by procfs.c and procreg.c. */

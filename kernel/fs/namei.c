@@ -77,7 +77,7 @@ static int walk_follow(struct walk *w, struct inode *link, const char *rest, boo
 	*p = w->buf;
 	if (w->buf[0] == '/') {
 		inode_get(vfs_root());
-		walk_set(w, vfs_root());
+		walk_set(w, vfs_cross_mounts(vfs_root()));
 	}
 	return 0;
 }
@@ -102,6 +102,7 @@ static int walk_step(struct walk *w, const char *comp, bool last, bool trailing,
 	r = w->cur->iops->lookup(w->cur, comp, &next);
 	if (r)
 		return r;
+	next = vfs_cross_mounts(next);
 	if (S_ISLNK(next->mode) && (!last || trailing || (flags & LOOKUP_FOLLOW))) {
 		r = walk_follow(w, next, *p, trailing, p);
 		inode_put(next);
@@ -181,6 +182,7 @@ int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct
 		inode_get(w.cur);
 	else
 		w.cur = vfs_cwd();
+	w.cur = vfs_cross_mounts(w.cur);	/* a filesystem mounted on / */
 	r = walk_loop(&w, flags, last, trailing);
 	if (r)
 		inode_put(w.cur);
@@ -210,12 +212,35 @@ static int walk_parent(struct inode *base, const char *path, struct inode **dir,
 
 /* ---- creating ---- */
 
-static int create_locked(struct inode *dir, const char *name, struct inode *ino)
+/* Links ino (made by the VFS, consumed) under dir; a disk filesystem's directory makes its
+ * own inode of ino's type instead, returned in *made (counted) when made is not NULL. */
+static int create_locked(struct inode *dir, const char *name, struct inode *ino,
+			 struct inode **made)
 {
-	int r = ramfs_link_locked(dir, name, ino);
+	struct inode *n = NULL;
+	int r;
 
-	if (r)
-		inode_put(ino);
+	if (!dir->iops || !dir->iops->create) {
+		r = ramfs_link_locked(dir, name, ino);
+		if (r)
+			inode_put(ino);
+		else if (made)
+			inode_get(*made = ino);
+		return r;
+	}
+	if (!dir->nlink)
+		r = -ENOENT;
+	else if (!S_ISREG(ino->mode) && !S_ISDIR(ino->mode) && !S_ISLNK(ino->mode))
+		r = -EPERM;		/* no device nodes or fifos on disk */
+	else if (dir->sb && (dir->sb->flags & MS_RDONLY))
+		r = -EROFS;
+	else
+		r = dir->iops->create(dir, name, ino->mode, ino->link, &n);
+	inode_put(ino);
+	if (!r && made)
+		*made = n;
+	else if (!r)
+		inode_put(n);
 	return r;
 }
 
@@ -243,13 +268,7 @@ static int vfs_create(struct inode *base, const char *path, struct inode *ino,
 			inode_put(e);
 		inode_put(ino);
 	} else {
-		if (out)
-			inode_get(ino);
-		r = create_locked(dir, last, ino);
-		if (r && out)
-			inode_put(ino);
-		else if (out)
-			*out = ino;
+		r = create_locked(dir, last, ino, out);
 	}
 	inode_put(dir);
 	mutex_unlock(&vfs_ns_lock);
@@ -366,12 +385,10 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
 	if (r)
 		return r;
 	r = open_check(ino, flags);
-	if (!r && (flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY &&
-	    ino->fops == &ramfs_reg_fops) {
-		mutex_lock(&ino->lock);
-		r = ramfs_truncate_locked(ino, 0);
-		mutex_unlock(&ino->lock);
-	}
+	if (!r && (flags & O_ACCMODE) != O_RDONLY && ino->sb && (ino->sb->flags & MS_RDONLY))
+		r = -EROFS;
+	if (!r && (flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY)
+		r = inode_truncate(ino, 0);
 	if (!r)
 		r = vfs_open_inode(ino, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), out);
 	inode_put(ino);

@@ -33,9 +33,28 @@ static int removal_target(struct inode *dir, const char *last, bool rmdir, struc
 		return rmdir ? -EINVAL : -EISDIR;
 	if (strcmp(last, "..") == 0)
 		return rmdir ? -ENOTEMPTY : -EISDIR;
-	if (dir->iops != &ramfs_dir_iops)
+	if (dir->iops != &ramfs_dir_iops && !(dir->iops && dir->iops->unlink))
 		return dir->iops && dir->iops->lookup ? -EACCES : -ENOTDIR;
 	return dir->iops->lookup(dir, last, out);
+}
+
+/* A mount point, or the root of a mounted filesystem, cannot be removed or moved. */
+static bool is_mount_point(struct inode *ino)
+{
+	return ino->mounted || (ino->sb && ino->sb->root == ino);
+}
+
+/* Disk directories: the filesystem unlinks, the VFS drops the child's name. */
+static int remove_disk_locked(struct inode *dir, const char *name, struct inode *c)
+{
+	int r;
+
+	if (dir->sb && (dir->sb->flags & MS_RDONLY))
+		return -EROFS;
+	r = dir->iops->unlink(dir, name, c);
+	if (!r)
+		dir->mtime_ns = c->ctime_ns;
+	return r;
 }
 
 static size_t strspn_slash(const char *s)
@@ -71,9 +90,11 @@ static int remove_path(struct inode *base, const char *path, bool rmdir)
 		r = -ENOTDIR;
 	else if (rmdir && !list_empty(&c->children))
 		r = -ENOTEMPTY;
-	else if (c == vfs_root())
+	else if (c == vfs_root() || is_mount_point(c))
 		r = -EBUSY;
-	if (!r)
+	if (!r && dir->iops->unlink)
+		r = remove_disk_locked(dir, last, c);
+	else if (!r)
 		remove_locked(dir, c);
 	inode_put(c);
 out_dir:
@@ -111,12 +132,35 @@ static int replace_check(struct inode *src, struct inode *dst)
 		return -EISDIR;
 	if (S_ISDIR(dst->mode) && !list_empty(&dst->children))
 		return -ENOTEMPTY;
+	if (is_mount_point(dst))
+		return -EBUSY;
+	return 0;
+}
+
+/* The filesystem moves the entry; the VFS moves src's name and parent reference. */
+static int move_disk_locked(struct inode *sdir, const char *oname, struct inode *src,
+			    struct inode *ndir, const char *name, struct inode *dst)
+{
+	struct inode *old;
+	int r;
+
+	if (ndir->sb->flags & MS_RDONLY)
+		return -EROFS;
+	r = sdir->iops->rename(sdir, oname, src, ndir, name, dst);
+	if (r)
+		return r;
+	old = src->parent;
+	inode_get(ndir);
+	src->parent = ndir;
+	strlcpy(src->name, name, sizeof(src->name));
+	if (old)
+		inode_put(old);		/* sdir, or the dir of another hard link */
 	return 0;
 }
 
 /* Moves src (a child of sdir) to ndir under name, replacing dst if there is one. */
-static int move_locked(struct inode *sdir, struct inode *src, struct inode *ndir,
-		       const char *name, struct inode *dst)
+static int move_locked(struct inode *sdir, const char *oname, struct inode *src,
+		       struct inode *ndir, const char *name, struct inode *dst)
 {
 	int r;
 
@@ -126,6 +170,8 @@ static int move_locked(struct inode *sdir, struct inode *src, struct inode *ndir
 		return r;
 	if (S_ISDIR(src->mode) && is_ancestor(src, ndir))
 		return -EINVAL;
+	if (sdir->iops->rename)
+		return move_disk_locked(sdir, oname, src, ndir, name, dst);
 	if (dst)
 		remove_locked(ndir, dst);
 	detach_locked(sdir, src);
@@ -153,8 +199,10 @@ static int rename_locked(struct inode *obase, const char *old, struct inode *nba
 		goto out;
 	if (strcmp(nlast, ".") == 0 || strcmp(nlast, "..") == 0)
 		r = -EBUSY;
-	else if (ndir->iops != &ramfs_dir_iops)
+	else if (ndir->sb != sdir->sb || (ndir->iops != &ramfs_dir_iops && !ndir->iops->rename))
 		r = -EXDEV;
+	else if (is_mount_point(src))
+		r = -EBUSY;
 	else if (!ndir->nlink)
 		r = -ENOENT;
 	else if ((otrail || ntrail) && !S_ISDIR(src->mode))
@@ -162,7 +210,7 @@ static int rename_locked(struct inode *obase, const char *old, struct inode *nba
 	else if (ndir->iops->lookup(ndir, nlast, &dst) != 0)
 		dst = NULL;
 	if (!r)
-		r = move_locked(sdir, src, ndir, nlast, dst);
+		r = move_locked(sdir, olast, src, ndir, nlast, dst);
 out:
 	if (dst)
 		inode_put(dst);

@@ -87,6 +87,7 @@ void proc_teardown(struct proc *p)
 	p->vfork_done = NULL;
 	if (p == init_proc) {
 		kprintf("init exited with status %d\n", shell_status(p->exit_status));
+		vfs_shutdown();
 		arch_poweroff(shell_status(p->exit_status) ? 1 : 0);
 	}
 	f = spin_lock_irqsave(&proc_tree_lock);

@@ -45,6 +45,7 @@ struct proc;
 #define S_ISLNK(m)	(((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m)	(((m) & S_IFMT) == S_IFIFO)
+#define S_ISBLK(m)	(((m) & S_IFMT) == S_IFBLK)
 #define S_IXUGO		0111
 
 /* open(2) flags, x86-64 values. */
@@ -93,6 +94,7 @@ struct proc;
 #define DT_FIFO		1
 #define DT_CHR		2
 #define DT_DIR		4
+#define DT_BLK		6
 #define DT_REG		8
 #define DT_LNK		10
 
@@ -197,6 +199,25 @@ struct inode_ops {
 	ssize_t (*readlink)(struct inode *ino, char *buf, size_t n);
 	/* Last reference gone: free ino->priv. */
 	void (*release)(struct inode *ino);
+	/* Disk filesystems (fs/mount.c); NULL on ramfs, whose inodes the VFS makes and links
+	 * itself. Namespace calls run with vfs_ns_lock held and the names checked (not "."
+	 * or ".."); the filesystem checks existence, emptiness and its own limits. */
+	/* A new node called name in dir: mode's type is S_IFREG, S_IFDIR or S_IFLNK (target
+	 * then); *out counted. */
+	int (*create)(struct inode *dir, const char *name, uint32_t mode, const char *target,
+		      struct inode **out);
+	int (*link)(struct inode *dir, const char *name, struct inode *target);
+	/* Removes name (which is child) from dir; a directory must be empty (-ENOTEMPTY). */
+	int (*unlink)(struct inode *dir, const char *name, struct inode *child);
+	/* Moves src from odir/oname to ndir/nname, replacing dst (NULL: none; types already
+	 * checked to match). */
+	int (*rename)(struct inode *odir, const char *oname, struct inode *src,
+		      struct inode *ndir, const char *nname, struct inode *dst);
+	/* Regular files, without vfs_ns_lock. */
+	int (*truncate)(struct inode *ino, uint64_t size);
+	int (*fsync)(struct inode *ino, bool datasync);
+	/* Fills what the generic inode_stat cannot know (blocks, times, owner). */
+	void (*stat)(struct inode *ino, struct kstat *st);
 };
 
 /* I/O flags for read/write ops. */
@@ -240,12 +261,14 @@ struct inode {
 	uint64_t mtime_ns, ctime_ns;
 	/* vfs_ns_lock: */
 	struct inode *parent;		/* counted; NULL for the root and for detached inodes */
+	struct inode *mounted;		/* the root of the filesystem mounted on it, or NULL */
 	char name[NAME_MAX + 1];
 	struct list_node children;	/* directories: struct inode.sibling, by dcookie */
 	struct list_node sibling;
 	uint64_t dcookie;		/* getdents position within the parent */
 	uint64_t next_cookie;		/* directories: the next child's dcookie */
 	/* Set at creation: */
+	struct vfs_sb *sb;		/* its mounted filesystem; NULL for ramfs and generated */
 	const struct inode_ops *iops;
 	const struct file_ops *fops;
 	void *priv;
@@ -275,6 +298,76 @@ struct files {
 	struct file **fd;
 	uint64_t *cloexec;		/* bit per fd */
 };
+
+/* ---- mounts (fs/mount.c) ---- */
+#define MS_RDONLY	1
+#define MS_NOSUID	2
+#define MS_NODEV	4
+#define MS_NOEXEC	8
+#define MS_SYNCHRONOUS	16
+#define MS_SILENT	32768
+#define MNT_FORCE	1
+#define MNT_DETACH	2
+
+/* Linux x86-64 struct statfs (120 bytes). */
+struct kstatfs {
+	int64_t f_type, f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen, f_frsize, f_flags;
+	int64_t f_spare[4];
+};
+
+struct vfs_sb;
+
+/* A filesystem that lives on a block device. */
+struct fs_type {
+	const char *name;
+	/* Reads the filesystem on source (a /dev path): a new sb with its root (counted), or
+	 * -errno (-EINVAL with a log line naming the reason for a corrupt image). */
+	int (*mount)(const char *source, unsigned long flags, struct vfs_sb **out);
+	/* Writes everything back and frees sb; -EBUSY while any of its inodes is in use. */
+	int (*umount)(struct vfs_sb *sb);
+	int (*sync)(struct vfs_sb *sb);
+	void (*statfs)(struct vfs_sb *sb, struct kstatfs *st);
+	struct fs_type *next;
+};
+
+struct vfs_sb {
+	const struct fs_type *type;
+	char source[64];
+	uint64_t dev;			/* st_dev of its inodes */
+	unsigned long flags;		/* MS_* */
+	struct inode *root;		/* counted */
+	/* vfs_ns_lock: */
+	struct inode *covered;		/* counted: the directory it is mounted on */
+	struct list_node node;		/* the mount table, in mount order */
+	void *priv;
+};
+
+void vfs_register_fs(struct fs_type *t);
+/* mount(2) and umount2(2) on kernel strings: 0 or -errno as Linux gives them. */
+int vfs_mount(const char *source, const char *target, const char *type, unsigned long flags);
+int vfs_umount(const char *target, int flags);
+/* Calls fn(source, mount point path, type, flags) for every mount, in mount order (for
+ * /proc/mounts); the root ramfs first. */
+void vfs_for_each_mount(void (*fn)(const char *source, const char *target, const char *type,
+				   unsigned long flags, void *arg), void *arg);
+/* Power-off: unmounts every filesystem, last mounted first (those still in use are
+ * synced instead). */
+void vfs_shutdown(void);
+/* Writes back every mounted filesystem (sync(2)); 0 or the first error. */
+int vfs_sync_all(void);
+/* fsync(2)/syncfs(2)/statfs(2) on an inode. */
+int vfs_fsync(struct inode *ino, bool datasync);
+int vfs_syncfs(struct inode *ino);
+void vfs_statfs(struct inode *ino, struct kstatfs *st);
+int vfs_link(struct inode *obase, const char *old, struct inode *nbase, const char *new_,
+	     bool follow);
+/* Registers ext2 (fs/ext2/super.c). */
+void ext2_init(void);
+/* The kernel word mount=DEV:DIR[,DEV:DIR] (after the disks are found). */
+void vfs_mount_boot(void);
 
 /* ---- boot ---- */
 /* Builds the root ramfs, /dev, /proc, /tmp and unpacks every initrd module. Thread context. */
