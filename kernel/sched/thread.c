@@ -63,6 +63,11 @@ int thread_alloc_tid(void)
 	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 }
 
+int thread_last_tid(void)
+{
+	return __atomic_load_n(&next_tid, __ATOMIC_RELAXED) - 1;
+}
+
 /* A new thread with its stack, not yet runnable anywhere. NULL when out of memory. */
 static struct thread *thread_alloc(const char *name, thread_fn fn, void *arg,
 				   const cpumask_t *affinity)

@@ -45,6 +45,7 @@ struct proc;
 #define S_ISLNK(m)	(((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m)	(((m) & S_IFMT) == S_IFIFO)
+#define S_ISSOCK(m)	(((m) & S_IFMT) == S_IFSOCK)
 #define S_IXUGO		0111
 
 /* open(2) flags, x86-64 values. */
@@ -296,6 +297,8 @@ ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_
 int ramfs_truncate_locked(struct inode *ino, uint64_t size);
 /* Drops ramfs's reference to a data page (mappings may keep it alive). */
 void ramfs_page_put(void *page);
+/* Frames that regular files hold now (their data pages). */
+size_t ramfs_file_pages(void);
 /* A type's DT_ value for getdents. */
 unsigned inode_dtype(const struct inode *ino);
 void inode_stat(struct inode *ino, struct kstat *st);
