@@ -91,23 +91,25 @@ static void cpu_line(struct proc_text *sb, const char *name, uint64_t user, uint
 
 static void gen_stat(struct proc_text *sb, int pid)
 {
-	struct sched_stats st[CPU_MAX];
 	uint64_t user = 0, sys = 0, idle = 0, ctxt = 0, intr = 0;
+	struct sched_stats st;
 	char name[16];
 
 	for_each_cpu(c, &cpu_online_mask) {
-		if (!sched_stats(c, &st[c]))
-			memset(&st[c], 0, sizeof(st[c]));
-		user += st[c].user_ticks;
-		sys += st[c].system_ticks;
-		idle += st[c].idle_ticks;
+		if (sched_stats(c, &st)) {
+			user += st.user_ticks;
+			sys += st.system_ticks;
+			idle += st.idle_ticks;
+		}
 		ctxt += READ_ONCE(cpu_local_of(c)->ctx_switches);
 		intr += READ_ONCE(cpu_local_of(c)->interrupts);
 	}
 	cpu_line(sb, "cpu ", user, sys, idle);
-	for_each_cpu(c, &cpu_online_mask) {
+	for_each_cpu(c, &cpu_online_mask) {	/* per CPU: read again, a little later */
+		if (!sched_stats(c, &st))
+			memset(&st, 0, sizeof(st));
 		snprintf(name, sizeof(name), "cpu%u", c);
-		cpu_line(sb, name, st[c].user_ticks, st[c].system_ticks, st[c].idle_ticks);
+		cpu_line(sb, name, st.user_ticks, st.system_ticks, st.idle_ticks);
 	}
 	proc_printf(sb, "intr %lu\nctxt %lu\nbtime %lu\nprocesses %lu\nprocs_running %u\n"
 		    "procs_blocked 0\n", intr, ctxt,

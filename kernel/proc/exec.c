@@ -247,6 +247,7 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 	if (err)
 		goto out;
 	kill_other_threads(p);
+	robust_list_exit(ut);		/* the old image's locks die with it, as on Linux */
 	switch_mm(p, mm);
 	files_close_on_exec(p->files);
 	if (signal_exec(p, ut))

@@ -119,6 +119,8 @@ __noreturn void proc_exit_thread(int status)
 	struct proc *p = ut->proc;
 	bool last, f;
 
+	if (p->mm)
+		robust_list_exit(ut);
 	if (ut->clear_child_tid && p->mm) {
 		put_user_u32((uint32_t *)ut->clear_child_tid, 0);
 		futex_wake((uint32_t *)ut->clear_child_tid, false, 1);

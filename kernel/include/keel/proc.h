@@ -142,6 +142,7 @@ struct uthread {
 	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */
 	struct trap_frame *start_frame;	/* a new thread's first user frame, until it runs */
 	uint64_t set_child_tid;		/* CLONE_CHILD_SETTID: the child writes its TID there */
+	uint64_t robust_list;		/* set_robust_list head (user address), or 0 */
 	bool mm_left;			/* set by the thread itself before it stops counting in
 					 * p->nthreads: its process's mm is no longer its to load */
 };
