@@ -22,6 +22,8 @@ int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct
 
 void dev_init(void);
 void procfs_init(void);
+/* True when ino is /proc or below it (statfs). */
+bool procfs_contains(struct inode *ino);
 /* /proc internals shared by procfs.c and procreg.c. */
 struct proc_reg;
 struct proc_text;

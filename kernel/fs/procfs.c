@@ -279,6 +279,18 @@ static const struct inode_ops proc_root_iops = {
 	.readdir = root_readdir,
 };
 
+/* Every /proc node has /proc's root among its parents (they are counted, never re-linked). */
+bool procfs_contains(struct inode *ino)
+{
+	bool in = false;
+
+	mutex_lock(&vfs_ns_lock);
+	for (; ino && !in; ino = ino->parent)
+		in = ino->iops == &proc_root_iops;
+	mutex_unlock(&vfs_ns_lock);
+	return in;
+}
+
 void procfs_init(void)
 {
 	struct inode *dir = inode_new(S_IFDIR | 0555, &proc_root_iops, NULL);

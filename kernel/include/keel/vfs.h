@@ -235,7 +235,7 @@ struct inode {
 	uint64_t ino;
 	uint64_t rdev;
 	uint64_t size;			/* regular: bytes; symlink: target length */
-	uint64_t mtime_ns, ctime_ns;
+	uint64_t mtime_ns, ctime_ns, atime_ns;	/* wall-clock times (rtc_realtime_ns) */
 	/* vfs_ns_lock: */
 	struct inode *parent;		/* counted; NULL for the root and for detached inodes */
 	char name[NAME_MAX + 1];
