@@ -6,6 +6,7 @@
 #include "ut.h"
 #include <fcntl.h>
 #include <sys/klog.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -150,7 +151,38 @@ static void t_syslog_reads_kernel_log(void)
 	CHECK_ERR(klogctl(99, buf, 10), EINVAL);
 }
 
+/* sendfile at an explicit offset (the file offset stays) and at the file offset (it moves). */
+static void t_sendfile_copies(void)
+{
+	static char data[10000], got[10000];
+	int in, out, p[2];
+	off_t off = 100;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7);
+	ut_write_file("attr_sf", data, sizeof(data), 0644);
+	CHECK((in = open("attr_sf", O_RDONLY)) >= 0);
+	CHECK((out = open("attr_sf2", O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0);
+	CHECK_EQ(sendfile(out, in, &off, 5000), 5000);
+	CHECK_EQ(off, 5100);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), 0);
+	CHECK_EQ(pread(out, got, 5000, 0), 5000);
+	CHECK(memcmp(got, data + 100, 5000) == 0);
+	CHECK(pipe(p) == 0);
+	CHECK_EQ(sendfile(p[1], in, NULL, 3000), 3000);
+	CHECK_EQ(lseek(in, 0, SEEK_CUR), 3000);
+	CHECK_EQ(read(p[0], got, sizeof(got)), 3000);
+	CHECK(memcmp(got, data, 3000) == 0);
+	CHECK_ERR(sendfile(out, p[0], &off, 10), ESPIPE);
+	CHECK_ERR(sendfile(-1, in, NULL, 10), EBADF);
+	close(in);
+	close(out);
+	close(p[0]);
+	close(p[1]);
+}
+
 const struct ut_test ut_attr_tests[] = {
+	{ "sendfile_copies", t_sendfile_copies, 0 },
 	{ "chmod_family", t_chmod_family, 0 },
 	{ "utimensat_times", t_utimensat_times, 0 },
 	{ "statx_matches_fstat", t_statx_matches_fstat, 0 },
