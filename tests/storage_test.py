@@ -244,6 +244,16 @@ def check_debugfs(img, manifest, tmp):
     ok = bool(m) and int(m.group(1)) == (5 << 30) + 19 and ends == b"startpast four gibibytes"
     yield ("storage work: a sparse file past 4 GiB has its size and both ends on disk",
            int(ok), int(not ok), f"(size {m.group(1) if m else '?'}, ends {ends!r})")
+    st = debugfs(img, "stat", "/w/size07")
+    mode = re.search(r"Mode:\s+(\d+)", st)
+    mtime = re.search(r"mtime: (0x[0-9a-f]+)", st)
+    atime = re.search(r"atime: (0x[0-9a-f]+)", st)
+    owner = re.search(r"User:\s+(\d+)\s+Group:\s+(\d+)", st)
+    ok = bool(mode and mtime and atime and owner) and mode.group(1) == "0640" and \
+        int(mtime.group(1), 16) == 1234567890 and int(atime.group(1), 16) == 1000000000 and \
+        owner.groups() == ("0", "0")
+    yield ("storage work: chmod, utimensat and chown reach the disk inode", int(ok),
+           int(not ok), f"(debugfs stat: {st[:300]!r})")
 
 
 def check_ide(run, tmp):

@@ -12,15 +12,17 @@
 #include <keel/heap.h>
 #include <keel/panic.h>
 #include <keel/string.h>
+#include <keel/rtc.h>
 #include <keel/time.h>
 
 struct mutex vfs_ns_lock = MUTEX_INIT(vfs_ns_lock, "vfs namespace");
 static struct inode *root;
 static uint64_t next_ino = 1;
 
+/* File times are wall-clock, as on Linux. */
 uint64_t vfs_now_ns(void)
 {
-	return time_ns();
+	return rtc_realtime_ns();
 }
 
 struct inode *inode_new(uint32_t mode, const struct inode_ops *iops,
@@ -34,7 +36,7 @@ struct inode *inode_new(uint32_t mode, const struct inode_ops *iops,
 	ino->mode = mode;
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
 	ino->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
-	ino->mtime_ns = ino->ctime_ns = vfs_now_ns();
+	ino->mtime_ns = ino->ctime_ns = ino->atime_ns = vfs_now_ns();
 	ino->iops = iops;
 	ino->fops = fops;
 	ino->next_cookie = 2;		/* 0 and 1 are "." and ".." */
@@ -127,8 +129,10 @@ void inode_stat(struct inode *ino, struct kstat *st)
 	st->st_size = (int64_t)READ_ONCE(ino->size);
 	st->st_blksize = PAGE_SIZE;
 	st->st_blocks = (int64_t)(ALIGN_UP(READ_ONCE(ino->size), PAGE_SIZE) / 512);
-	st->st_mtime_sec = st->st_atime_sec = ino->mtime_ns / NSEC_PER_SEC;
-	st->st_mtime_nsec = st->st_atime_nsec = ino->mtime_ns % NSEC_PER_SEC;
+	st->st_mtime_sec = READ_ONCE(ino->mtime_ns) / NSEC_PER_SEC;
+	st->st_mtime_nsec = READ_ONCE(ino->mtime_ns) % NSEC_PER_SEC;
+	st->st_atime_sec = READ_ONCE(ino->atime_ns) / NSEC_PER_SEC;
+	st->st_atime_nsec = READ_ONCE(ino->atime_ns) % NSEC_PER_SEC;
 	st->st_ctime_sec = ino->ctime_ns / NSEC_PER_SEC;
 	st->st_ctime_nsec = ino->ctime_ns % NSEC_PER_SEC;
 	if (ino->sb)

@@ -26,6 +26,8 @@ struct inode *vfs_cross_mounts(struct inode *next);
 int inode_truncate(struct inode *ino, uint64_t size);
 void dev_init(void);
 void procfs_init(void);
+/* True when ino is /proc or below it (statfs). */
+bool procfs_contains(struct inode *ino);
 /* /proc internals shared by procfs.c and procreg.c. */
 struct proc_reg;
 struct proc_text;

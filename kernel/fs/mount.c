@@ -17,6 +17,7 @@
 #include "internal.h"
 #include <keel/cmdline.h>
 #include <keel/errno.h>
+#include <keel/frame.h>
 #include <keel/heap.h>
 #include <keel/log.h>
 #include <keel/string.h>
@@ -247,18 +248,38 @@ int vfs_syncfs(struct inode *ino)
 	return ino->sb ? ino->sb->type->sync(ino->sb) : 0;
 }
 
+#define PROC_SUPER_MAGIC	0x9fa0
+#define ST_VALID		0x20
+#define ST_NOSUID		0x2
+#define ST_NODEV		0x4
+#define ST_NOEXEC		0x8
+
+/* A disk filesystem answers for itself. The ramfs tree holds file data in RAM: its size is
+ * RAM, its free space the free frames. /proc holds none. */
 void vfs_statfs(struct inode *ino, struct kstatfs *st)
 {
+	struct frame_stats fs;
+
 	memset(st, 0, sizeof(*st));
 	st->f_namelen = NAME_MAX;
 	if (ino->sb) {
 		ino->sb->type->statfs(ino->sb, st);
-		st->f_flags = (int64_t)ino->sb->flags | 0x20 /* ST_VALID */;
+		st->f_flags = (int64_t)ino->sb->flags | ST_VALID;
 		return;
 	}
-	st->f_type = RAMFS_MAGIC;
 	st->f_bsize = st->f_frsize = PAGE_SIZE;
-	st->f_flags = 0x20;
+	if (procfs_contains(ino)) {
+		st->f_type = PROC_SUPER_MAGIC;
+		st->f_fsid[0] = 2;
+		st->f_flags = ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC;
+		return;
+	}
+	frame_stats(&fs);
+	st->f_type = RAMFS_MAGIC;
+	st->f_fsid[0] = 1;
+	st->f_blocks = fs.total_pages;
+	st->f_bfree = st->f_bavail = fs.free_pages;
+	st->f_flags = ST_VALID;
 }
 
 int vfs_link(struct inode *obase, const char *old, struct inode *nbase, const char *new_,

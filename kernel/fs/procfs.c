@@ -1,30 +1,19 @@
 /*
- * fs/procfs.c — /proc: meminfo, cpuinfo, uptime, self, keel/ (kernel counters: keel/fpu),
- * and a directory per process.
+ * fs/procfs.c — /proc itself: the generated-file machinery every /proc file uses, and the top
+ * directory (the system files of proc_sys.c, self, keel/, the registered entries of procreg.c,
+ * and a directory per process, proc_pid.c).
  *
- * /proc is a directory whose lookup and readdir are generated: the fixed entries are inodes
- * made once at boot and kept; /proc/<pid>, its status and its exe are made on each lookup
- * (detached inodes whose parent is the directory they were found in, so getcwd works inside
- * them) and freed with their last reference. A file's text is generated when it is opened,
- * into a buffer the open file owns, so a reader sees one consistent snapshot.
- *
- * cpuinfo shows the boot CPU's identification (arch_cpu_ident): keel's CPUs are alike.
+ * Every entry is made on lookup as a detached inode whose parent is the directory it was found
+ * in (so getcwd works inside /proc) and freed with its last reference; inode numbers are
+ * computed, so they are the same on every lookup. A file's text is generated when it is
+ * opened, into a buffer the open file owns, so a reader sees one consistent snapshot.
  */
-#include "internal.h"
+#include "proc_internal.h"
 #include <keel/errno.h>
-#include <keel/frame.h>
 #include <keel/heap.h>
 #include <keel/printf.h>
 #include <keel/proc.h>
-#include <keel/procfs.h>
-#include <keel/sched.h>
-#include <keel/smp.h>
 #include <keel/string.h>
-#include <keel/time.h>
-#include <keel/tlb.h>
-#include <keel/uvm.h>
-
-#define PROC_INO_BASE	0x40000000ULL	/* /proc/<pid>/... inode numbers */
 
 /* A growing text buffer; a failed allocation sets oom and drops the rest. */
 struct proc_text {
@@ -33,186 +22,50 @@ struct proc_text {
 	bool oom;
 };
 
+/* Makes room for `more` bytes after len (plus a NUL); false (and oom) when out of memory. */
+static bool text_room(struct proc_text *sb, size_t more)
+{
+	size_t cap = MAX(sb->cap * 2, sb->len + more + 256);
+	char *nb;
+
+	if (sb->oom)
+		return false;
+	if (sb->len + more < sb->cap)
+		return true;
+	if (!(nb = kmalloc(cap))) {
+		sb->oom = true;
+		return false;
+	}
+	if (sb->buf)
+		memcpy(nb, sb->buf, sb->len);
+	kfree(sb->buf);
+	sb->buf = nb;
+	sb->cap = cap;
+	return true;
+}
+
 void proc_printf(struct proc_text *sb, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, sb->cap - sb->len, fmt, ap);
-		va_end(ap);
-		if (n < 0 || sb->oom)
-			return;
-		if (sb->len + (size_t)n < sb->cap) {
-			sb->len += (size_t)n;
-			return;
-		}
-		size_t cap = MAX(sb->cap * 2, sb->len + (size_t)n + 256);
-		char *nb = kmalloc(cap);
-
-		if (!nb) {
-			sb->oom = true;
-			return;
-		}
-		if (sb->buf)
-			memcpy(nb, sb->buf, sb->len);
-		kfree(sb->buf);
-		sb->buf = nb;
-		sb->cap = cap;
-	}
-}
-
-typedef void (*proc_gen_fn)(struct proc_text *sb, int pid);
-
-/* Generated files: priv is the generator; the pid comes from the parent directory. */
-struct proc_node {
-	proc_gen_fn gen;
-	proc_text_fn text;		/* registered files (procfs_add): used instead of gen */
-	int pid;
-};
-
-/* ---- generators ---- */
-
-static void gen_meminfo(struct proc_text *sb, int pid)
-{
-	struct frame_stats st;
-
-	frame_stats(&st);
-	proc_printf(sb, "MemTotal:       %8zu kB\nMemFree:        %8zu kB\n"
-		  "MemAvailable:   %8zu kB\n", st.total_pages * (PAGE_SIZE / 1024),
-		  st.free_pages * (PAGE_SIZE / 1024), st.free_pages * (PAGE_SIZE / 1024));
-}
-
-static void gen_cpuinfo(struct proc_text *sb, int pid)
-{
-	struct arch_cpu_ident id;
-	const char *feat;
-
-	arch_cpu_ident(&id);
-	for (unsigned c = cpumask_next(&cpu_online_mask, 0); c < CPU_MAX;
-	     c = cpumask_next(&cpu_online_mask, c + 1)) {
-		proc_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-			  "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\nflags\t\t:",
-			  c, id.vendor, id.family, id.model, id.brand, id.stepping,
-			  arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
-		for (unsigned i = 0; (feat = arch_cpu_feature(i)); i++)
-			proc_printf(sb, " %s", feat);
-		proc_printf(sb, "\n\n");
-	}
-}
-
-static void gen_uptime(struct proc_text *sb, int pid)
-{
-	uint64_t ns = time_ns();
-
-	proc_printf(sb, "%lu.%02lu 0.00\n", ns / NSEC_PER_SEC, ns / 10000000 % 100);
-}
-
-/* TLB shootdown counters since boot (keel/tlb.h), one "name value" pair a line. */
-static void gen_tlb(struct proc_text *sb, int pid)
-{
-	struct tlb_stats st;
-
-	tlb_stats_read(&st);
-	proc_printf(sb, "mode %s\nshootdowns %lu\nipis %lu\npages_flushed %lu\n"
-		  "full_flushes %lu\nlazy_skipped %lu\nswitches %lu\nswitch_flushes %lu\n",
-		  tlb_mode(), st.shootdowns, st.ipis, st.pages, st.full, st.lazy_skipped,
-		  st.switches, st.switch_flushes);
-}
-
-/* The user vector-state switching: configuration, counters per CPU, the reader's own. */
-static void gen_fpu(struct proc_text *sb, int pid)
-{
-	struct fpu_stats st;
-	char desc[160];
-
-	arch_fpu_describe(desc, sizeof(desc));
-	proc_printf(sb, "policy %s\ncpu nm_traps saves restores clean_skips remote_flushes\n", desc);
-	for_each_cpu(c, &cpu_online_mask)
-		if (arch_fpu_cpu_stats(c, &st))
-			proc_printf(sb, "%u %lu %lu %lu %lu %lu\n", c, st.nm_traps, st.saves,
-				  st.restores, st.clean_skips, st.remote_flushes);
-	arch_fpu_self_stats(&st);
-	proc_printf(sb, "self %lu %lu %lu\n", st.nm_traps, st.saves, st.restores);
-}
-
-static const char *proc_state_name(struct proc *p)
-{
-	if (READ_ONCE(p->state) == PROC_ZOMBIE)
-		return "Z (zombie)";
-	if (READ_ONCE(p->stopped))
-		return "T (stopped)";
-	return p == proc_current() ? "R (running)" : "S (sleeping)";
-}
-
-/* What /proc shows of a process's identity, read under the locks that guard it. */
-struct proc_ident {
-	char name[PROC_NAME_MAX];
-	int ppid, pgid, sid;
-};
-
-static void proc_ident(struct proc *p, struct proc_ident *id)
-{
-	bool f = spin_lock_irqsave(&p->lock);
-
-	memcpy(id->name, p->name, sizeof(id->name));
-	spin_unlock_irqrestore(&p->lock, f);
-	id->name[PROC_NAME_MAX - 1] = '\0';
-	f = spin_lock_irqsave(&proc_tree_lock);
-	id->ppid = p->parent ? p->parent->pid : 0;
-	id->pgid = p->pgid;
-	id->sid = p->sid;
-	spin_unlock_irqrestore(&proc_tree_lock, f);
-}
-
-static void gen_status(struct proc_text *sb, int pid)
-{
-	struct proc *p = proc_get(pid);
-	struct proc_ident id;
-
-	if (!p)
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !text_room(sb, (size_t)n))
 		return;
-	proc_ident(p, &id);
-	proc_printf(sb, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
-		  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t%u\n", id.name, proc_state_name(p),
-		  p->pid, p->pid, id.ppid, READ_ONCE(p->nthreads));
-	if (p == proc_current() && p->mm)	/* another process's mm may go at any time */
-		proc_printf(sb, "VmRSS:\t%8zu kB\n", p->mm->rss_pages * (PAGE_SIZE / 1024));
-	proc_put(p);
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
 }
 
-/* User and system time of p's live threads, in clock ticks (USER_HZ = 100). */
-static uint64_t proc_ticks(struct proc *p)
+void proc_write(struct proc_text *sb, const void *data, size_t n)
 {
-	uint64_t ns = 0;
-	bool f = spin_lock_irqsave(&p->lock);
-
-	list_for_each_entry(ut, &p->threads, struct uthread, proc_node)
-		ns += READ_ONCE(ut->thread->runtime_ns);
-	spin_unlock_irqrestore(&p->lock, f);
-	return ns / 10000000;
-}
-
-/* Linux's /proc/PID/stat: the fields tools such as ps read; the rest are 0. */
-static void gen_stat(struct proc_text *sb, int pid)
-{
-	struct proc *p = proc_get(pid);
-	struct proc_ident id;
-
-	if (!p)
+	if (!text_room(sb, n))
 		return;
-	proc_ident(p, &id);
-	/* pid comm state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-	 * utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss */
-	proc_printf(sb, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 %lu 0 0 0 20 %d %u 0 %lu 0 %zu",
-		  p->pid, id.name, proc_state_name(p)[0], id.ppid, id.pgid, id.sid, proc_ticks(p),
-		  p->nice, READ_ONCE(p->nthreads), p->start_ns / 10000000,
-		  p == proc_current() && p->mm ? p->mm->rss_pages : 0);
-	for (int i = 25; i <= 52; i++)
-		proc_printf(sb, " 0");
-	proc_printf(sb, "\n");
-	proc_put(p);
+	memcpy(sb->buf + sb->len, data, n);
+	sb->len += n;
 }
 
 /* ---- generated files ---- */
@@ -257,13 +110,14 @@ static ssize_t gen_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsi
 	return (ssize_t)n;
 }
 
-static const struct file_ops gen_fops = {
+const struct file_ops proc_gen_fops = {
 	.open = gen_open,
 	.release = gen_release,
 	.read = gen_read,
 };
 
-/* ---- symlinks ---- */
+
+/* ---- /proc/self ---- */
 
 static ssize_t self_readlink(struct inode *ino, char *buf, size_t n)
 {
@@ -278,38 +132,18 @@ static ssize_t self_readlink(struct inode *ino, char *buf, size_t n)
 	return (ssize_t)MIN(n, (size_t)len);
 }
 
-static ssize_t exe_readlink(struct inode *ino, char *buf, size_t n)
-{
-	const struct proc_node *pn = ino->priv;
-	struct proc *p = proc_get(pn->pid);
-	ssize_t len = -ENOENT;
-	bool f;
-
-	if (!p)
-		return -ENOENT;
-	f = spin_lock_irqsave(&p->lock);
-	if (p->exe) {
-		len = (ssize_t)MIN(n, strlen(p->exe));
-		memcpy(buf, p->exe, (size_t)len);
-	}
-	spin_unlock_irqrestore(&p->lock, f);
-	proc_put(p);
-	return len;
-}
-
-static void node_release(struct inode *ino)
+void proc_node_release(struct inode *ino)
 {
 	kfree(ino->priv);
 }
 
-static const struct inode_ops self_iops = { .readlink = self_readlink };
-static const struct inode_ops exe_iops = { .readlink = exe_readlink, .release = node_release };
-static const struct inode_ops gen_iops = { .release = node_release };
+static const struct inode_ops self_iops = { .readlink = self_readlink,
+					    .release = proc_node_release };
+const struct inode_ops proc_gen_iops = { .release = proc_node_release };
 
-/* A node with a proc_node; parent (counted) and name set so paths can be rebuilt. */
-static struct inode *node_new(struct inode *parent, const char *name, uint32_t mode,
-			      const struct inode_ops *iops, const struct file_ops *fops,
-			      proc_gen_fn gen, int pid)
+struct inode *proc_node_new(struct inode *parent, const char *name, uint32_t mode,
+			    const struct inode_ops *iops, const struct file_ops *fops,
+			    proc_gen_fn gen, int pid)
 {
 	struct proc_node *pn = kzalloc(sizeof(*pn));
 	struct inode *ino = pn ? inode_new(mode, iops, fops) : NULL;
@@ -329,100 +163,20 @@ static struct inode *node_new(struct inode *parent, const char *name, uint32_t m
 
 struct inode *procfs_text_file(struct inode *parent, const char *name, proc_text_fn text)
 {
-	struct inode *ino = node_new(parent, name, S_IFREG | 0444, &gen_iops, &gen_fops, NULL, 0);
+	struct inode *ino = proc_node_new(parent, name, S_IFREG | 0444, &proc_gen_iops,
+					  &proc_gen_fops, NULL, 0);
 
 	if (ino)
 		((struct proc_node *)ino->priv)->text = text;
 	return ino;
 }
 
-/* ---- /proc/<pid> ---- */
-
-static const struct {
-	const char *name;
-	unsigned dtype;
-} pid_entries[] = { { "status", DT_REG }, { "exe", DT_LNK }, { "stat", DT_REG } };
-
-static int pid_lookup(struct inode *dir, const char *name, struct inode **out)
-{
-	int pid = ((struct proc_node *)dir->priv)->pid;
-	struct inode *ino;
-
-	unsigned idx;
-
-	if (strcmp(name, "status") == 0)
-		ino = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_status, pid);
-	else if (strcmp(name, "exe") == 0)
-		ino = node_new(dir, name, S_IFLNK | 0777, &exe_iops, NULL, NULL, pid);
-	else if (strcmp(name, "stat") == 0)
-		ino = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen_stat, pid);
-	else
-		return -ENOENT;
-	if (!ino)
-		return -ENOMEM;
-	for (idx = 0; strcmp(pid_entries[idx].name, name); idx++)
-		;
-	ino->ino = PROC_INO_BASE + (uint64_t)pid * 4 + idx + 1;	/* as pid_readdir numbers them */
-	*out = ino;
-	return 0;
-}
-
-static int pid_readdir(struct inode *dir, struct dir_ctx *ctx)
-{
-	int pid = ((struct proc_node *)dir->priv)->pid;
-
-	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
-		return 0;
-	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
-		return 0;
-	for (uint64_t i = ctx->pos - 2; i < ARRAY_SIZE(pid_entries); i++)
-		if (!ctx->emit(ctx, pid_entries[i].name, strlen(pid_entries[i].name),
-			       PROC_INO_BASE + (uint64_t)pid * 4 + i + 1, pid_entries[i].dtype,
-			       i + 3))
-			return 0;
-	return 0;
-}
-
-static const struct inode_ops pid_iops = {
-	.lookup = pid_lookup,
-	.readdir = pid_readdir,
-	.release = node_release,
-};
-
-/* ---- /proc/keel: keel's own counters ---- */
-
-static int keel_lookup(struct inode *dir, const char *name, struct inode **out)
-{
-	proc_gen_fn gen = strcmp(name, "fpu") == 0 ? gen_fpu :
-			  strcmp(name, "tlb") == 0 ? gen_tlb : NULL;
-
-	if (!gen)
-		return -ENOENT;
-	*out = node_new(dir, name, S_IFREG | 0444, &gen_iops, &gen_fops, gen, 0);
-	return *out ? 0 : -ENOMEM;
-}
-
-static int keel_readdir(struct inode *dir, struct dir_ctx *ctx)
-{
-	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
-		return 0;
-	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
-		return 0;
-	if (ctx->pos <= 2 && !ctx->emit(ctx, "fpu", 3, PROC_INO_BASE - 1, DT_REG, 3))
-		return 0;
-	if (ctx->pos <= 3)
-		ctx->emit(ctx, "tlb", 3, PROC_INO_BASE - 2, DT_REG, 4);
-	return 0;
-}
-
-static const struct inode_ops keel_iops = {
-	.lookup = keel_lookup,
-	.readdir = keel_readdir,
-};
-
 /* ---- /proc itself ---- */
 
-static struct inode *proc_fixed[5];	/* meminfo, cpuinfo, uptime, self, keel */
+/* Root positions: 0 ".", 1 "..", then ROOT_FIXED fixed entries (the system files, self,
+ * keel), the registered ones (procfs_add), and pid + ROOT_PID_POS for each process. */
+#define ROOT_FIXED	(proc_sys_nfiles + 2)
+#define ROOT_PID_POS	64
 
 static bool parse_pid(const char *s, int *pid)
 {
@@ -434,16 +188,38 @@ static bool parse_pid(const char *s, int *pid)
 	return true;
 }
 
+/* Fixed entry i of /proc (i < ROOT_FIXED), made fresh; NULL when out of memory. */
+static struct inode *root_fixed(struct inode *dir, size_t i)
+{
+	struct inode *ino;
+
+	if (i < proc_sys_nfiles)
+		ino = proc_node_new(dir, proc_sys_files[i].name, S_IFREG | 0444, &proc_gen_iops,
+				    &proc_gen_fops, proc_sys_files[i].gen, 0);
+	else if (i == proc_sys_nfiles)
+		ino = proc_node_new(dir, "self", S_IFLNK | 0777, &self_iops, NULL, NULL, 0);
+	else
+		ino = proc_node_new(dir, "keel", S_IFDIR | 0555, &proc_keel_iops, NULL, NULL, 0);
+	if (ino)
+		ino->ino = PROC_SYS_INO - i;
+	return ino;
+}
+
+static const char *root_fixed_name(size_t i)
+{
+	return i < proc_sys_nfiles ? proc_sys_files[i].name : i == proc_sys_nfiles ? "self" :
+									  "keel";
+}
+
 static int root_lookup(struct inode *dir, const char *name, struct inode **out)
 {
 	struct proc *p;
 	int pid;
 
-	for (size_t i = 0; i < ARRAY_SIZE(proc_fixed); i++) {
-		if (proc_fixed[i] && strcmp(proc_fixed[i]->name, name) == 0) {
-			inode_get(proc_fixed[i]);
-			*out = proc_fixed[i];
-			return 0;
+	for (size_t i = 0; i < ROOT_FIXED; i++) {
+		if (strcmp(root_fixed_name(i), name) == 0) {
+			*out = root_fixed(dir, i);
+			return *out ? 0 : -ENOMEM;
 		}
 	}
 	if (procreg_lookup(dir, NULL, name, out) == 0)
@@ -451,10 +227,10 @@ static int root_lookup(struct inode *dir, const char *name, struct inode **out)
 	if (!parse_pid(name, &pid) || !(p = proc_get(pid)))
 		return -ENOENT;
 	proc_put(p);
-	*out = node_new(dir, name, S_IFDIR | 0555, &pid_iops, NULL, NULL, pid);
+	*out = proc_node_new(dir, name, S_IFDIR | 0555, &proc_pid_iops, NULL, NULL, pid);
 	if (!*out)
 		return -ENOMEM;
-	(*out)->ino = PROC_INO_BASE + (uint64_t)pid * 4;
+	(*out)->ino = PROC_INO_BASE + (uint64_t)pid * 16;
 	return 0;
 }
 
@@ -469,29 +245,30 @@ static int emit_pid(struct proc *p, void *arg)
 	char name[16];
 	int len;
 
-	if ((uint64_t)p->pid + 16 < w->ctx->pos)
+	if ((uint64_t)p->pid + ROOT_PID_POS < w->ctx->pos)
 		return 0;
 	len = snprintf(name, sizeof(name), "%d", p->pid);
-	return w->ctx->emit(w->ctx, name, (size_t)len, PROC_INO_BASE + (uint64_t)p->pid * 4,
-			    DT_DIR, (uint64_t)p->pid + 17) ? 0 : 1;
+	return w->ctx->emit(w->ctx, name, (size_t)len, PROC_INO_BASE + (uint64_t)p->pid * 16,
+			    DT_DIR, (uint64_t)p->pid + ROOT_PID_POS + 1) ? 0 : 1;
 }
 
-/* Positions: 0 ".", 1 "..", 2.. the fixed entries, then the registered ones (procfs_add),
- * then pid + 16 for each process. */
 static int root_readdir(struct inode *dir, struct dir_ctx *ctx)
 {
+	static const unsigned char fixed_type[] = { DT_LNK, DT_DIR };	/* self, keel */
 	struct pid_walk w = { ctx, dir };
 
 	if (ctx->pos == 0 && !ctx->emit(ctx, ".", 1, dir->ino, DT_DIR, 1))
 		return 0;
 	if (ctx->pos <= 1 && !ctx->emit(ctx, "..", 2, dir->parent->ino, DT_DIR, 2))
 		return 0;
-	for (uint64_t i = MAX(ctx->pos, 2) - 2; i < ARRAY_SIZE(proc_fixed); i++)
-		if (proc_fixed[i] && !ctx->emit(ctx, proc_fixed[i]->name,
-						 strlen(proc_fixed[i]->name), proc_fixed[i]->ino,
-						 inode_dtype(proc_fixed[i]), i + 3))
+	for (uint64_t i = MAX(ctx->pos, 2) - 2; i < ROOT_FIXED; i++) {
+		const char *name = root_fixed_name(i);
+		unsigned type = i < proc_sys_nfiles ? DT_REG : fixed_type[i - proc_sys_nfiles];
+
+		if (!ctx->emit(ctx, name, strlen(name), PROC_SYS_INO - i, type, i + 3))
 			return 0;
-	if (!procreg_readdir(dir, NULL, ctx, ARRAY_SIZE(proc_fixed) + 2, PROCREG_MAX_TOP))
+	}
+	if (!procreg_readdir(dir, NULL, ctx, ROOT_FIXED + 2, PROCREG_MAX_TOP))
 		return 0;
 	proc_for_each(emit_pid, &w);
 	return 0;
@@ -502,37 +279,28 @@ static const struct inode_ops proc_root_iops = {
 	.readdir = root_readdir,
 };
 
+/* Every /proc node has /proc's root among its parents (they are counted, never re-linked). */
+bool procfs_contains(struct inode *ino)
+{
+	bool in = false;
+
+	mutex_lock(&vfs_ns_lock);
+	for (; ino && !in; ino = ino->parent)
+		in = ino->iops == &proc_root_iops;
+	mutex_unlock(&vfs_ns_lock);
+	return in;
+}
+
 void procfs_init(void)
 {
-	static const struct {
-		const char *name;
-		proc_gen_fn gen;
-	} files[] = { { "meminfo", gen_meminfo }, { "cpuinfo", gen_cpuinfo },
-		      { "uptime", gen_uptime } };
 	struct inode *dir = inode_new(S_IFDIR | 0555, &proc_root_iops, NULL);
+	int err;
 
 	if (!dir)
 		return;
 	mutex_lock(&vfs_ns_lock);
-	if (ramfs_link_locked(vfs_root(), "proc", dir)) {
-		mutex_unlock(&vfs_ns_lock);
-		inode_put(dir);
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-		proc_fixed[i] = node_new(dir, files[i].name, S_IFREG | 0444, &gen_iops, &gen_fops,
-					 files[i].gen, 0);
-	proc_fixed[3] = inode_new(S_IFLNK | 0777, &self_iops, NULL);
-	if (proc_fixed[3]) {
-		strlcpy(proc_fixed[3]->name, "self", sizeof(proc_fixed[3]->name));
-		inode_get(dir);
-		proc_fixed[3]->parent = dir;
-	}
-	proc_fixed[4] = inode_new(S_IFDIR | 0555, &keel_iops, NULL);
-	if (proc_fixed[4]) {
-		strlcpy(proc_fixed[4]->name, "keel", sizeof(proc_fixed[4]->name));
-		inode_get(dir);
-		proc_fixed[4]->parent = dir;
-	}
+	err = ramfs_link_locked(vfs_root(), "proc", dir);
 	mutex_unlock(&vfs_ns_lock);
+	if (err)
+		inode_put(dir);
 }

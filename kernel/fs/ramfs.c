@@ -96,17 +96,28 @@ int ramfs_link_locked(struct inode *dir, const char *name, struct inode *child)
 
 /* ---- regular file data (inode->lock held) ---- */
 
-/* File data lives in counted frames (keel/uvm.h), so mappings can share them. */
+/* File data lives in counted frames (keel/uvm.h), so mappings can share them. ramfs_pages
+ * counts the frames files hold (/proc/meminfo's Cached and Shmem). */
+static size_t ramfs_pages;
+
 static void *ramfs_page_alloc(void)
 {
 	phys_addr_t pa = user_page_alloc();
 
+	if (pa)
+		__atomic_add_fetch(&ramfs_pages, 1, __ATOMIC_RELAXED);
 	return pa ? phys_to_virt(pa) : NULL;
 }
 
 void ramfs_page_put(void *page)
 {
+	__atomic_sub_fetch(&ramfs_pages, 1, __ATOMIC_RELAXED);
 	user_page_put(virt_to_phys(page));
+}
+
+size_t ramfs_file_pages(void)
+{
+	return __atomic_load_n(&ramfs_pages, __ATOMIC_RELAXED);
 }
 
 static int ramfs_reserve(struct inode *ino, size_t npages)

@@ -343,19 +343,43 @@ SYSCALL4(267, readlinkat, int, dirfd, const char __user *, path, char __user *, 
 	return do_readlinkat(dirfd, path, buf, size);
 }
 
+struct access_arg {
+	int mode;
+	bool follow;
+};
+
 static long access_op(struct inode *base, const char *path, void *arg)
 {
-	return vfs_access(base, path, *(int *)arg, true);
+	const struct access_arg *a = arg;
+
+	return vfs_access(base, path, a->mode, a->follow);
+}
+
+#define ACCESS_MODES	7	/* R_OK | W_OK | X_OK (F_OK is 0) */
+
+static long do_faccessat(int dirfd, const char __user *path, int mode, int flags)
+{
+	struct access_arg a = { mode, !(flags & AT_SYMLINK_NOFOLLOW) };
+
+	if (mode & ~ACCESS_MODES || flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	return with_path(dirfd, path, access_op, &a);
 }
 
 SYSCALL2(21, access, const char __user *, path, int, mode)
 {
-	return with_path(AT_FDCWD, path, access_op, &mode);
+	return do_faccessat(AT_FDCWD, path, mode, 0);
 }
 
 SYSCALL3(269, faccessat, int, dirfd, const char __user *, path, int, mode)
 {
-	return with_path(dirfd, path, access_op, &mode);
+	return do_faccessat(dirfd, path, mode, 0);
+}
+
+/* As root, AT_EACCESS changes nothing: real and effective ids are both 0. */
+SYSCALL4(439, faccessat2, int, dirfd, const char __user *, path, int, mode, int, flags)
+{
+	return do_faccessat(dirfd, path, mode, flags);
 }
 
 SYSCALL1(95, umask, uint32_t, mask)

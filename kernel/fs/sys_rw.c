@@ -11,6 +11,7 @@
 #include <keel/net.h>
 #include <keel/errno.h>
 #include <keel/heap.h>
+#include <keel/proc.h>
 #include <keel/socket.h>
 #include <keel/syscall.h>
 
@@ -154,6 +155,60 @@ SYSCALL3(19, readv, int, fd, const struct iovec __user *, iov, int, cnt)
 SYSCALL3(20, writev, int, fd, const struct iovec __user *, iov, int, cnt)
 {
 	return rw_vec(fd, iov, cnt, true);
+}
+
+/* sendfile(2): count bytes from in (at *uoff, which advances, or at in's offset) to out,
+ * through a kernel page. Returns what was written; a short write ends the call (the bytes
+ * read past it are given back: *uoff or in's offset moves only over what was written). */
+static long do_sendfile(struct file *out, struct file *in, int64_t __user *uoff, size_t count)
+{
+	char *buf = kmalloc(PAGE_SIZE);
+	int64_t off = -1;
+	size_t done = 0;
+	ssize_t r = 0, w = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	if (uoff && (copy_from_user(&off, uoff, sizeof(off)) || off < 0)) {
+		kfree(buf);
+		return off < 0 && off != -1 ? -EINVAL : -EFAULT;
+	}
+	while (done < count) {
+		size_t chunk = MIN(count - done, (size_t)PAGE_SIZE);
+
+		r = uoff ? file_kread(in, buf, chunk, (uint64_t)off + done) :
+			   file_read(in, buf, chunk);
+		if (r <= 0)
+			break;
+		w = file_write(out, buf, (size_t)r);
+		if (w > 0)
+			done += (size_t)w;
+		if (w != r) {
+			if (!uoff)
+				file_lseek(in, -(int64_t)(r - MAX(w, (ssize_t)0)), SEEK_CUR);
+			break;
+		}
+		if (signal_pending())
+			break;
+	}
+	kfree(buf);
+	if (uoff && put_user_u64((uint64_t *)uoff, (uint64_t)off + done))
+		return -EFAULT;
+	return done ? (long)done : (w < 0 ? w : r);
+}
+
+SYSCALL4(40, sendfile, int, out_fd, int, in_fd, int64_t __user *, offset, size_t, count)
+{
+	struct file *in = fd_get_file(in_fd), *out = fd_get_file(out_fd);
+	long r = -EBADF;
+
+	if (in && out && file_readable(in) && file_writable(out))
+		r = in->ops->stream && offset ? -ESPIPE : do_sendfile(out, in, offset, count);
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
 }
 
 SYSCALL3(8, lseek, int, fd, int64_t, off, int, whence)

@@ -36,17 +36,18 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
+/* Every line goes to the ring as "<level>[time] text"; the console shows the lines at or
+ * below log_level without the "<level>" prefix. */
 void klog(int level, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];
 	uint64_t ns = time_ns();
 	va_list ap;
-	int n;
+	int n, pre;
 
-	if (level > log_level)
-		return;
-	n = snprintf(line, sizeof(line), "[%5lu.%06lu] ", ns / NSEC_PER_SEC,
-		     (ns % NSEC_PER_SEC) / 1000);
+	pre = snprintf(line, sizeof(line), "<%d>", level & 7);
+	n = pre + snprintf(line + pre, sizeof(line) - pre, "[%5lu.%06lu] ", ns / NSEC_PER_SEC,
+			   (ns % NSEC_PER_SEC) / 1000);
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);
@@ -54,7 +55,9 @@ void klog(int level, const char *fmt, ...)
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	console_write(line, n);
+	log_ring_write(line, (size_t)n);
+	if (level <= log_level)
+		console_write(line + pre, (size_t)(n - pre));
 }
 
 bool log_ratelimit(uint64_t *last_ns, unsigned *burst)

@@ -142,6 +142,10 @@ struct mm *mm_fork(struct mm *old)
 	mm->stack_reserve_bottom = old->stack_reserve_bottom;
 	mm->mmap_base = old->mmap_base;
 	mm->rss_pages = old->rss_pages;
+	mm->arg_start = old->arg_start;
+	mm->arg_end = old->arg_end;
+	mm->env_start = old->env_start;
+	mm->env_end = old->env_end;
 	tlb_flush_all_of(&old->pt);	/* the parent's other threads lose their write access too */
 	mutex_unlock(&old->lock);
 	if (err) {

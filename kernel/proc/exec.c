@@ -132,7 +132,7 @@ static bool push_strings(uintptr_t *sp, char *const v[], int n, uint64_t *out)
 }
 
 /* Builds the SysV initial stack; returns the stack pointer for entry, or 0 on a fault. */
-static uintptr_t build_stack(const struct elf_image *img, char *const argv[],
+static uintptr_t build_stack(struct mm *mm, const struct elf_image *img, char *const argv[],
 			     char *const envp[], const char *execfn)
 {
 	int argc = count(argv), envc = count(envp);
@@ -147,7 +147,8 @@ static uintptr_t build_stack(const struct elf_image *img, char *const argv[],
 		return 0;
 	random_bytes(rnd, sizeof(rnd));
 	ok = push(&sp, execfn, strlen(execfn) + 1) && (fn_addr = sp) &&
-	     push_strings(&sp, envp, envc, ev) && push_strings(&sp, argv, argc, av) &&
+	     (mm->env_end = sp) && push_strings(&sp, envp, envc, ev) && (mm->env_start = sp) &&
+	     (mm->arg_end = sp) && push_strings(&sp, argv, argc, av) && (mm->arg_start = sp) &&
 	     push(&sp, "x86_64", 7) && (plat_addr = sp) && push(&sp, rnd, sizeof(rnd)) &&
 	     (rnd_addr = sp);
 #define AUX(k, v)	(aux[na++] = (k), aux[na++] = (v))
@@ -208,8 +209,10 @@ static void switch_mm(struct proc *p, struct mm *mm)
 	struct mm *old;
 	bool f = arch_irq_save();
 
+	spin_lock(&p->lock);		/* proc_mm_get readers */
 	old = p->mm;
 	p->mm = mm;
+	spin_unlock(&p->lock);
 	mm->users = 1;
 	vm_activate(&mm->pt);
 	arch_irq_restore(f);
@@ -244,6 +247,7 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 	if (err)
 		goto out;
 	kill_other_threads(p);
+	robust_list_exit(ut);		/* the old image's locks die with it, as on Linux */
 	switch_mm(p, mm);
 	files_close_on_exec(p->files);
 	if (signal_exec(p, ut))
@@ -251,7 +255,7 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 	ut->fs_base = ut->gs_base = 0;
 	arch_set_tls(ut);
 	set_names(p, abspath);
-	sp = build_stack(img, argv, envp, path);
+	sp = build_stack(mm, img, argv, envp, path);
 	if (!sp) {
 		pr_warn("pid %d (%s) killed: no memory for the initial stack\n", p->pid, p->name);
 		proc_exit_group(W_EXITCODE(0, SIGKILL));

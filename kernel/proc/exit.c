@@ -30,8 +30,10 @@ static void release_mm(struct proc *p)
 	struct mm *mm;
 	bool f = arch_irq_save();
 
+	spin_lock(&p->lock);		/* proc_mm_get readers */
 	mm = p->mm;
 	p->mm = NULL;
+	spin_unlock(&p->lock);
 	vm_activate_kernel();
 	arch_irq_restore(f);
 	if (mm)
@@ -74,13 +76,19 @@ void proc_teardown(struct proc *p)
 {
 	struct sighand *sh;
 	struct proc *parent;
+	struct files *files;
+	struct inode *cwd;
 	bool f;
 
-	files_put(p->files);
+	f = spin_lock_irqsave(&p->lock);	/* /proc readers take references under it */
+	files = p->files;
+	cwd = p->cwd;
 	p->files = NULL;
-	if (p->cwd)
-		inode_put(p->cwd);
 	p->cwd = NULL;
+	spin_unlock_irqrestore(&p->lock, f);
+	files_put(files);
+	if (cwd)
+		inode_put(cwd);
 	release_mm(p);
 	if (p->vfork_done)
 		complete(p->vfork_done);
@@ -113,6 +121,8 @@ __noreturn void proc_exit_thread(int status)
 	struct proc *p = ut->proc;
 	bool last, f;
 
+	if (p->mm)
+		robust_list_exit(ut);
 	if (ut->clear_child_tid && p->mm) {
 		put_user_u32((uint32_t *)ut->clear_child_tid, 0);
 		futex_wake((uint32_t *)ut->clear_child_tid, false, 1);
@@ -120,6 +130,7 @@ __noreturn void proc_exit_thread(int status)
 	if (p->mm)
 		__atomic_sub_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&ut->mm_left, true, __ATOMIC_SEQ_CST);
+	proc_acct_thread_exit(p, ut);
 	f = spin_lock_irqsave(&p->lock);
 	list_remove(&ut->proc_node);
 	last = --p->nthreads == 0;
@@ -211,9 +222,25 @@ static struct proc *find_zombie(struct proc *self, int pid, int options, bool *a
 	return found;
 }
 
+/* struct rusage as wait4 reports a reaped child: its CPU time (the rest is not counted). */
 struct rusage_k {
-	uint64_t words[18];	/* struct rusage: two timevals and 14 longs */
+	uint64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	uint64_t words[14];
 };
+
+static void rusage_fill(struct proc *self, struct proc *c, struct rusage_k *ru)
+{
+	struct proc_cputime ct;
+	uint64_t u, s;
+
+	proc_acct_reap(self, c, &ct);
+	u = ct.user * (SCHED_TICK_NS / 1000);
+	s = ct.sys * (SCHED_TICK_NS / 1000);
+	ru->utime_sec = u / 1000000;
+	ru->utime_usec = u % 1000000;
+	ru->stime_sec = s / 1000000;
+	ru->stime_usec = s % 1000000;
+}
 
 SYSCALL4(61, wait4, int, pid, int __user *, wstatus, int, options, void __user *, rusage)
 {
@@ -243,6 +270,7 @@ SYSCALL4(61, wait4, int, pid, int __user *, wstatus, int, options, void __user *
 	if (!c)
 		return any ? 0 : -ECHILD;
 	r = c->pid;
+	rusage_fill(self, c, &ru);
 	if ((wstatus && put_user_u32((uint32_t *)wstatus, (uint32_t)c->exit_status)) ||
 	    (rusage && copy_to_user(rusage, &ru, sizeof(ru))))
 		r = -EFAULT;		/* reaped all the same, as Linux does */

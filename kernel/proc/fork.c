@@ -151,6 +151,7 @@ static long clone_process(const struct clone_args_k *a, int tid, struct uthread 
 		return -ENOMEM;
 	}
 	proc_link(c, (a->flags & CLONE_PARENT) && self->parent ? self->parent : self);
+	proc_count_fork();
 	return 0;
 }
 

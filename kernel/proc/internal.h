@@ -35,6 +35,14 @@ extern struct proc *init_proc;
 /* exec.c: replaces the current process's image. Kernel buffers: argv/envp NULL-terminated. */
 int do_execve(const char *path, char *const argv[], char *const envp[]);
 
+/* acct.c */
+void proc_count_fork(void);
+/* The exiting thread ut hands its CPU ticks to p. */
+void proc_acct_thread_exit(struct proc *p, struct uthread *ut);
+
+/* robust.c: walks ut's robust futex list (thread exit, exec) and forgets it. */
+void robust_list_exit(struct uthread *ut);
+
 /* exit.c */
 /* The last thread of p is leaving: release its resources, become a zombie, tell the parent. */
 void proc_teardown(struct proc *p);

@@ -267,7 +267,7 @@ bool sched_interrupt(struct thread *t)
 	return wake(t, true);
 }
 
-void sched_tick(void)
+void sched_tick(bool user)
 {
 	struct sched_cpu *rq = this_rq();
 	bool f;
@@ -282,6 +282,7 @@ void sched_tick(void)
 	spin_lock(&rq->lock);
 	rq_update_curr(rq);
 	rq_update_load(rq);
+	sched_account_tick(rq, user);
 	if (rq->curr != rq->idle)
 		rq->curr->slice_ticks++;
 	if (rq->nr_queued && rq->curr == rq->idle) {

@@ -50,6 +50,9 @@ struct sched_cpu {
 /* CPUs with a run queue, and those of them running their idle thread (bits set atomically). */
 extern cpumask_t sched_ready_mask, sched_idle_mask;
 
+/* loadavg.c */
+void sched_account_tick(struct sched_cpu *rq, bool user);
+
 /* runqueue.c */
 enum enqueue_how { ENQ_NEW, ENQ_WAKE, ENQ_PREEMPTED, ENQ_YIELD, ENQ_MIGRATED };
 struct sched_cpu *rq_of(unsigned cpu);

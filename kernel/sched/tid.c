@@ -22,6 +22,7 @@
 static uint64_t tid_bits[TID_MAX / WORD_BITS] = { 0x3 };	/* 0 and INIT_PID */
 static int tid_cursor = INIT_PID + 1;
 static int tid_held = 2;
+static int tid_last_given = INIT_PID;
 static struct spinlock tid_lock = SPINLOCK_INIT("tid");
 
 static bool tid_test(int id)
@@ -54,6 +55,7 @@ int tid_alloc(void)
 	if (id >= 0) {
 		tid_bits[id / WORD_BITS] |= 1ULL << (id % WORD_BITS);
 		tid_held++;
+		__atomic_store_n(&tid_last_given, id, __ATOMIC_RELAXED);
 		tid_cursor = id + 1 < TID_MAX ? id + 1 : TID_WRAP_MIN;
 	}
 	spin_unlock_irqrestore(&tid_lock, f);
@@ -92,4 +94,9 @@ bool tid_is_held(int id)
 int tid_count(void)
 {
 	return __atomic_load_n(&tid_held, __ATOMIC_RELAXED);
+}
+
+int tid_last(void)
+{
+	return __atomic_load_n(&tid_last_given, __ATOMIC_RELAXED);
 }

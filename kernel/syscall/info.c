@@ -15,8 +15,8 @@
 #include <keel/smp.h>
 #include <keel/string.h>
 #include <keel/time.h>
+#include <keel/version.h>
 
-#define KEEL_RELEASE	"0.4"
 
 /* ---- uname ---- */
 
@@ -39,7 +39,7 @@ SYSCALL1(63, uname, struct k_utsname __user *, buf)
 	strlcpy(u.sysname, "keel", UTS_LEN);
 	strlcpy(u.nodename, "keel", UTS_LEN);
 	strlcpy(u.release, KEEL_RELEASE, UTS_LEN);
-	strlcpy(u.version, "#1 SMP " __DATE__ " " __TIME__, UTS_LEN);
+	strlcpy(u.version, KEEL_VERSION, UTS_LEN);
 	strlcpy(u.machine, "x86_64", UTS_LEN);
 	strlcpy(u.domainname, "(none)", UTS_LEN);
 	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
@@ -60,37 +60,26 @@ struct k_sysinfo {
 };
 _Static_assert(sizeof(struct k_sysinfo) == 112, "struct sysinfo is 112 bytes on x86-64");
 
-#define LOAD_FIXED_1	(1 << 16)
-
 static int count_proc(struct proc *p, void *arg)
 {
 	(*(unsigned *)arg)++;
 	return 0;
 }
 
-/* The scheduler keeps one long-term average per CPU; all three loads report their sum. */
-static uint64_t load_average(void)
-{
-	struct sched_stats st;
-	uint64_t milli = 0;
-
-	for (unsigned cpu = 0; cpu < CPU_MAX; cpu++)
-		if (cpumask_test(&cpu_online_mask, cpu) && sched_stats(cpu, &st))
-			milli += st.load_avg_milli;
-	return milli * LOAD_FIXED_1 / 1000;
-}
-
 SYSCALL1(99, sysinfo, struct k_sysinfo __user *, info)
 {
 	struct k_sysinfo si;
 	struct frame_stats fs;
+	unsigned long loads[3];
 	unsigned procs = 0;
 
 	memset(&si, 0, sizeof(si));
 	frame_stats(&fs);
 	proc_for_each(count_proc, &procs);
 	si.uptime = (int64_t)(time_ns() / NSEC_PER_SEC);
-	si.loads[0] = si.loads[1] = si.loads[2] = load_average();
+	sched_loadavg(loads);
+	for (int i = 0; i < 3; i++)	/* Linux's 11-bit fixed point, widened to 16 bits */
+		si.loads[i] = loads[i] << (16 - LOADAVG_FSHIFT);
 	si.totalram = fs.total_pages * PAGE_SIZE;
 	si.freeram = fs.free_pages * PAGE_SIZE;
 	si.procs = (uint16_t)MIN(procs, 0xffffu);

@@ -41,7 +41,7 @@ static void simulated_tick(void)
 {
 	bool f = arch_irq_save();
 
-	sched_tick();
+	sched_tick(false);
 	sched_irq_exit(true);
 	arch_irq_restore(f);
 }
@@ -147,7 +147,7 @@ KTEST(periodic_balancer_evens_out_long_term_load)
 		before = pulls_of(me);
 		f = arch_irq_save();
 		for (int i = 0; i < 60; i++)
-			sched_tick();
+			sched_tick(false);
 		arch_irq_restore(f);
 		KT_EQ(pulls_of(me), before);
 		kprintf("  %s: the balancer ran and pulled nothing\n",

@@ -2,7 +2,8 @@
  * user/sbin/init.c — PID 1.
  *
  * The kernel starts init with /dev/console on fds 0, 1, 2; init opens nothing itself.
- *   init                      shows /etc/motd, runs /bin/sh, and runs it again whenever it
+ *   init                      shows /etc/motd, runs busybox ash as a login shell (keel's
+ *                             /bin/sh when there is no /bin/ash), and runs it again whenever it
  *                             exits (one line says so); every other child that ends is reaped,
  *                             including orphans the kernel reparents to init.
  *   init [--] PROG [ARGS...]  runs PROG once (a name without '/' is looked up in /bin, /sbin),
@@ -50,8 +51,9 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Starts argv[0] in a child; returns its pid, or -1 (already reported) if fork failed. */
-static pid_t spawn(char *const argv[])
+/* Starts prog (looked up as a command) with argv in a child; returns its pid, or -1 (already
+ * reported) if fork failed. */
+static pid_t spawn(const char *prog, char *const argv[])
 {
 	char path[256];
 	pid_t pid = fork();
@@ -61,8 +63,8 @@ static pid_t spawn(char *const argv[])
 		return -1;
 	}
 	if (pid == 0) {
-		if (find_command(argv[0], path, sizeof(path)) < 0)
-			die("init", argv[0]);
+		if (find_command(prog, path, sizeof(path)) < 0)
+			die("init", prog);
 		execve(path, argv, environ && environ[0] ? environ : default_env);
 		die("init", path);
 	}
@@ -98,21 +100,26 @@ static void show_motd(void)
 	close(fd);
 }
 
+/* The interactive shell: busybox ash as a login shell ("-ash" reads /etc/profile) when the
+ * initrd has it, else keel's own /bin/sh. */
 static void run_shell_forever(void)
 {
-	char *const argv[] = { "/bin/sh", NULL };
+	char *const ash[] = { "-ash", NULL }, *const ksh[] = { "/bin/sh", NULL };
+	bool have_ash = access("/bin/ash", X_OK) == 0;
+	const char *prog = have_ash ? "/bin/ash" : "/bin/sh";
+	char *const *argv = have_ash ? ash : ksh;
 
 	show_motd();
 	for (;;) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		pid_t pid = spawn(argv);
+		pid_t pid = spawn(prog, argv);
 		if (pid < 0) {
 			sleep_ms(1000);
 			continue;
 		}
 		int st = reap_until(pid);
-		fdprintf(1, "init: /bin/sh exited with status %d; starting a new one\n",
+		fdprintf(1, "init: %s exited with status %d; starting a new one\n", prog,
 			 status_code(st));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (t1.tv_sec - t0.tv_sec < 1)		/* a shell that dies at once: no busy loop */
@@ -131,7 +138,7 @@ int main(int argc, char **argv)
 		run_shell_forever();
 
 	pid_t pid;
-	while ((pid = spawn(argv + 1)) < 0)
+	while ((pid = spawn(argv[1], argv + 1)) < 0)
 		sleep_ms(100);
 	return status_code(reap_until(pid));
 }

@@ -295,6 +295,7 @@ static void semantics(const char *dir)
 static void work(const char *dir, unsigned seed, unsigned big_mib)
 {
 	char a[512], b[512];
+	struct stat st;
 	int fd;
 
 	rng = seed * 2654435761u + 1;
@@ -338,6 +339,14 @@ static void work(const char *dir, unsigned seed, unsigned big_mib)
 	CHECK(fd >= 0 && pwrite(fd, "start", 5, 0) == 5, "sparse start");
 	CHECK(pwrite(fd, "past four gibibytes", 19, 5ll << 30) == 19, "write at 5 GiB");
 	close(fd);
+	/* attributes are kept on disk (the storage suite reads them back with debugfs) */
+	snprintf(a, sizeof(a), "%s/w/size07", dir);
+	CHECK(chmod(a, 0640) == 0, "chmod size07");
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1234567890, 0 } };
+	CHECK(utimensat(AT_FDCWD, a, ts, 0) == 0, "utimensat size07");
+	CHECK(chown(a, 0, 0) == 0, "chown size07 to root");
+	CHECK(stat(a, &st) == 0 && (st.st_mode & 07777) == 0640 &&
+	      st.st_mtime == 1234567890 && st.st_atime == 1000000000, "stat after chmod/utimensat");
 	semantics(dir);
 	sync();
 	print_manifest(dir, 0);

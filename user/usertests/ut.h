@@ -52,6 +52,11 @@ int ut_on_keel(void);
 int64_t ut_now_ns(void);
 void ut_sleep_ms(long ms);
 
+/* CPU time this process has used, in clock ticks (times(2)); spins until it has used `ticks`
+ * more (a loaded host gives less CPU than wall time), failing after 20 s. */
+long ut_cpu_ticks(void);
+void ut_burn_ticks(long ticks);
+
 /* Forks; the child runs fn(arg) then _exit(0). Returns the child's wait status. */
 int ut_run_child(void (*fn)(void *), void *arg);
 
@@ -68,6 +73,6 @@ void ut_write_file(const char *name, const void *data, size_t len, int mode);
 extern const struct ut_test ut_fs_tests[], ut_fd_tests[], ut_mem_tests[], ut_mmap_tests[], ut_proc_tests[],
 	ut_signal_tests[], ut_thread_tests[], ut_misc_tests[], ut_poll_tests[], ut_epoll_tests[],
 	ut_evfd_tests[], ut_net_tests[],
-	ut_unix_tests[], ut_unix_msg_tests[], ut_sock_tests[];
+	ut_unix_tests[], ut_unix_msg_tests[], ut_sock_tests[], ut_procfs_tests[], ut_robust_tests[], ut_usage_tests[], ut_attr_tests[];
 
 #endif

@@ -2,6 +2,7 @@
  * user/usertests/util.c — helpers the tests share (see ut.h).
  */
 #include "ut.h"
+#include <sys/times.h>
 #include "ulib.h"
 
 #include <fcntl.h>
@@ -82,4 +83,29 @@ void ut_write_file(const char *name, const void *data, size_t len, int mode)
 	if (write_all(fd, data, len) < 0)
 		FAIL("write %s: %s", name, strerror(errno));
 	close(fd);
+}
+
+/* CPU time used by this process so far, in clock ticks (1/100 s). */
+long ut_cpu_ticks(void)
+{
+	struct tms t;
+
+	times(&t);
+	return (long)(t.tms_utime + t.tms_stime);
+}
+
+/* Spins until times() says this process used `ticks` more (a loaded host gives a process
+ * less CPU than wall time); fails after 20 s of wall time. */
+void ut_burn_ticks(long ticks)
+{
+	long want = ut_cpu_ticks() + ticks;
+	int64_t end = ut_now_ns() + 20000000000LL;
+	volatile unsigned long x = 0;
+
+	while (ut_cpu_ticks() < want) {
+		for (int i = 0; i < 100000; i++)
+			x++;
+		if (ut_now_ns() > end)
+			FAIL("CPU time stayed below %ld ticks for 20 s of spinning", want);
+	}
 }

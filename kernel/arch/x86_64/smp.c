@@ -107,7 +107,7 @@ static void timer_irq(struct trap_frame *tf)
 {
 	apic_eoi();
 	apic_timer_oneshot(SCHED_TICK_NS);
-	sched_tick();
+	sched_tick((tf->cs & 3) == 3);
 }
 
 /* Installs the IPI and timer handlers (once, on the boot CPU). */

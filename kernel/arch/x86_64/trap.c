@@ -168,6 +168,7 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 	h = irq_handlers[tf->vector];
+	this_cpu()->local.interrupts++;
 	if (h)
 		h(tf);
 	else

@@ -564,4 +564,5 @@ const struct inode_ops ext2_dir_iops = {
 	.release = ext2_release,
 	.stat = ext2_stat,
 	.fsync = ext2_fsync,
+	.setattr = ext2_setattr,
 };

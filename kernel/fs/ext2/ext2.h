@@ -208,6 +208,7 @@ uint64_t ext2_owner(struct ext2_inode_info *ei);
 void ext2_release(struct inode *ino);
 void ext2_stat(struct inode *ino, struct kstat *st);
 int ext2_fsync(struct inode *ino, bool datasync);
+int ext2_setattr(struct inode *ino, const struct iattr *a);
 /* Writes a new symlink's target (fast in i_block, or slow in a block). */
 int ext2_symlink_fill(struct ext2_inode_info *ei, const char *target);
 extern const struct inode_ops ext2_dir_iops, ext2_file_iops, ext2_symlink_iops;

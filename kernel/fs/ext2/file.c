@@ -206,6 +206,7 @@ const struct inode_ops ext2_file_iops = {
 	.release = ext2_release,
 	.stat = ext2_stat,
 	.fsync = ext2_fsync,
+	.setattr = ext2_setattr,
 };
 
 const struct inode_ops ext2_symlink_iops = {
@@ -213,4 +214,5 @@ const struct inode_ops ext2_symlink_iops = {
 	.release = ext2_release,
 	.stat = ext2_stat,
 	.fsync = ext2_fsync,
+	.setattr = ext2_setattr,
 };

@@ -63,6 +63,7 @@ void ext2_init_vfs_inode(struct ext2_inode_info *ei, struct inode *ino)
 	ino->size = ext2_isize(&ei->d);
 	ino->mtime_ns = (uint64_t)ei->d.i_mtime * NSEC_PER_SEC;
 	ino->ctime_ns = (uint64_t)ei->d.i_ctime * NSEC_PER_SEC;
+	ino->atime_ns = (uint64_t)ei->d.i_atime * NSEC_PER_SEC;
 }
 
 int ext2_inode_sync(struct ext2_inode_info *ei)
@@ -486,4 +487,34 @@ int ext2_fsync(struct inode *ino, bool datasync)
 	struct ext2_fs *fs = EI(ino)->fs;
 
 	return fs->read_only ? 0 : bcache_sync(fs->dev, ext2_owner(EI(ino)), false);
+}
+
+/* The on-disk inode is the truth (ext2_inode_sync copies it to the VFS inode): changes go
+ * there first. ext2 keeps seconds; the high 16 bits of the ids live in osd2 (Linux's
+ * l_i_uid_high, l_i_gid_high). */
+int ext2_setattr(struct inode *ino, const struct iattr *a)
+{
+	struct ext2_inode_info *ei = EI(ino);
+	struct ext2_fs *fs = ei->fs;
+	int r;
+
+	mutex_lock(&fs->lock);
+	if (a->valid & ATTR_MODE)
+		ei->d.i_mode = (uint16_t)((ei->d.i_mode & S_IFMT) | (a->mode & 07777));
+	if (a->valid & ATTR_UID_ROOT) {
+		ei->d.i_uid = 0;
+		((uint16_t *)ei->d.i_osd2)[2] = 0;
+	}
+	if (a->valid & ATTR_GID_ROOT) {
+		ei->d.i_gid = 0;
+		((uint16_t *)ei->d.i_osd2)[3] = 0;
+	}
+	if (a->valid & ATTR_ATIME)
+		ei->d.i_atime = (uint32_t)(a->atime_ns / NSEC_PER_SEC);
+	if (a->valid & ATTR_MTIME)
+		ei->d.i_mtime = (uint32_t)(a->mtime_ns / NSEC_PER_SEC);
+	ei->d.i_ctime = (uint32_t)(a->ctime_ns / NSEC_PER_SEC);
+	r = ext2_inode_sync(ei);
+	mutex_unlock(&fs->lock);
+	return r;
 }

@@ -116,6 +116,9 @@ struct proc {
 	uint32_t rlimit_set;		/* bit r: rlimit[r] was set by setrlimit/prlimit64 */
 	struct { uint64_t cur, max; } rlimit[PROC_RLIMITS];	/* [RLIMIT_STACK].cur unused */
 	int nice;			/* setpriority: -20..19 (the scheduler ignores it) */
+	/* CPU time in scheduler ticks (proc/acct.c), p->lock: exited threads', reaped children's */
+	uint64_t dead_uticks, dead_sticks;
+	uint64_t child_uticks, child_sticks;
 };
 
 /* What restart_syscall runs after -ERESTART_RESTARTBLOCK (set by the interrupted call). */
@@ -141,6 +144,7 @@ struct uthread {
 	void *fpu;			/* saved user FPU/SSE/AVX state (arch, see keel/arch.h) */
 	struct trap_frame *start_frame;	/* a new thread's first user frame, until it runs */
 	uint64_t set_child_tid;		/* CLONE_CHILD_SETTID: the child writes its TID there */
+	uint64_t robust_list;		/* set_robust_list head (user address), or 0 */
 	bool mm_left;			/* set by the thread itself before it stops counting in
 					 * p->nthreads: its process's mm is no longer its to load */
 };
@@ -157,6 +161,20 @@ void proc_put(struct proc *p);
 /* Calls fn(p, arg) for every process, in PID order, under no lock but with a reference held;
  * stops when fn returns non-zero and returns that value. */
 int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
+
+/* --- accounting (kernel/proc/acct.c) --- */
+/* CPU time in scheduler ticks (SCHED_TICK_NS each): p's threads, living and exited, and its
+ * reaped children (with their own reaped children). */
+struct proc_cputime {
+	uint64_t user, sys, child_user, child_sys;
+};
+void proc_cputime(struct proc *p, struct proc_cputime *ct);
+/* wait4 reaps c: *ct gets c's times, which are added to parent's child times. */
+void proc_acct_reap(struct proc *parent, struct proc *c, struct proc_cputime *ct);
+/* Processes created since boot (fork, vfork, clone without CLONE_THREAD). */
+uint64_t proc_fork_count(void);
+/* p's address space with a reference taken (mm_put it), or NULL (exited, or a kernel one). */
+struct mm *proc_mm_get(struct proc *p);
 
 /* Frees dead user threads, forever: the thread that called proc_start_init runs it next. */
 __noreturn void proc_reaper(void);

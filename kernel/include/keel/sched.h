@@ -68,6 +68,7 @@ struct thread {
 	void *sp;			/* saved stack pointer while switched out */
 	struct fault_catch *fault_catch;	/* its armed test catches while switched out */
 	uint64_t runtime_ns, switches_in, migrations;	/* counters */
+	uint64_t user_ticks, sys_ticks;	/* ticks that found it in user / kernel mode */
 
 	/* Sleep and timeout timer: the timer lock of CPU timer_cpu. */
 	struct list_node timer_node;
@@ -93,6 +94,8 @@ int tid_alloc(void);
 void tid_free(int id);
 bool tid_is_held(int id);
 int tid_count(void);
+/* The ID tid_alloc handed out last (/proc/loadavg's last field, Linux's last_pid). */
+int tid_last(void);
 /* Creates a user thread: like thread_create_on, with t->uthread = ut set before it first runs
  * (so its first switch-in loads its address space) and the TID given. fn gets ut. */
 struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread *ut, int tid,
@@ -136,7 +139,8 @@ void sched_might_sleep(const char *what);
 
 void sched_init(void);
 __noreturn void sched_start_cpu(void);
-void sched_tick(void);
+/* user: the tick interrupted user mode (charged as user time, else system time). */
+void sched_tick(bool user);
 void sched_ipi(void);
 void sched_irq_exit(bool irqs_were_enabled);
 
@@ -152,10 +156,19 @@ struct sched_stats {
 	uint64_t timer_wakeups;		/* sleeps and timeouts that expired */
 	unsigned nr_queued;		/* runnable threads waiting (not counting the running one) */
 	unsigned load_avg_milli;	/* long-term average of runnable threads, x1000 */
+	uint64_t user_ticks, system_ticks, idle_ticks;	/* what each tick found running */
 	int running_tid;		/* the running thread, 0 for idle */
 };
 /* False if cpu has no scheduler. */
 bool sched_stats(unsigned cpu, struct sched_stats *st);
+/* Linux's load average (1, 5, 15 minutes) in fixed point, LOADAVG_FIXED_1 = 1.0: the runnable
+ * threads of every CPU sampled every 5 s (sched/loadavg.c). */
+#define LOADAVG_FSHIFT	11
+#define LOADAVG_FIXED_1	(1UL << LOADAVG_FSHIFT)
+void sched_loadavg(unsigned long loads[3]);
+/* Runnable threads now, every CPU (queued plus running, idle threads not counted). */
+unsigned sched_nr_running(void);
+
 /* Prints one line per CPU (ctx switches, idle entries, IPIs, queue, load, counters). */
 void sched_dump(void);
 

@@ -22,6 +22,7 @@ struct cpu_local {
 	bool need_resched;		/* set by wakeups/ticks, honoured at the next safe point */
 	/* counters */
 	uint64_t ctx_switches, idle_entries, ipi_sent, ipi_received;
+	uint64_t interrupts;		/* hardware interrupts and IPIs taken (vectors >= 32) */
 };
 
 extern cpumask_t cpu_online_mask;

@@ -15,6 +15,7 @@
 #include <keel/vm.h>
 
 struct file;
+struct inode;
 
 /* VMA flags (prot bits match PROT_*). */
 #define VMA_READ	0x1
@@ -47,6 +48,8 @@ struct mm {
 	uintptr_t stack_reserve_bottom;	/* lowest address the stack may grow to */
 	uintptr_t mmap_base;		/* top-down search for mmap(NULL) starts below this */
 	size_t rss_pages;		/* pages mapped (for /proc) */
+	uintptr_t arg_start, arg_end;	/* the argv strings exec placed on the stack */
+	uintptr_t env_start, env_end;	/* the envp strings (for /proc/PID/cmdline, environ) */
 };
 
 /*
@@ -92,6 +95,24 @@ int uvm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
 int uvm_setup_stack(struct mm *mm, uintptr_t top, size_t reserve, size_t commit);
 /* The VMA containing addr, or NULL. */
 struct vma *uvm_find(struct mm *mm, uintptr_t addr);
+/* Copies up to n bytes at user address va of mm (not necessarily the caller's) into buf:
+ * only pages already present are read, and the copy stops at the first one that is not.
+ * Takes mm->lock. Returns the bytes copied. For /proc/PID/cmdline and environ. */
+size_t uvm_read_remote(struct mm *mm, uintptr_t va, void *buf, size_t n);
+
+/* A copy of one VMA for /proc/PID/maps and statm; ino is counted (NULL: anonymous). */
+struct vma_info {
+	uintptr_t start, end;
+	unsigned flags;
+	uint64_t file_off;
+	size_t resident;		/* pages of it present */
+	struct inode *ino;
+};
+/* mm's VMAs in address order into a new array (*count entries, at least one slot); free it
+ * with uvm_snapshot_free. 0 or -ENOMEM. */
+int uvm_snapshot(struct mm *mm, struct vma_info **out, size_t *count);
+void uvm_snapshot_free(struct vma_info *vi, size_t count);
+
 /* The current process's mm, or NULL in a kernel thread. */
 struct mm *mm_current(void);
 

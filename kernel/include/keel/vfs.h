@@ -46,6 +46,7 @@ struct proc;
 #define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m)	(((m) & S_IFMT) == S_IFIFO)
 #define S_ISBLK(m)	(((m) & S_IFMT) == S_IFBLK)
+#define S_ISSOCK(m)	(((m) & S_IFMT) == S_IFSOCK)
 #define S_IXUGO		0111
 
 /* open(2) flags, x86-64 values. */
@@ -191,6 +192,18 @@ struct dir_ctx {
 		     unsigned type, uint64_t next_pos);
 };
 
+/* An attribute change (chmod, chown, utimensat): the fields valid names. */
+#define ATTR_MODE	0x1		/* permission bits of mode (the type is kept) */
+#define ATTR_UID_ROOT	0x2		/* uid becomes 0 (keel's one user) */
+#define ATTR_GID_ROOT	0x10		/* gid becomes 0 */
+#define ATTR_ATIME	0x4
+#define ATTR_MTIME	0x8
+struct iattr {
+	unsigned valid;
+	uint32_t mode;
+	uint64_t atime_ns, mtime_ns, ctime_ns;	/* ctime_ns is always set */
+};
+
 struct inode_ops {
 	/* Directories: a counted reference to the child called name, or -ENOENT. */
 	int (*lookup)(struct inode *dir, const char *name, struct inode **out);
@@ -218,6 +231,9 @@ struct inode_ops {
 	int (*fsync)(struct inode *ino, bool datasync);
 	/* Fills what the generic inode_stat cannot know (blocks, times, owner). */
 	void (*stat)(struct inode *ino, struct kstat *st);
+	/* Stores an attribute change where the filesystem keeps it (the VFS checked a writable
+	 * mount); NULL on ramfs, whose inode fields are the attributes. */
+	int (*setattr)(struct inode *ino, const struct iattr *a);
 };
 
 /* I/O flags for read/write ops. */
@@ -258,7 +274,7 @@ struct inode {
 	uint64_t ino;
 	uint64_t rdev;
 	uint64_t size;			/* regular: bytes; symlink: target length */
-	uint64_t mtime_ns, ctime_ns;
+	uint64_t mtime_ns, ctime_ns, atime_ns;	/* wall-clock times (rtc_realtime_ns) */
 	/* vfs_ns_lock: */
 	struct inode *parent;		/* counted; NULL for the root and for detached inodes */
 	struct inode *mounted;		/* the root of the filesystem mounted on it, or NULL */
@@ -317,6 +333,7 @@ struct kstatfs {
 	int64_t f_namelen, f_frsize, f_flags;
 	int64_t f_spare[4];
 };
+_Static_assert(sizeof(struct kstatfs) == 120, "Linux's struct statfs is 120 bytes");
 
 struct vfs_sb;
 
@@ -392,6 +409,8 @@ ssize_t ramfs_write_locked(struct inode *ino, const void *buf, size_t n, uint64_
 int ramfs_truncate_locked(struct inode *ino, uint64_t size);
 /* Drops ramfs's reference to a data page (mappings may keep it alive). */
 void ramfs_page_put(void *page);
+/* Frames that regular files hold now (their data pages). */
+size_t ramfs_file_pages(void);
 /* A type's DT_ value for getdents. */
 unsigned inode_dtype(const struct inode *ino);
 void inode_stat(struct inode *ino, struct kstat *st);
