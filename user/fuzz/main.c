@@ -363,7 +363,24 @@ struct wslot {
 	uint64_t last;
 	int64_t since;
 	int stopped;		/* sent SIGSTOP by the storm: SIGCONT follows next tick */
+	int killed;		/* SIGKILLs sent for stalls in this generation */
 };
+
+/* A worker that outlives SIGKILL is a kernel bug: say what /proc knows of it. */
+static void show_stuck(pid_t pid)
+{
+	char path[64], buf[512];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[n > 0 ? n : 0] = 0;
+	printf("sysfuzz: FAIL worker %d survives SIGKILL: %s\n", (int)pid, buf);
+	if (fd >= 0)
+		close(fd);
+}
 
 static struct {
 	uint64_t spawned, stalls, deaths, sigdeaths[65], exits_bad;
@@ -388,6 +405,7 @@ static void spawn(struct wslot *w, int slot)
 	w->last = 0;
 	w->since = now_ms();
 	w->stopped = 0;
+	w->killed = 0;
 	tally.spawned++;
 }
 
@@ -439,6 +457,9 @@ static void watch(struct wslot *w, int n)
 			w[i].last = p;
 			w[i].since = t;
 		} else if (t - w[i].since > STALL_MS + (p ? 0 : 3000)) {
+			if (w[i].killed++ == 2)
+				show_stuck(w[i].pid);
+			kill(-w[i].pid, SIGKILL);
 			kill(w[i].pid, SIGKILL);
 			tally.stalls++;
 			w[i].since = t;

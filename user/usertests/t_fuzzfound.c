@@ -27,7 +27,83 @@ static void tcp_empty_send_on_listener(void)
 	close(l);
 }
 
+
+/* ---- a caught signal ends a blocking wait4 with EINTR ---- */
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+struct kick { pid_t tid; };
+
+static void *kick_later(void *arg)
+{
+	struct kick *k = arg;
+
+	ut_sleep_ms(100);
+	syscall(SYS_tgkill, getpid(), k->tid, SIGUSR2);
+	return NULL;
+}
+
+/* sysfuzz's kicker interrupts blocked calls with a handled SIGUSR2 from another thread. */
+static void wait4_interrupted_by_thread_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 };	/* no SA_RESTART */
+	struct kick k = { (pid_t)syscall(SYS_gettid) };
+	pthread_t th;
+	pid_t child = fork();
+	int st;
+
+	CHECK(child >= 0);
+	if (child == 0) {
+		ut_sleep_ms(3000);
+		_exit(0);
+	}
+	CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
+	CHECK(pthread_create(&th, NULL, kick_later, &k) == 0);
+	int64_t t0 = ut_now_ns();
+	CHECK_ERR(wait4(0, &st, 0, NULL), EINTR);
+	CHECK(ut_now_ns() - t0 < 2000000000LL);
+	pthread_join(th, NULL);
+	kill(child, SIGKILL);
+	CHECK(waitpid(child, &st, 0) == child);
+}
+
+/* SIGKILL ends a process asleep in wait4 (keel's wait4 slept where no signal could wake it:
+ * sysfuzz workers waiting for their child survived the supervisor's SIGKILL). */
+static void wait4_sleeper_dies_of_sigkill(void)
+{
+	pid_t a = fork();
+	int st;
+
+	CHECK(a >= 0);
+	if (a == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			ut_sleep_ms(3000);
+			_exit(0);
+		}
+		wait4(g, &st, 0, NULL);
+		_exit(1);
+	}
+	ut_sleep_ms(100);
+	int64_t t0 = ut_now_ns();
+	CHECK(kill(a, SIGKILL) == 0);
+	CHECK(waitpid(a, &st, 0) == a);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	CHECK(ut_now_ns() - t0 < 2000000000LL);
+}
+
 const struct ut_test ut_fuzzfound_tests[] = {
 	{ "tcp_empty_send_on_listener", tcp_empty_send_on_listener, 0 },
+	{ "wait4_interrupted_by_thread_signal", wait4_interrupted_by_thread_signal, 0 },
+	{ "wait4_sleeper_dies_of_sigkill", wait4_sleeper_dies_of_sigkill, 0 },
 	{ NULL, NULL, 0 },
 };
