@@ -101,9 +101,37 @@ static void wait4_sleeper_dies_of_sigkill(void)
 	CHECK(ut_now_ns() - t0 < 2000000000LL);
 }
 
+/* tkill of a TID nobody has walks every process's thread list; keel linked a new thread into
+ * that list before its struct thread existed, and the walk read NULL (a kernel #PF). */
+static void *noop_thread(void *arg)
+{
+	return arg;
+}
+
+static void tkill_races_thread_creation(void)
+{
+	pid_t a = fork();
+	int st;
+
+	CHECK(a >= 0);
+	if (a == 0) {
+		for (int64_t end = ut_now_ns() + 1500000000LL; ut_now_ns() < end;) {
+			pthread_t th;
+
+			if (pthread_create(&th, NULL, noop_thread, NULL) == 0)
+				pthread_join(th, NULL);
+		}
+		_exit(0);
+	}
+	for (int64_t end = ut_now_ns() + 1000000000LL; ut_now_ns() < end;)
+		CHECK_ERR(syscall(SYS_tkill, 4194000, SIGUSR1), ESRCH);
+	CHECK(waitpid(a, &st, 0) == a && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 const struct ut_test ut_fuzzfound_tests[] = {
 	{ "tcp_empty_send_on_listener", tcp_empty_send_on_listener, 0 },
 	{ "wait4_interrupted_by_thread_signal", wait4_interrupted_by_thread_signal, 0 },
 	{ "wait4_sleeper_dies_of_sigkill", wait4_sleeper_dies_of_sigkill, 0 },
+	{ "tkill_races_thread_creation", tkill_races_thread_creation, 0 },
 	{ NULL, NULL, 0 },
 };
