@@ -51,7 +51,7 @@ LWIP_USERS := $(filter $(BUILD)/kernel/net/%,$(KOBJS))
 KOBJS      += $(LWIP_OBJS)
 KERNEL   := $(BUILD)/keel.elf
 
-.PHONY: all kernel user iso run debug test bench clean help setup
+.PHONY: all kernel user iso run debug test bench fuzz clean help setup
 
 # make run: ACCEL=auto takes KVM when /dev/kvm is usable and is not the paravirtual kvm_pvm
 # (under which every page-table write traps and keel's boot takes ~12 s instead of 0.06 s).
@@ -79,6 +79,7 @@ help:
 	@echo "make iso     build/keel.iso, a GRUB image for Bochs, QEMU and real PCs"
 	@echo "make debug   QEMU halted at the first instruction with a GDB stub"
 	@echo "make bench   benchmarks into bench/results/"
+	@echo "make fuzz    sysfuzz on keel: SECONDS=N SEED=S (docs/reliability.md)"
 
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -156,6 +157,13 @@ $(BUILD)/keel.iso: $(KERNEL) user tools/mkiso
 # Everything: host unit tests, ktests on QEMU (1 and 2 CPUs) and Bochs, integration checks.
 test: setup kernel user
 	@$(PYTHON) tests/run_tests.py $(TESTFLAGS)
+
+# sysfuzz on keel at 4 CPUs for SECONDS (default 300) with SEED (default: random, printed);
+# a host watchdog fails the run on a hang, a panic or a broken-invariant line.
+SECONDS  ?= 300
+SEED     ?= 0
+fuzz: setup kernel user
+	@$(PYTHON) tests/fuzz_test.py --seconds $(SECONDS) --seed $(SEED) --calls 1000000000
 
 # keel (the release build, DEBUG=0) and Linux side by side on QEMU TCG (tools/bench); ACCEL=kvm
 # measures keel alone. BENCHFLAGS passes more options, e.g. BENCHFLAGS="--smp 2 --args=-q".

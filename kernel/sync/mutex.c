@@ -13,6 +13,8 @@
 #include <keel/sync.h>
 #include <keel/sched.h>
 #include <keel/panic.h>
+#include <keel/log.h>
+#include <keel/arch.h>
 
 void mutex_init(struct mutex *m, const char *name)
 {
@@ -26,6 +28,45 @@ static const char *owner_name(struct thread *t)
 	return t ? t->name : "no thread";
 }
 
+/*
+ * Sleeps (m->wq.lock held) until me owns m. A mutex sleep cannot be interrupted, not even by
+ * SIGKILL, so a deadlock makes processes unkillable: debug builds say so after MUTEX_HUNG_NS
+ * ("mutex: ... hung"), with the waiter's backtrace, and go on waiting.
+ */
+#define MUTEX_HUNG_NS	(5ULL * 1000 * 1000 * 1000)
+
+/* The owner's stack from its context-switch frame (r15 r14 r13 r12 rbx rbp, return address),
+ * when it is asleep: what it waits for while holding the mutex. */
+static void hung_owner_backtrace(struct thread *t)
+{
+	uintptr_t *sp;
+
+	if (!t || READ_ONCE(t->state) != THREAD_BLOCKED || !(sp = READ_ONCE(t->sp)))
+		return;
+	pr_err("mutex: the owner %s (tid %d) sleeps in:\n", t->name, t->tid);
+	arch_backtrace(sp[6], sp[5], (uintptr_t)(sp + 7));
+}
+
+static void hung_wait(struct mutex *m, struct thread *me, struct waiter *w)
+{
+#ifdef KEEL_DEBUG
+	uint64_t warn_at = sched_deadline(MUTEX_HUNG_NS);
+
+	while (m->owner != me)
+		if (!wq_wait_locked(&m->wq, w, warn_at) && warn_at) {
+			pr_err("mutex: %s hung: thread %s waited %llu s, held by %s\n", m->name,
+			       owner_name(me), MUTEX_HUNG_NS / 1000000000ULL,
+			       owner_name(READ_ONCE(m->owner)));
+			arch_backtrace_here();
+			hung_owner_backtrace(READ_ONCE(m->owner));
+			warn_at = 0;
+		}
+#else
+	while (m->owner != me)
+		wq_wait_locked(&m->wq, w, 0);
+#endif
+}
+
 void mutex_lock(struct mutex *m)
 {
 	struct thread *me = thread_current();
@@ -37,8 +78,7 @@ void mutex_lock(struct mutex *m)
 	f = wq_lock_to_wait(&m->wq, "mutex_lock");
 	if (!m->owner)
 		m->owner = me;
-	while (m->owner != me)
-		wq_wait_locked(&m->wq, &w, 0);
+	hung_wait(m, me, &w);
 	spin_unlock_irqrestore(&m->wq.lock, f);
 }
 

@@ -377,7 +377,7 @@ static void show_stuck(pid_t pid)
 	fd = open(path, O_RDONLY);
 	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	buf[n > 0 ? n : 0] = 0;
-	printf("sysfuzz: FAIL worker %d survives SIGKILL: %s\n", (int)pid, buf);
+	printf("sysfuzz: FAIL process %d survives SIGKILL: %s\n", (int)pid, buf);
 	if (fd >= 0)
 		close(fd);
 }
@@ -486,6 +486,15 @@ static void signal_storm(struct wslot *w, int n, struct rng *r)
 	__atomic_fetch_add(&sh->sigs, 1, __ATOMIC_RELAXED);
 }
 
+/* Waits up to ms for pid to end; false when it did not (show_stuck says more). */
+static int reap_within(pid_t pid, int ms)
+{
+	for (int64_t end = now_ms() + ms; now_ms() < end; sleep_ms(5))
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return 1;
+	return 0;
+}
+
 static void run_supervisor(void)
 {
 	struct wslot w[MAXSLOTS];
@@ -519,6 +528,7 @@ static void run_supervisor(void)
 		sleep_ms(10);
 	}
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+	printf("sysfuzz: stopping the workers\n");
 	for (int i = 0; i < opt.procs; i++)
 		if (w[i].pid) {
 			kill(-w[i].pid, SIGCONT);
@@ -536,13 +546,17 @@ static void run_supervisor(void)
 	}
 	for (int i = 0; i < opt.procs; i++)
 		if (w[i].pid) {
+			kill(-w[i].pid, SIGKILL);
 			kill(w[i].pid, SIGKILL);
-			waitpid(w[i].pid, NULL, 0);
+			if (!reap_within(w[i].pid, 5000))
+				show_stuck(w[i].pid);
 			tally.stalls++;
 		}
 	if (storm > 0) {
+		kill(-storm, SIGKILL);
 		kill(storm, SIGKILL);
-		waitpid(storm, NULL, 0);
+		if (!reap_within(storm, 5000))
+			show_stuck(storm);
 	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
