@@ -827,7 +827,7 @@ static void setup(char **argv)
 			opt.seed = (uint64_t)now_ms();
 		opt.seed &= 0xffffffffffffULL;
 	}
-	opt.on_keel = uname(&u) == 0 && !strcmp(u.sysname, "keel");
+	opt.on_keel = (uname(&u) == 0 && !strcmp(u.sysname, "keel")) || getenv("SYSFUZZ_GEN_KEEL");
 	if (!opt.procs)
 		opt.procs = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 2;
 	if (opt.procs > MAXSLOTS)
