@@ -102,6 +102,7 @@ struct sysdesc;
 const struct sysdesc *gen_call(struct rng *r, struct tbuf *t, struct call *c);
 const char *sys_name(long nr);
 int gen_table_size(void);
+int gen_in_table(long nr);
 void gen_print_denylist(void);
 
 /* Handlers and restorer the generated sigactions install (main.c). */

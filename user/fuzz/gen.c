@@ -227,6 +227,14 @@ int gen_table_size(void)
 	return NTABLE;
 }
 
+int gen_in_table(long nr)
+{
+	for (int i = 0; i < NTABLE; i++)
+		if (table[i].nr == nr)
+			return 1;
+	return 0;
+}
+
 void gen_print_denylist(void)
 {
 	for (size_t i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)

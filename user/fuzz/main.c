@@ -576,7 +576,7 @@ static int popcount_errs(const struct sysstat *st)
 static void report(double secs)
 {
 	uint64_t calls = sh->calls;
-	int reached = 0, pairs = 0;
+	int reached = 0, others = 0, pairs = 0;
 
 	for (int nr = 0; nr <= NSYS; nr++) {
 		const struct sysstat *st = &sh->st[nr];
@@ -585,7 +585,8 @@ static void report(double secs)
 
 		if (!st->calls)
 			continue;
-		reached += nr < NSYS;
+		reached += gen_in_table(nr);
+		others += !gen_in_table(nr);
 		pairs += popcount_errs(st);
 		errs[0] = 0;
 		for (int e = 1; e < NERR && off < sizeof(errs) - 8; e++)
@@ -600,8 +601,8 @@ static void report(double secs)
 	printf("sysfuzz: seed=%llu calls=%llu seconds=%.1f rate=%.0f calls/s\n",
 	       (unsigned long long)opt.seed, (unsigned long long)calls, secs,
 	       secs > 0 ? (double)calls / secs : 0.0);
-	printf("sysfuzz: syscalls reached=%d (table %d), error paths (syscall, errno)=%d\n",
-	       reached, gen_table_size(), pairs);
+	printf("sysfuzz: syscalls reached=%d of the table's %d (+%d other numbers), "
+	       "error paths (syscall, errno)=%d\n", reached, gen_table_size(), others, pairs);
 	printf("sysfuzz: workers=%llu killed-by-signal=%llu", (unsigned long long)tally.spawned,
 	       (unsigned long long)tally.deaths);
 	for (int sig = 1; sig < 65; sig++)
