@@ -32,6 +32,11 @@ Suites (each counts its own tests into the total):
                 100 concurrent host clients to a guest echo server
                 through --hostfwd; busybox-static ifconfig -a and
                 ping -c 1 (127.0.0.1, 10.0.2.2)
+  fuzz          sysfuzz (user/fuzz) at 4 CPUs: FUZZ_CALLS calls      counted per run
+                (default 900000: what fits ~90 s of TCG), host watchdog
+                on its progress lines, no PANIC / hung mutex / unkillable
+                process (tests/fuzz_test.py, docs/reliability.md); opt-in
+                (--only fuzz) until the vfs_ns_lock hang it finds is fixed
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -53,6 +58,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 import crypto_test  # noqa: E402
 import storage_test  # noqa: E402
+import fuzz_test  # noqa: E402
 import net_server  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
@@ -426,6 +432,15 @@ def suite_inet(tally, burst=False):
                   f"errors {srv.errors})")
 
 
+def suite_fuzz(tally):
+    calls = int(os.environ.get("FUZZ_CALLS", "900000"))
+    seed = int(os.environ.get("FUZZ_SEED", "0")) or int.from_bytes(os.urandom(6), "little")
+    ok, why, text = fuzz_test.run(calls, 0, seed, 4, 240)
+    print(fuzz_test.figures(text))
+    tally.add(f"sysfuzz {calls} calls qemu tcg smp=4 seed {seed}", int(ok), int(not ok),
+              f"({why})")
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -464,6 +479,8 @@ def main():
         suite_crypto(tally)
     if "storage" in suites:
         suite_storage(tally)
+    if "fuzz" in suites:         # opt-in for now: see suite_fuzz's line in the docstring
+        suite_fuzz(tally)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:

@@ -256,12 +256,14 @@ SYSCALL4(61, wait4, int, pid, int __user *, wstatus, int, options, void __user *
 		c = find_zombie(self, pid, options, &any, &rep);
 		if (c || rep.status || !any || (options & WNOHANG))
 			break;
-		wait_event(&self->child_wait, signal_pending() ||
+		/* Interruptible: a plain wait_event with signal_pending() in its condition is
+		 * never woken by a signal, so even SIGKILL left the process asleep here. */
+		int w = wait_event_interruptible(&self->child_wait,
 			   (c = find_zombie(self, pid, options, &any, &rep)) != NULL ||
 			   rep.status || !any);
 		if (c || rep.status || !any)
 			break;
-		if (signal_pending())
+		if (w < 0 || signal_pending())
 			return -ERESTARTSYS;
 	}
 	if (rep.status)		/* a stop or continue (WUNTRACED, WCONTINUED) */

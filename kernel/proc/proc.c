@@ -207,25 +207,24 @@ int uthread_start(struct uthread *ut, int tid, thread_fn fn)
 	struct proc *p = ut->proc;
 	cpumask_t mask = cpu_online_mask;
 	struct uthread *self = uthread_current();
+	struct thread *t;
 	bool f;
 
 	if (self)
 		mask = self->thread->affinity;
+	/* ut->thread is set before ut joins p->threads: everyone walking that list (tkill,
+	 * signal kicks, /proc times) dereferences it. sysfuzz's tkill raced a clone here. */
+	t = thread_create_user(p->name, fn, ut, tid, &mask);
+	if (!t)
+		return -ENOMEM;
 	f = spin_lock_irqsave(&p->lock);
 	list_append(&p->threads, &ut->proc_node);
 	p->nthreads++;
 	spin_unlock_irqrestore(&p->lock, f);
 	if (p->mm)
 		__atomic_add_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
-	if (thread_create_user(p->name, fn, ut, tid, &mask))
-		return 0;
-	f = spin_lock_irqsave(&p->lock);
-	list_remove(&ut->proc_node);
-	p->nthreads--;
-	spin_unlock_irqrestore(&p->lock, f);
-	if (p->mm)
-		__atomic_sub_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
-	return -ENOMEM;
+	thread_start_user(t);
+	return 0;
 }
 
 void uthread_reap(struct uthread *ut)

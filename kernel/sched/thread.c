@@ -115,8 +115,12 @@ struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread
 	t->tid = tid;
 	t->uthread = ut;
 	ut->thread = t;
-	thread_start(t);
 	return t;
+}
+
+void thread_start_user(struct thread *t)
+{
+	thread_start(t);
 }
 
 struct thread *thread_create(const char *name, thread_fn fn, void *arg)

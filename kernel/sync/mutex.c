@@ -13,6 +13,9 @@
 #include <keel/sync.h>
 #include <keel/sched.h>
 #include <keel/panic.h>
+#include <keel/log.h>
+#include <keel/arch.h>
+#include <keel/ksyms.h>
 
 void mutex_init(struct mutex *m, const char *name)
 {
@@ -26,6 +29,50 @@ static const char *owner_name(struct thread *t)
 	return t ? t->name : "no thread";
 }
 
+/*
+ * Sleeps (m->wq.lock held) until me owns m. A mutex sleep cannot be interrupted, not even by
+ * SIGKILL, so a deadlock makes processes unkillable: debug builds say so after mutex_hung_ns
+ * ("mutex: ... hung"), with the waiter's backtrace, and go on waiting.
+ */
+uint64_t mutex_hung_ns = 5ULL * 1000 * 1000 * 1000;
+unsigned long mutex_hung_reports;
+
+/* The owner's stack from its context-switch frame (r15 r14 r13 r12 rbx rbp, return address),
+ * when it is asleep: what it waits for while holding the mutex. */
+static void hung_owner_backtrace(struct thread *t)
+{
+	uintptr_t *sp;
+
+	if (!t || READ_ONCE(t->state) != THREAD_BLOCKED || !(sp = READ_ONCE(t->sp)))
+		return;
+	pr_err("mutex: the owner %s (tid %d) sleeps in:\n", t->name, t->tid);
+	arch_backtrace(sp[6], sp[5], (uintptr_t)(sp + 7));
+}
+
+static void hung_wait(struct mutex *m, struct thread *me, struct waiter *w)
+{
+#ifdef KEEL_DEBUG
+	uint64_t warn_at = sched_deadline(READ_ONCE(mutex_hung_ns));
+
+	while (m->owner != me)
+		if (!wq_wait_locked(&m->wq, w, warn_at) && warn_at) {
+			char at[64];
+
+			ksyms_format(at, sizeof(at), m->owner_ip);
+			pr_err("mutex: %s hung: thread %s waited %llu ms, held by %s (taken in %s)\n",
+			       m->name, owner_name(me), READ_ONCE(mutex_hung_ns) / 1000000ULL,
+			       owner_name(READ_ONCE(m->owner)), at);
+			__atomic_add_fetch(&mutex_hung_reports, 1, __ATOMIC_RELAXED);
+			arch_backtrace_here();
+			hung_owner_backtrace(READ_ONCE(m->owner));
+			warn_at = 0;
+		}
+#else
+	while (m->owner != me)
+		wq_wait_locked(&m->wq, w, 0);
+#endif
+}
+
 void mutex_lock(struct mutex *m)
 {
 	struct thread *me = thread_current();
@@ -37,8 +84,8 @@ void mutex_lock(struct mutex *m)
 	f = wq_lock_to_wait(&m->wq, "mutex_lock");
 	if (!m->owner)
 		m->owner = me;
-	while (m->owner != me)
-		wq_wait_locked(&m->wq, &w, 0);
+	hung_wait(m, me, &w);
+	m->owner_ip = (uintptr_t)__builtin_return_address(0);
 	spin_unlock_irqrestore(&m->wq.lock, f);
 }
 
@@ -46,8 +93,10 @@ bool mutex_trylock(struct mutex *m)
 {
 	bool f = spin_lock_irqsave(&m->wq.lock), got = !m->owner;
 
-	if (got)
+	if (got) {
 		m->owner = thread_current();
+		m->owner_ip = (uintptr_t)__builtin_return_address(0);
+	}
 	spin_unlock_irqrestore(&m->wq.lock, f);
 	return got;
 }

@@ -96,10 +96,13 @@ bool tid_is_held(int id);
 int tid_count(void);
 /* The ID tid_alloc handed out last (/proc/loadavg's last field, Linux's last_pid). */
 int tid_last(void);
-/* Creates a user thread: like thread_create_on, with t->uthread = ut set before it first runs
- * (so its first switch-in loads its address space) and the TID given. fn gets ut. */
+/* Prepares a user thread: like thread_create_on, with t->uthread = ut and ut->thread = t set
+ * (so its first switch-in loads its address space) and the TID given, but not yet runnable:
+ * the caller publishes ut (where others may find ut->thread) and then calls
+ * thread_start_user. fn gets ut. */
 struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread *ut, int tid,
 				  const cpumask_t *affinity);
+void thread_start_user(struct thread *t);
 /* Ends the calling thread with status; a joiner receives it. */
 __noreturn void thread_exit(int status);
 /* Waits for t to end, returns its status and frees it. Each thread is joined exactly once. */

@@ -151,11 +151,16 @@ struct mutex {
 	struct wait_queue wq;		/* wq.lock guards owner */
 	struct thread *owner;
 	const char *name;
+	uintptr_t owner_ip;		/* where the owner took it (for the hung report) */
 };
 
-#define MUTEX_INIT(m, n)	{ WAIT_QUEUE_INIT((m).wq, n), NULL, (n) }
+#define MUTEX_INIT(m, n)	{ WAIT_QUEUE_INIT((m).wq, n), NULL, (n), 0 }
 
 void mutex_init(struct mutex *m, const char *name);
+/* Debug builds: a mutex_lock waiting longer than mutex_hung_ns (5 s) logs "mutex: NAME hung"
+ * with both sides' backtraces and counts it in mutex_hung_reports (for the ktest). */
+extern uint64_t mutex_hung_ns;
+extern unsigned long mutex_hung_reports;
 void mutex_lock(struct mutex *m);
 /* Takes m if it is free; never sleeps. */
 bool mutex_trylock(struct mutex *m);

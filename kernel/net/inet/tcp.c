@@ -310,6 +310,9 @@ static ssize_t tcp_send_op(struct inet_sock *isk, struct inet_io *io, const ip_a
 	if (isk->state == INET_CONNECTING && !(flags & MSG_DONTWAIT) &&
 	    (st = wait_connected(isk, timeo)) < 0)
 		return st;
+	/* An empty send still needs a connection: on a listener, tcp_output would assert. */
+	if (io->len == 0 && (st = send_state(isk)) < 0)
+		return st;
 	while (done < io->len) {
 		ssize_t n;
 
@@ -327,7 +330,7 @@ static ssize_t tcp_send_op(struct inet_sock *isk, struct inet_io *io, const ip_a
 		if ((st = inet_wait(isk, timeo)) < 0)
 			return done ? (ssize_t)done : st;
 	}
-	if (isk->pcb.tcp)
+	if (isk->state == INET_CONNECTED && isk->pcb.tcp)
 		tcp_output(isk->pcb.tcp);
 	return (ssize_t)done;
 }

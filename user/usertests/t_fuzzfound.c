@@ -1,0 +1,137 @@
+/*
+ * user/usertests/t_fuzzfound.c — regression tests for the kernel bugs sysfuzz found
+ * (docs/reliability.md lists them). Each reproduces the fuzzer's minimized call sequence in
+ * plain code, and passes on Linux as well.
+ */
+#include "ut.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* An empty sendmsg on a listening TCP socket: keel handed the listener to lwIP's tcp_output,
+ * whose assertion panicked the kernel. Linux (and now keel) say EPIPE. */
+static void tcp_empty_send_on_listener(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct msghdr m = { 0 };
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	CHECK(l >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(bind(l, (void *)&sa, sizeof(sa)) == 0);
+	CHECK(listen(l, 4) == 0);
+	CHECK_ERR(sendmsg(l, &m, MSG_NOSIGNAL), EPIPE);
+	CHECK_ERR(send(l, "", 0, MSG_NOSIGNAL), EPIPE);
+	CHECK_ERR(send(l, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT), EPIPE);
+	close(l);
+}
+
+
+/* ---- a caught signal ends a blocking wait4 with EINTR ---- */
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+struct kick { pid_t tid; };
+
+static void *kick_later(void *arg)
+{
+	struct kick *k = arg;
+
+	ut_sleep_ms(100);
+	syscall(SYS_tgkill, getpid(), k->tid, SIGUSR2);
+	return NULL;
+}
+
+/* sysfuzz's kicker interrupts blocked calls with a handled SIGUSR2 from another thread. */
+static void wait4_interrupted_by_thread_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 };	/* no SA_RESTART */
+	struct kick k = { (pid_t)syscall(SYS_gettid) };
+	pthread_t th;
+	pid_t child = fork();
+	int st;
+
+	CHECK(child >= 0);
+	if (child == 0) {
+		ut_sleep_ms(3000);
+		_exit(0);
+	}
+	CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
+	CHECK(pthread_create(&th, NULL, kick_later, &k) == 0);
+	int64_t t0 = ut_now_ns();
+	CHECK_ERR(wait4(0, &st, 0, NULL), EINTR);
+	CHECK(ut_now_ns() - t0 < 2000000000LL);
+	pthread_join(th, NULL);
+	kill(child, SIGKILL);
+	CHECK(waitpid(child, &st, 0) == child);
+}
+
+/* SIGKILL ends a process asleep in wait4 (keel's wait4 slept where no signal could wake it:
+ * sysfuzz workers waiting for their child survived the supervisor's SIGKILL). */
+static void wait4_sleeper_dies_of_sigkill(void)
+{
+	pid_t a = fork();
+	int st;
+
+	CHECK(a >= 0);
+	if (a == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			ut_sleep_ms(3000);
+			_exit(0);
+		}
+		wait4(g, &st, 0, NULL);
+		_exit(1);
+	}
+	ut_sleep_ms(100);
+	int64_t t0 = ut_now_ns();
+	CHECK(kill(a, SIGKILL) == 0);
+	CHECK(waitpid(a, &st, 0) == a);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	CHECK(ut_now_ns() - t0 < 2000000000LL);
+}
+
+/* tkill of a TID nobody has walks every process's thread list; keel linked a new thread into
+ * that list before its struct thread existed, and the walk read NULL (a kernel #PF). */
+static void *noop_thread(void *arg)
+{
+	return arg;
+}
+
+static void tkill_races_thread_creation(void)
+{
+	pid_t a = fork();
+	int st;
+
+	CHECK(a >= 0);
+	if (a == 0) {
+		for (int64_t end = ut_now_ns() + 1500000000LL; ut_now_ns() < end;) {
+			pthread_t th;
+
+			if (pthread_create(&th, NULL, noop_thread, NULL) == 0)
+				pthread_join(th, NULL);
+		}
+		_exit(0);
+	}
+	for (int64_t end = ut_now_ns() + 1000000000LL; ut_now_ns() < end;)
+		CHECK_ERR(syscall(SYS_tkill, 4194000, SIGUSR1), ESRCH);
+	CHECK(waitpid(a, &st, 0) == a && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+const struct ut_test ut_fuzzfound_tests[] = {
+	{ "tcp_empty_send_on_listener", tcp_empty_send_on_listener, 0 },
+	{ "wait4_interrupted_by_thread_signal", wait4_interrupted_by_thread_signal, 0 },
+	{ "wait4_sleeper_dies_of_sigkill", wait4_sleeper_dies_of_sigkill, 0 },
+	{ "tkill_races_thread_creation", tkill_races_thread_creation, 0 },
+	{ NULL, NULL, 0 },
+};
