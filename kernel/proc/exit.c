@@ -75,6 +75,7 @@ void proc_teardown(struct proc *p)
 	struct proc *parent;
 	bool f;
 
+	itimer_proc_exit(p);
 	files_put(p->files);
 	p->files = NULL;
 	if (p->cwd)

@@ -68,6 +68,6 @@ void ut_write_file(const char *name, const void *data, size_t len, int mode);
 extern const struct ut_test ut_fs_tests[], ut_fd_tests[], ut_mem_tests[], ut_proc_tests[],
 	ut_signal_tests[], ut_thread_tests[], ut_misc_tests[], ut_poll_tests[], ut_epoll_tests[],
 	ut_evfd_tests[], ut_net_tests[],
-	ut_unix_tests[], ut_unix_msg_tests[], ut_sock_tests[];
+	ut_unix_tests[], ut_unix_msg_tests[], ut_sock_tests[], ut_itimer_tests[];
 
 #endif
