@@ -45,6 +45,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -53,6 +54,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 import crypto_test  # noqa: E402
 import net_server  # noqa: E402
+import net_tap  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
                      r"(?:, (\d+) skipped)?",
@@ -336,7 +338,7 @@ BUSYBOX_RUNS = [   # Debian's busybox-static, unmodified: SIOCGIF* and a raw ICM
     ("ifconfig -a", ["inet addr:10.0.2.15  Bcast:10.0.2.255  Mask:255.255.255.0",
                      "HWaddr 52:54:00:12:34:56", "inet addr:127.0.0.1"]),
     ("ping -c 1 127.0.0.1", ["64 bytes from 127.0.0.1: seq=0", "1 packets received"]),
-    ("ping -c 1 10.0.2.2", ["64 bytes from 10.0.2.2: seq=0", "1 packets received"]),
+    ("ping -c 3 10.0.2.2", ["64 bytes from 10.0.2.2: seq=2", "3 packets received"]),
 ]
 
 
@@ -421,6 +423,38 @@ def suite_inet(tally, burst_only=False):
                   f"errors {srv.errors})")
 
 
+def suite_tap(tally):
+    """keel on a tap in a network namespace the test makes (tests/net_tap.py): pings both
+    ways, ARP, TCP both ways with busybox nc. Skipped, with the reason, when not root."""
+    why = net_tap.why_not()
+    if why:
+        print(f"SKIP tap: {why}", flush=True)
+        tally.add(f"tap (skipped: {why})", 0, 0, skipped=1)
+        return
+    for nic in ("virtio", "e1000", "rtl8139"):
+        tap_run(tally, nic)
+
+
+def tap_run(tally, nic):
+    with tempfile.NamedTemporaryFile("w", suffix=".sh") as script, net_tap.Netns() as ns:
+        script.write(net_tap.GUEST_SCRIPT)
+        script.flush()
+        host = net_tap.Host(ns)
+        try:
+            rc, out = run_watching(ns.exec([
+                os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net", f"tap:{ns.tap}",
+                "--nic", nic, "--timeout", "90", "--add", f"{net_tap.busybox()}:/bin/busybox",
+                "--add", f"{script.name}:/tap.sh", "--append",
+                f"ip={net_tap.GUEST_IP}/{net_tap.PREFIX},{net_tap.HOST_IP} "
+                "init=/bin/busybox -- sh /tap.sh"]), 120, "tap: listening on",
+                host.on_listening)
+            host.up_thread.join(10)
+        finally:
+            host.close()
+    for name, ok, detail in net_tap.checks(out, host):
+        tally.add(f"tap {nic}: {name}", int(ok), int(not ok), "" if ok else f"({detail})")
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -439,7 +473,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,nic,inet,user,crypto,integration")
+    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,user,crypto,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -453,6 +487,8 @@ def main():
         suite_inet(tally)
     if "inet-burst" in suites:      # only the burst, to repeat it
         suite_inet(tally, burst_only=True)
+    if "tap" in suites:
+        suite_tap(tally)
     if "user" in suites:
         suite_user(tally, args.quick)
     if "crypto" in suites:
