@@ -53,6 +53,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 import crypto_test  # noqa: E402
+import net_busybox  # noqa: E402
 import net_server  # noqa: E402
 import net_tap  # noqa: E402
 
@@ -376,6 +377,22 @@ def suite_inet_busybox(tally):
         ok = not missing and "init exited with status 0" in out
         tally.add(f"inet busybox {cmd}", int(ok), int(not ok),
                   "" if ok else f"(missing {missing or 'exit status 0'})")
+    host = net_busybox.Host()
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".sh") as script:
+            script.write(host.script())
+            script.flush()
+            rc, out = run_watching([os.path.join(ROOT, "tools", "keel-run"), "--smp", "2",
+                                    "--net", "user", "--timeout", "90"] + host.hostfwd() +
+                                   ["--add", f"{bb}:/bin/busybox", "--add",
+                                    f"{script.name}:/bb.sh", "--append",
+                                    "init=/bin/busybox -- sh /bb.sh"], 120, "bb: serving",
+                                   host.on_serving)
+        host.up_thread.join(10)
+    finally:
+        host.close()
+    for name, ok, detail in net_busybox.checks(out, host):
+        tally.add(f"inet busybox: {name}", int(ok), int(not ok), "" if ok else f"({detail})")
 
 
 # The host -> guest burst: HOSTFWD_CLIENTS host clients, all connected to the guest's echo
