@@ -80,6 +80,7 @@ void proc_teardown(struct proc *p)
 	struct inode *cwd;
 	bool f;
 
+	itimer_proc_exit(p);
 	f = spin_lock_irqsave(&p->lock);	/* /proc readers take references under it */
 	files = p->files;
 	cwd = p->cwd;

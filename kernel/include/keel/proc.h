@@ -224,6 +224,8 @@ struct fault_info {
 /* Queues sig for process p (any thread that does not block it takes it) / for one thread.
  * 0, or -EINVAL for a bad signal number. Wakes a thread that can take it. */
 int signal_send(struct proc *p, int sig);
+/* Disarms p's ITIMER_REAL (syscall/itimer.c); proc_teardown calls it. */
+void itimer_proc_exit(struct proc *p);
 int signal_send_thread(struct uthread *ut, int sig);
 /* Sends sig to every process in group pgid; -ESRCH if there is none. */
 int signal_send_pgrp(int pgid, int sig);
