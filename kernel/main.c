@@ -42,6 +42,7 @@ extern char __kernel_phys_start[], __bss_end[];
 
 static __noreturn void boot_fail(const char *why)
 {
+	console_display_early(&boot_info);	/* no screen yet: VGA text on BIOS machines */
 	kprintf("keel: %s\nkeel: cannot continue; halting.\n", why);
 	console_drain();
 	arch_halt_forever();
@@ -138,11 +139,13 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 		boot_fail(magic == 0x2badb002 || magic == 0x36d76289 ?
 			  "the Multiboot information block is missing or unreadable" :
 			  "not started by a Multiboot loader (unknown magic in %eax)");
+	console_display_early(&boot_info);	/* VGA text, when that is the screen */
 	cmdline_parse(boot_info.cmdline);
 	log_boot_info();
 	arch_log_cpu();
 	arch_log_time();
 	mm_init(&boot_info);
+	console_display_late(&boot_info);	/* the framebuffer console, through iomap */
 	sched_init();
 	acpi_init();			/* firmware tables, then the HPET they name */
 	hpet_init();
