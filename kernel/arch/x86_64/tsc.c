@@ -1,11 +1,12 @@
 /*
  * arch/x86_64/tsc.c — calibrating the TSC without assuming legacy timers exist.
  *
- * First estimate (arch_time_init, before ACPI): CPUID leaf 0x15 (TSC/crystal ratio with the
- * crystal's rate) or leaf 0x16 (the base frequency in MHz) when the CPU reports them; else PIT
- * channel 2, gated through port 0x61, counting down from a latch at 1.193182 MHz (its output
- * bit in port 0x61 goes high at terminal count). UEFI-only PCs may have no PIT at all: a port
- * 0x61 that already shows terminal count before the count starts, a count that never ends, or
+ * First estimate (arch_time_init, before ACPI): PIT channel 2 when there is a PIT (emulators'
+ * TSCs need not match what CPUID claims: Bochs ticks at its ips), else CPUID leaf 0x15
+ * (TSC/crystal ratio with the crystal's rate) or leaf 0x16 (the base frequency in MHz) when the
+ * CPU reports them. PIT channel 2 is gated through port 0x61 and counts down from a latch at
+ * 1.193182 MHz; its output bit in port 0x61 goes high at terminal count. UEFI-only PCs may have no PIT at all: a
+ * latched count above the one just loaded (no chip reads 0xffff), a count that never ends, or
  * a rate outside CAL_MIN_HZ..CAL_MAX_HZ means "no PIT", and a placeholder rate is used until
  * the refinement. The best of three 10 ms runs is kept (the shortest measured span is the one
  * least disturbed by emulator scheduling).
@@ -26,12 +27,12 @@
 #define PIT_CH2		0x42
 #define PIT_CMD		0x43
 #define PIT_GATE	0x61
-#define PIT_OUT2	0x20
+#define PIT_OUT2	0x20		/* port 0x61: channel 2's output */
 #define PMTMR_HZ	3579545ULL
 #define CAL_MS		10
 #define CAL_RUNS	3
 #define CAL_SPIN_LIMIT	5000000
-#define CAL_MIN_HZ	(20ULL * 1000000)
+#define CAL_MIN_HZ	(1ULL * 1000000)	/* Bochs at ips=10000000 has a 10 MHz TSC */
 #define CAL_MAX_HZ	(20ULL * 1000000000)
 #define FALLBACK_HZ	1000000000ULL
 
@@ -72,7 +73,7 @@ static uint64_t cpuid_tsc_hz(void)
 /* Cycles elapsed over CAL_MS of PIT time, or 0 if there is no working PIT. */
 static uint64_t pit_measure(void)
 {
-	uint16_t latch = (uint16_t)(PIT_HZ * CAL_MS / 1000);
+	uint16_t latch = (uint16_t)(PIT_HZ * CAL_MS / 1000), count;
 	uint64_t t0, t1;
 	long spins = 0;
 
@@ -81,7 +82,10 @@ static uint64_t pit_measure(void)
 	outb(PIT_CH2, latch & 0xff);
 	outb(PIT_CH2, latch >> 8);
 	t0 = rdtsc();
-	if (inb(PIT_GATE) & PIT_OUT2)		/* mode 0 drives OUT low until the count ends */
+	outb(PIT_CMD, 0x80);				/* latch channel 2's count */
+	count = inb(PIT_CH2);
+	count |= (uint16_t)(inb(PIT_CH2) << 8);
+	if (count > latch)		/* counting down from latch, or nothing there (0xffff) */
 		return 0;
 	while (!(inb(PIT_GATE) & PIT_OUT2)) {
 		if (++spins > CAL_SPIN_LIMIT)
@@ -109,12 +113,11 @@ static uint64_t pit_tsc_hz(void)
 
 void arch_time_init(void)
 {
-	uint64_t hz = cpuid_tsc_hz();
+	uint64_t hz = pit_tsc_hz();
 
-	if (!plausible(hz)) {
-		hz = pit_tsc_hz();
-		tsc_source = "the PIT";
-	}
+	tsc_source = "the PIT";
+	if (!plausible(hz))
+		hz = cpuid_tsc_hz();
 	if (!plausible(hz)) {
 		hz = FALLBACK_HZ;
 		tsc_source = "a guess (no CPUID rate, no PIT)";
