@@ -39,7 +39,8 @@ Suites (each counts its own tests into the total):
                 shift, backspace, Escape) and read back pixel-exact
                 from the framebuffer (screendump vs. the PSF font
                 rendered in Python) under OVMF at 1 and 4 CPUs and
-                under SeaBIOS with a GRUB VBE mode (gfxpayload)
+                under SeaBIOS with a GRUB VBE mode (gfxpayload); a
+                SeaBIOS ISO boot keeps VGA text
   integration   boots that check whole-system behaviour          counted per check
                 (tests/integration/checks.py)
 Options: --quick (skip Bochs), --only SUITE[,SUITE]. Exit status 0 only if nothing failed.
@@ -462,6 +463,13 @@ def suite_uefi(tally):
         for what, regex in checks_:
             ok = bool(re.search(regex, out))
             tally.add(f"{name}: {what}", int(ok), int(not ok), "" if ok else f"(no /{regex}/)")
+    # A BIOS boot of the ISO keeps VGA text unless asked for a VBE mode (--gfx).
+    rc, out = run([kr, "--firmware", "bios-iso", "--timeout", "60", "--append", "-- /bin/true"],
+                  90)
+    ok = rc == 0 and "console: VGA text screen, 80x25 characters" in out and \
+        re.search(r"from BIOS", out) is not None
+    tally.add("bios-iso (GRUB, gfxpayload=text): VGA text console kept", int(ok), int(not ok),
+              "" if ok else f"(exit {rc})")
     for args in (("uefi", 1, "pc"), ("uefi", 4, "q35-nolegacy"),
                  ("bios-iso", 2, "pc", "1024x768x32")):
         t0 = time.time()
