@@ -13,7 +13,9 @@ interactive(run_dir, firmware, ...) types, with the shell as init's only child:
     echo <ESC>[31mRED <ESC>[0m                                 -> "RED" in red
 and checks the serial line and the screen: the rows "$ echo Hi Keel", "Hi Keel",
 "$ echo ^[[31mRED ^[[0m" (the tty echoes ESC as ^[), "RED" (red on black) and "$ " with the
-cursor (a reverse-video cell) after it. Then `exit`: init exits 0 and keel powers off.
+cursor (a reverse-video cell) after it. Then, serial only: Up and F1 echo as ^[[A^[OP and
+ctrl-U kills that line (the shell then runs `echo k`), ctrl-C stops `sleep 60`, and `exit`:
+init exits 0 and keel powers off.
 """
 import os
 import re
@@ -203,7 +205,10 @@ class Guest:
         return self.mon
 
     def type(self, text):
-        for k in keys_for(text):
+        self.keys(keys_for(text))
+
+    def keys(self, names):
+        for k in names:
             self.monitor().cmd(f"sendkey {k}")
             time.sleep(0.02)
 
@@ -267,7 +272,24 @@ def interactive(firmware, smp, machine="pc", gfx=None, timeout=150):
         wrong = want[:3] + [plain("RED")] + want[4:]	# the comparison must see colour
         if find_rows(shot, font, wrong) is not None:
             problems.append("the screen comparison accepted RED in grey")
-        g.type("exit\n")
+        # Keys that type escape sequences, and ctrl: Up and F1 echo as ^[[A and ^[OP, ctrl-U
+        # kills the line, so the shell runs only what follows.
+        mark = len(g.out)
+        g.keys(keys_for("true") + ["up", "f1", "ctrl-u"] + keys_for("echo k\n"))
+        if not g.wait_for(rb"true\^\[\[A\^\[OP", 10, mark) or \
+                not g.wait_for(rb"\nk\r?\n\$ ", 10, mark):
+            problems.append("serial: Up/F1 did not echo as ^[[A^[OP, or ctrl-U did not kill "
+                            "the line before 'echo k'")
+            raise StopIteration
+        # ctrl-C from the keyboard interrupts a running program (the tty's ISIG).
+        mark = len(g.out)
+        g.type("sleep 60\n")
+        time.sleep(1.0)
+        g.keys(["ctrl-c"])
+        if not g.wait_for(rb"\^C\r?\n(?:.*\n)?\$ ", 10, mark):
+            problems.append("serial: ctrl-C on the keyboard did not stop `sleep 60`")
+            raise StopIteration
+        g.type("exit 0\n")
     except (StopIteration, OSError, EOFError, ValueError) as e:
         if not isinstance(e, StopIteration):
             problems.append(f"{type(e).__name__}: {e}")
