@@ -80,8 +80,8 @@ static uint64_t pit_measure(void)
 	outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01);	/* speaker off, gate on */
 	outb(PIT_CMD, 0xb0);				/* ch2, lo/hi byte, mode 0, binary */
 	outb(PIT_CH2, latch & 0xff);
+	t0 = rdtsc();			/* before the count starts: a stall can only add cycles */
 	outb(PIT_CH2, latch >> 8);
-	t0 = rdtsc();
 	outb(PIT_CMD, 0x80);				/* latch channel 2's count */
 	count = inb(PIT_CH2);
 	count |= (uint16_t)(inb(PIT_CH2) << 8);
@@ -156,9 +156,9 @@ static uint64_t pmtmr_measure(uint16_t port, bool wide)
 	uint64_t t0;
 	long spins = 0;
 
-	start = inl(port) & mask;
-	t0 = rdtsc();
-	do {
+	t0 = rdtsc();			/* TSC reads bracket the timer reads: a vCPU stall */
+	start = inl(port) & mask;	/* can only add cycles, never remove them, so the */
+	do {				/* smallest of the runs is the least disturbed */
 		now = inl(port) & mask;
 		if (++spins > CAL_SPIN_LIMIT)
 			return 0;
