@@ -65,6 +65,10 @@ LWIP_OBJS  := $(patsubst %.c,$(BUILD)/lwip/%.o,$(LWIP_FILES))
 LWIP_INC   := -Ikernel/net/lwip/include -I$(LWIP_DIR)/src/include
 LWIP_USERS := $(filter $(BUILD)/kernel/net/%,$(KOBJS))
 KOBJS      += $(LWIP_OBJS)
+# The console font (docs/boot.md): a Debian console font re-laid out by tools/mkfont into a
+# Latin-1-indexed PSF2 and linked in as a blob (_binary_font_psf_start/_end); never committed.
+FONT_SRC ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
+KOBJS    += $(BUILD)/font.o
 KERNEL   := $(BUILD)/keel.elf
 
 .PHONY: all kernel user iso run debug test bench fuzz clean help setup
@@ -123,6 +127,14 @@ $(LWIP_USERS): | $(LWIP_STAMP)
 $(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/font.psf: tools/mkfont tools/psf.py
+	@mkdir -p $(dir $@)
+	$(call say,FONT,$@)$(PYTHON) tools/mkfont $(FONT_SRC) $@
+
+$(BUILD)/font.o: $(BUILD)/font.psf
+	$(Q)cd $(BUILD) && objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
+		--rename-section .data=.rodata.font,alloc,load,readonly,data,contents font.psf font.o
 
 $(BUILD)/kernel.ld: kernel/kernel.ld.S kernel/include/keel/memlayout.h
 	@mkdir -p $(dir $@)

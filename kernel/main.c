@@ -43,6 +43,7 @@ extern char __kernel_phys_start[], __bss_end[];
 
 static __noreturn void boot_fail(const char *why)
 {
+	console_display_early(&boot_info);	/* no screen yet: VGA text on BIOS machines */
 	kprintf("keel: %s\nkeel: cannot continue; halting.\n", why);
 	console_drain();
 	arch_halt_forever();
@@ -50,9 +51,10 @@ static __noreturn void boot_fail(const char *why)
 
 static void log_boot_info(void)
 {
-	pr_info("boot: loaded by %s%s%s%s, info block %#lx-%#lx\n", boot_info.loader,
+	pr_info("boot: loaded by %s%s%s%s from %s, info block %#lx-%#lx\n", boot_info.loader,
 		boot_info.loader_name[0] ? " (" : "", boot_info.loader_name,
-		boot_info.loader_name[0] ? ")" : "", boot_info.info_start, boot_info.info_end);
+		boot_info.loader_name[0] ? ")" : "", boot_info.efi ? "UEFI" : "BIOS",
+		boot_info.info_start, boot_info.info_end);
 	pr_info("boot: command line \"%s\"\n", boot_info.cmdline);
 	for (unsigned i = 0; i < boot_info.nmodules; i++)
 		pr_info("boot: module %u %#lx-%#lx \"%s\"\n", i, boot_info.modules[i].start,
@@ -140,12 +142,13 @@ __noreturn void kmain(uint32_t magic, phys_addr_t info)
 		boot_fail(magic == 0x2badb002 || magic == 0x36d76289 ?
 			  "the Multiboot information block is missing or unreadable" :
 			  "not started by a Multiboot loader (unknown magic in %eax)");
+	console_display_early(&boot_info);	/* VGA text, when that is the screen */
 	cmdline_parse(boot_info.cmdline);
 	log_boot_info();
 	arch_log_cpu();
-	pr_info("time: TSC at %lu.%03lu MHz (calibrated against the PIT)\n",
-		arch_cycles_per_sec() / 1000000, arch_cycles_per_sec() / 1000 % 1000);
+	arch_log_time();
 	mm_init(&boot_info);
+	console_display_late(&boot_info);	/* the framebuffer console, through iomap */
 	sched_init();
 	acpi_init();			/* firmware tables, then the HPET they name */
 	hpet_init();

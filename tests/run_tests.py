@@ -32,6 +32,15 @@ Suites (each counts its own tests into the total):
                 100 concurrent host clients to a guest echo server
                 through --hostfwd; busybox-static ifconfig -a and
                 ping -c 1 (127.0.0.1, 10.0.2.2)
+  uefi          keel on a PC's firmware (tests/uefi_test.py): the     counted per run and check
+                hybrid GRUB ISO under OVMF: ktests at 1 CPU (pc) and
+                4 CPUs (q35 without PIT, 8259s and HPET), usertests
+                at 4; the shell typed on the PS/2 keyboard (sendkey:
+                shift, backspace, Escape) and read back pixel-exact
+                from the framebuffer (screendump vs. the PSF font
+                rendered in Python) under OVMF at 1 and 4 CPUs and
+                under SeaBIOS with a GRUB VBE mode (gfxpayload); a
+                SeaBIOS ISO boot keeps VGA text
   fuzz          sysfuzz (user/fuzz) at 4 CPUs: FUZZ_CALLS calls      counted per run
                 (default 900000: what fits ~90 s of TCG), host watchdog
                 on its progress lines, no PANIC / hung mutex / unkillable
@@ -63,6 +72,7 @@ import fuzz_test  # noqa: E402
 import net_busybox  # noqa: E402
 import net_server  # noqa: E402
 import net_tap  # noqa: E402
+import uefi_test  # noqa: E402
 
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
                      r"(?:, (\d+) skipped)?",
@@ -493,6 +503,55 @@ def tap_run(tally, nic):
         tally.add(f"tap {nic}: {name}", int(ok), int(not ok), "" if ok else f"({detail})")
 
 
+# What the UEFI boot logs must say, per run: (run name part, [(check name, regex)]).
+UEFI_LOG_CHECKS = [
+    ("boot log says UEFI", r"boot: loaded by multiboot2 .* from UEFI"),
+    ("framebuffer console (GOP)", r"fbcon: \d+x\d+ \d+ bpp at 0x[0-9a-f]+, \d+x\d+ cells of 8x16"),
+    ("PS/2 keyboard found", r"i8042: PS/2 keyboard on IRQ 1"),
+    ("RSDP from the Multiboot2 tag", r"acpi: RSDP rev \d+ \(\w+\) from the bootloader"),
+]
+UEFI_NOLEGACY_CHECKS = [
+    ("TSC without PIT, against the ACPI PM timer", r"time: TSC at \d+\.\d+ MHz against the "
+     r"ACPI PM timer"),
+    ("PIT ktest skipped, not failed", r"SKIP ioapic_routes_the_pit_through_its_override"),
+]
+
+
+def suite_uefi(tally):
+    kr = os.path.join(ROOT, "tools", "keel-run")
+    runs = [("ktest uefi (ovmf) smp=1 pc", ["--smp", "1", "--append", "ktest"], UEFI_LOG_CHECKS),
+            ("ktest uefi (ovmf) smp=4 q35-nolegacy",
+             ["--smp", "4", "--machine", "q35-nolegacy", "--append", "ktest"],
+             UEFI_LOG_CHECKS + UEFI_NOLEGACY_CHECKS),
+            ("usertests uefi (ovmf) smp=4 pc", ["--smp", "4", "--append", "-- /bin/usertests"],
+             [])]
+    for name, args, checks_ in runs:
+        rc, out = run([kr, "--firmware", "uefi", "--timeout", "240"] + args, 300)
+        summary_counts(name, rc, out, tally)
+        if "ktest" in args:
+            all_ran(name, out, ktest_names(os.path.join(ROOT, "build/keel.elf"), "*"),
+                    r"(?:PASS|FAIL|SKIP) {}\b", tally)
+        else:
+            all_ran(name, out, usertest_names([]), r"test {}: ", tally)
+        for what, regex in checks_:
+            ok = bool(re.search(regex, out))
+            tally.add(f"{name}: {what}", int(ok), int(not ok), "" if ok else f"(no /{regex}/)")
+    # A BIOS boot of the ISO keeps VGA text unless asked for a VBE mode (--gfx).
+    rc, out = run([kr, "--firmware", "bios-iso", "--timeout", "60", "--append", "-- /bin/true"],
+                  90)
+    ok = rc == 0 and "console: VGA text screen, 80x25 characters" in out and \
+        re.search(r"from BIOS", out) is not None
+    tally.add("bios-iso (GRUB, gfxpayload=text): VGA text console kept", int(ok), int(not ok),
+              "" if ok else f"(exit {rc})")
+    for args in (("uefi", 1, "pc"), ("uefi", 4, "q35-nolegacy"),
+                 ("bios-iso", 2, "pc", "1024x768x32")):
+        t0 = time.time()
+        name, passed, failed, problems, out = uefi_test.interactive(*args)
+        sys.stdout.write(out)
+        print(f"   ({name}: {time.time() - t0:.1f} s)", flush=True)
+        tally.add(name, passed, failed, f"({'; '.join(problems)})")
+
+
 def suite_integration(tally):
     passed = failed = 0
     for check in checks.ALL:
@@ -511,7 +570,8 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,user,crypto,storage,integration")
+    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,user,crypto,storage,uefi,"
+                    "integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -535,6 +595,8 @@ def main():
         suite_storage(tally)
     if "fuzz" in suites:         # opt-in for now: see suite_fuzz's line in the docstring
         suite_fuzz(tally)
+    if "uefi" in suites:
+        suite_uefi(tally)
     if "integration" in suites:
         suite_integration(tally)
     for f in tally.failures:

@@ -60,7 +60,8 @@ void *iomap(phys_addr_t phys, size_t len, unsigned flags)
 	va = find_rec(base, span, flags);
 	if (!va && next_va + span <= MMIO_BASE + MMIO_SIZE &&
 	    vm_map(&kernel_pt, next_va, base, span,
-		   VM_WRITE | VM_GLOBAL | ((flags & IOMAP_CACHED) ? 0 : VM_NOCACHE)) == 0) {
+		   VM_WRITE | VM_GLOBAL | ((flags & IOMAP_CACHED) ? 0 :
+		   (flags & IOMAP_WC) ? VM_WC : VM_NOCACHE)) == 0) {
 		va = next_va;
 		next_va += span;
 		if (nrecs < IOMAP_RECORDS)

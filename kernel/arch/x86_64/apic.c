@@ -7,12 +7,14 @@
  * one-shot with a count calibrated against the TSC at boot.
  *
  * The 8259 PICs are remapped to vectors 0x20-0x2f and fully masked here: their spurious
- * interrupts are the only thing they may still deliver, and those are ignored.
+ * interrupts are the only thing they may still deliver, and those are ignored. A MADT without
+ * PCAT_COMPAT says there are none (UEFI-only machines): their ports are then left alone.
  */
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/io.h>
 #include <arch/trap.h>
+#include <keel/acpi.h>
 #include <keel/arch.h>
 #include <keel/errno.h>
 #include <keel/iomap.h>
@@ -154,7 +156,8 @@ void apic_init_bsp(phys_addr_t lapic_phys)
 		if (!xapic_regs)
 			panic("apic: cannot map the local APIC at %#lx", lapic_phys);
 	}
-	pic_disable();
+	if (acpi()->source != ACPI_SRC_ACPI || acpi()->pic_present)
+		pic_disable();
 	for (unsigned v = VEC_LEGACY_BASE; v < VEC_LEGACY_BASE + 16; v++)
 		irq_register(v, legacy_spurious);
 	irq_register(VEC_SPURIOUS, apic_spurious);

@@ -49,6 +49,10 @@ mb2_header:
 	.short 6, 0				/* module alignment: page-align modules */
 	.long 8
 	.align 8
+	.short 5, 1				/* framebuffer, optional: any size, 32 bpp */
+	.long 20
+	.long 0, 0, 32				/* GRUB: gfxpayload decides (text on BIOS) */
+	.align 8
 	.short 0, 0				/* end tag */
 	.long 8
 mb2_header_end:

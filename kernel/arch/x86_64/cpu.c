@@ -114,6 +114,20 @@ void cpu_detect(void)
 	read_brand();
 }
 
+/* The power-on PAT (WB WT UC- UC, twice) with entry 1 changed from WT to WC. Nothing maps
+ * with PWT alone before this runs, so no page changes type under a CPU's feet. */
+#define PAT_WITH_WC	0x0007040600070106ULL
+
+bool pat_wc;
+
+void cpu_pat_init(void)
+{
+	if (!cpu_has(FEAT_PAT))
+		return;
+	wrmsr(MSR_PAT, PAT_WITH_WC);
+	pat_wc = true;
+}
+
 void cpu_log_features(void)
 {
 	char line[256];

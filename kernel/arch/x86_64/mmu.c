@@ -100,7 +100,9 @@ static uint64_t prot_to_pte(unsigned prot, int level, uintptr_t va)
 	if ((prot & VM_GLOBAL) || va >= KERNEL_SPACE_BASE)
 		e |= pte_g;
 	if (prot & VM_NOCACHE)
-		e |= PTE_PCD | PTE_PWT;
+		e |= PTE_PCD | PTE_PWT;		/* PAT entry 3: UC */
+	else if (prot & VM_WC)
+		e |= pat_wc ? PTE_PWT : PTE_PCD | PTE_PWT;	/* PAT entry 1: WC (cpu_pat_init) */
 	if (level > 0)
 		e |= PTE_PS;
 	return e;
@@ -115,6 +117,7 @@ static unsigned pte_to_prot(uint64_t e)
 	if (!(e & PTE_NX)) prot |= VM_EXEC;
 	if (e & PTE_G) prot |= VM_GLOBAL;
 	if (e & PTE_PCD) prot |= VM_NOCACHE;
+	else if (e & PTE_PWT) prot |= VM_WC;
 	return prot;
 }
 

@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/multiboot.c — reading Multiboot1 and Multiboot2 boot information.
  *
- * Copies what keel needs (command line, memory map, modules, the ACPI RSDP) into boot_info
+ * Copies what keel needs (command line, memory map, modules, the ACPI RSDP, the framebuffer,
+ * whether the firmware is UEFI) into boot_info
  * before the boot allocator can reuse loader memory. The loader's info block is reached
  * through the boot direct map, which covers BOOT_MAP_SIZE; anything beyond that, or a magic
  * value that is neither Multiboot, is refused with a clear message by the caller.
@@ -47,6 +48,9 @@ struct mb2_tag {
 #define MB2_TAG_LOADER	2
 #define MB2_TAG_MODULE	3
 #define MB2_TAG_MMAP	6
+#define MB2_TAG_FB	8
+#define MB2_TAG_EFI32	11
+#define MB2_TAG_EFI64	12
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
@@ -134,6 +138,30 @@ static void parse_mb2_mmap(const struct mb2_tag *t, struct boot_info *bi)
 	}
 }
 
+/* Multiboot2 framebuffer tag: type 0 indexed, 1 direct RGB, 2 EGA text. keel draws on RGB
+ * framebuffers of 15..32 bits per pixel and on text buffers; an indexed one is ignored. */
+static void parse_mb2_fb(const struct mb2_tag *t, struct boot_info *bi)
+{
+	const uint8_t *b = (const uint8_t *)t;
+	struct boot_fb *fb = &bi->fb;
+
+	if (t->size < 32)
+		return;
+	memcpy(&fb->addr, b + 8, 8);
+	memcpy(&fb->pitch, b + 16, 4);
+	memcpy(&fb->width, b + 20, 4);
+	memcpy(&fb->height, b + 24, 4);
+	fb->bpp = b[28];
+	if (b[29] == 2) {
+		fb->kind = BOOT_FB_TEXT;
+	} else if (b[29] == 1 && t->size >= 38 && fb->bpp >= 15 && fb->bpp <= 32) {
+		fb->kind = BOOT_FB_RGB;
+		fb->red_pos = b[32], fb->red_size = b[33];
+		fb->green_pos = b[34], fb->green_size = b[35];
+		fb->blue_pos = b[36], fb->blue_size = b[37];
+	}
+}
+
 static bool parse_mb2(phys_addr_t info, struct boot_info *bi)
 {
 	uint32_t total = *(const uint32_t *)phys(info);
@@ -168,8 +196,19 @@ static bool parse_mb2(phys_addr_t info, struct boot_info *bi)
 		case MB2_TAG_MMAP:
 			parse_mb2_mmap(t, bi);
 			break;
-		case MB2_TAG_ACPI_OLD:
+		case MB2_TAG_FB:
+			parse_mb2_fb(t, bi);
+			break;
+		case MB2_TAG_EFI32:
+		case MB2_TAG_EFI64:
+			bi->efi = true;
+			break;
+		case MB2_TAG_ACPI_OLD:		/* an ACPI 1.0 copy never replaces a 2.0 one */
+			if (bi->has_rsdp_copy)
+				break;
+			/* fall through */
 		case MB2_TAG_ACPI_NEW:
+			memset(bi->rsdp_copy, 0, sizeof(bi->rsdp_copy));
 			memcpy(bi->rsdp_copy, body, MIN(sizeof(bi->rsdp_copy), t->size - 8));
 			bi->has_rsdp_copy = true;
 			break;

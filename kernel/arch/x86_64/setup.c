@@ -2,11 +2,13 @@
  * arch/x86_64/setup.c — early x86 bring-up of the boot CPU, and the console's interrupt.
  *
  * arch_early_init() runs first in kmain: per-CPU block, GDT/TSS with IST stacks, IDT, CPU
- * features. The console's receive interrupt is routed through the IOAPIC once the interrupt
- * controllers are up (smp_init).
+ * features. The console's input interrupts (COM1's receive interrupt, the PS/2 keyboard's IRQ 1)
+ * are routed through the IOAPIC, with the MADT's overrides, once the interrupt controllers
+ * are up (smp_init).
  */
 #include <keel/arch.h>
 #include <keel/console.h>
+#include <keel/kbd.h>
 #include <keel/log.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -14,6 +16,7 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 
+#define IRQ_KBD		1
 #define IRQ_COM1	4
 
 void arch_early_init(void)
@@ -21,6 +24,7 @@ void arch_early_init(void)
 	percpu_init_boot();
 	idt_init();
 	cpu_detect();
+	cpu_pat_init();
 	user_cpu_init();
 }
 
@@ -50,9 +54,30 @@ static void com1_irq(struct trap_frame *tf)
 	console_rx_interrupt();		/* the reader takes the bytes from the UART itself */
 }
 
-/* COM1's receive interrupt, through the IOAPIC to this CPU (after smp_init). */
+static void kbd_irq(struct trap_frame *tf)
+{
+	apic_eoi();
+	i8042_interrupt();
+}
+
+/* The keyboard's IRQ 1 (GSI per the MADT override) to this CPU, once the i8042 is ready. */
+static void kbd_irq_init(void)
+{
+	int vec;
+
+	if (i8042_init())
+		return;
+	vec = vector_alloc();
+	if (vec < 0 || irq_register((unsigned)vec, kbd_irq) ||
+	    ioapic_route_isa(IRQ_KBD, (unsigned)vec, this_cpu()->apic_id))
+		pr_warn("console: no interrupt for the PS/2 keyboard; typing on it does nothing\n");
+}
+
+/* COM1's receive interrupt and the keyboard's, through the IOAPIC to this CPU (after
+ * smp_init). */
 void arch_console_irq_init(void)
 {
+	kbd_irq_init();
 	int vec = vector_alloc();
 
 	if (vec < 0 || irq_register((unsigned)vec, com1_irq) ||

@@ -65,6 +65,7 @@ static __noreturn void ap_entry(struct cpu *c)
 	gdt_init_cpu(&c->gdt, &c->tss, ist);
 	idt_load();
 	user_cpu_init();
+	cpu_pat_init();
 	if (cpu_has(FEAT_PGE))
 		write_cr4(read_cr4() | CR4_PGE);
 	tlb_cpu_init();

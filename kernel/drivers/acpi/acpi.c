@@ -109,12 +109,16 @@ static uint16_t bda_word(phys_addr_t phys)
 }
 
 /* Searches the EBDA's first KiB, then (base_mem) the last KiB of base memory, then the BIOS
- * ROM, as the ACPI and MP specifications say. */
+ * ROM, as the ACPI and MP specifications say. Never under UEFI: there is no BIOS data area
+ * and the "ROM" range may be RAM holding anything, so only the loader's tags count. */
 static bool bios_scan(scan_fn scan, bool base_mem, struct found *f)
 {
-	phys_addr_t ebda = (phys_addr_t)bda_word(BIOS_EBDA_PTR_PHYS) << 4;
-	phys_addr_t top = (phys_addr_t)bda_word(BIOS_BASEMEM_KB_PHYS) * KiB;
+	phys_addr_t ebda, top;
 
+	if (boot_info.efi)
+		return false;
+	ebda = (phys_addr_t)bda_word(BIOS_EBDA_PTR_PHYS) << 4;
+	top = (phys_addr_t)bda_word(BIOS_BASEMEM_KB_PHYS) * KiB;
 	if (ebda >= PAGE_SIZE && ebda + KiB <= BIOS_BASEMEM_TOP && scan_area(ebda, KiB, scan, f))
 		return true;
 	if (top < PAGE_SIZE + KiB || top > BIOS_BASEMEM_TOP)
@@ -133,7 +137,8 @@ static int find_rsdp(struct acpi_rsdp *r)
 	if (boot_info.has_rsdp_copy) {
 		if (acpi_rsdp_check(boot_info.rsdp_copy, sizeof(boot_info.rsdp_copy), r) == 0)
 			return 0;
-		pr_warn("acpi: the bootloader's RSDP copy is invalid; searching the BIOS areas\n");
+		pr_warn("acpi: the bootloader's RSDP copy is invalid%s\n",
+			boot_info.efi ? "" : "; searching the BIOS areas");
 	}
 	if (!bios_scan(acpi_rsdp_scan, false, &f))
 		return -ENOENT;

@@ -128,7 +128,11 @@ bool arch_hw_random(uint64_t *out);
 extern uint64_t boot_tsc;
 uint64_t arch_cycles_per_sec(void);
 void arch_time_init(void);
-/* Re-measures the cycle rate against a better reference (HPET) when there is one. */
+/* True when an 8254 PIT counts (UEFI-only machines may have none); probes it once. */
+bool arch_pit_present(void);
+/* Logs the first rate and where it came from (CPUID, the PIT, or a guess). */
+void arch_log_time(void);
+/* Re-measures the cycle rate against a better reference (HPET, else the ACPI PM timer). */
 void arch_time_refine(void);
 
 #endif

@@ -26,6 +26,7 @@
 #define VM_GLOBAL	(1u << 3)
 #define VM_NOCACHE	(1u << 4)
 #define VM_HUGE		(1u << 5)	/* allow 2 MiB / 1 GiB leaves (map only) */
+#define VM_WC		(1u << 6)	/* write-combining (framebuffers); uncached without PAT */
 
 struct pagetable {
 	phys_addr_t root;		/* physical address of the PML4 */

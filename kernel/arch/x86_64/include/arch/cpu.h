@@ -21,6 +21,7 @@
 #define CR4_SMAP	(1UL << 21)
 
 #define MSR_APIC_BASE	0x1b
+#define MSR_PAT		0x277
 #define MSR_EFER	0xc0000080
 #define EFER_SCE	(1UL << 0)
 #define EFER_LME	(1UL << 8)
@@ -51,6 +52,9 @@ struct cpu_info {
 extern struct cpu_info boot_cpu;
 
 void cpu_detect(void);
+/* Every CPU, early: PAT entry 1 (PWT alone) becomes write-combining when the CPU has PAT. */
+void cpu_pat_init(void);
+extern bool pat_wc;		/* set once the boot CPU has done cpu_pat_init() */
 void cpu_log_features(void);
 const char *cpu_feature_name(enum cpu_feature f);
 
