@@ -37,6 +37,7 @@ static const char *owner_name(struct thread *t)
 uint64_t mutex_hung_ns = 5ULL * 1000 * 1000 * 1000;
 unsigned long mutex_hung_reports;
 
+#ifdef KEEL_DEBUG
 /* The owner's stack from its context-switch frame (r15 r14 r13 r12 rbx rbp, return address),
  * when it is asleep: what it waits for while holding the mutex. */
 static void hung_owner_backtrace(struct thread *t)
@@ -48,6 +49,7 @@ static void hung_owner_backtrace(struct thread *t)
 	pr_err("mutex: the owner %s (tid %d) sleeps in:\n", t->name, t->tid);
 	arch_backtrace(sp[6], sp[5], (uintptr_t)(sp + 7));
 }
+#endif
 
 static void hung_wait(struct mutex *m, struct thread *me, struct waiter *w)
 {

@@ -84,12 +84,6 @@ struct held_elsewhere {
 	struct completion locked, release;
 };
 
-static int release_later(void *arg)
-{
-	sched_sleep_ns(100 * 1000 * 1000);
-	complete(arg);
-	return 0;
-}
 
 static int lock_and_hold(void *arg)
 {
@@ -103,6 +97,13 @@ static int lock_and_hold(void *arg)
 }
 
 #ifdef KEEL_DEBUG
+static int release_later(void *arg)
+{
+	sched_sleep_ns(100 * 1000 * 1000);
+	complete(arg);
+	return 0;
+}
+
 /* A waiter stuck behind a holder (100 ms here) is reported once the threshold (20 ms here)
  * passes, and still gets the mutex when the holder lets go. */
 KTEST(mutex_hung_waiter_is_reported)
