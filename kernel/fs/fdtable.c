@@ -147,15 +147,24 @@ static int grow_locked(struct files *fs, unsigned fd)
 	return cap == fs->cap ? 0 : files_alloc_slots(fs, MIN(cap, (unsigned)FILES_MAX));
 }
 
+unsigned fd_limit(void)
+{
+	struct proc *p = proc_current();
+	uint64_t lim = p ? proc_rlimit_cur(p, RLIMIT_NOFILE) : FILES_MAX;
+
+	return lim < FILES_MAX ? (unsigned)lim : FILES_MAX;
+}
+
 int fd_install(struct files *fs, struct file *file, int min, bool cloexec)
 {
+	int lim = (int)fd_limit();
 	bool f;
 	int fd, r = -EMFILE;
 
 	if (min < 0 || min >= FILES_MAX)
 		return -EINVAL;
 	f = spin_lock_irqsave(&fs->lock);
-	for (fd = min; fd < FILES_MAX; fd++) {
+	for (fd = min; fd < lim; fd++) {
 		if ((unsigned)fd >= fs->cap && (r = grow_locked(fs, (unsigned)fd)) != 0)
 			break;
 		if (!fs->fd[fd]) {
@@ -175,7 +184,7 @@ int fd_install_at(struct files *fs, int fd, struct file *file, bool cloexec)
 	bool f;
 	int r;
 
-	if (fd < 0 || fd >= FILES_MAX)
+	if (fd < 0 || (unsigned)fd >= fd_limit())
 		return -EBADF;
 	f = spin_lock_irqsave(&fs->lock);
 	r = grow_locked(fs, (unsigned)fd);

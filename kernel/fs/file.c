@@ -11,6 +11,8 @@
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/panic.h>
+#include <keel/proc.h>
+#include <keel/signal.h>
 #include <keel/string.h>
 
 struct file *file_alloc(struct inode *ino, unsigned flags, const struct file_ops *ops)
@@ -175,6 +177,23 @@ unsigned file_poll(struct file *f, struct poll_table *pt)
 	return f->ops->poll ? f->ops->poll(f, pt) : POLL_DEFAULT;
 }
 
+ssize_t vfs_fsize_allow(uint64_t pos, size_t n)
+{
+	struct proc *p = proc_current();
+	uint64_t lim = p ? proc_rlimit_cur(p, RLIMIT_FSIZE) : RLIM_INFINITY;
+
+	if (lim == RLIM_INFINITY || (pos <= lim && n <= lim - pos))
+		return (ssize_t)n;
+	if (pos >= lim) {
+		struct uthread *ut = uthread_current();
+
+		if (ut)
+			signal_send_thread_info(ut, SIGXFSZ, NULL);
+		return -EFBIG;
+	}
+	return (ssize_t)(lim - pos);
+}
+
 int file_truncate(struct file *f, uint64_t size)
 {
 	int r;
@@ -183,6 +202,8 @@ int file_truncate(struct file *f, uint64_t size)
 		return -EISDIR;
 	if (!S_ISREG(f->ino->mode) || !file_writable(f))
 		return -EINVAL;
+	if (size > READ_ONCE(f->ino->size) && vfs_fsize_allow(size - 1, 1) < 0)
+		return -EFBIG;
 	r = inode_truncate(f->ino, size);
 	return r == -EPERM ? -EINVAL : r;
 }

@@ -248,7 +248,9 @@ static ssize_t reg_write(struct file *f, const void *buf, size_t n, uint64_t *po
 	mutex_lock(&f->ino->lock);
 	if (f->flags & O_APPEND)
 		*pos = f->ino->size;
-	r = ramfs_write_locked(f->ino, buf, n, *pos);
+	r = vfs_fsize_allow(*pos, n);
+	if (r > 0)
+		r = ramfs_write_locked(f->ino, buf, (size_t)r, *pos);
 	mutex_unlock(&f->ino->lock);
 	if (r > 0)
 		*pos += (uint64_t)r;

@@ -144,7 +144,7 @@ SYSCALL3(72, fcntl, int, fd, int, cmd, unsigned long, arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		r = arg >= FILES_MAX ? -EINVAL : do_dup(fd, -1, (int)arg, cmd == F_DUPFD_CLOEXEC);
+		r = arg >= fd_limit() ? -EINVAL : do_dup(fd, -1, (int)arg, cmd == F_DUPFD_CLOEXEC);
 		break;
 	case F_GETFD:
 		r = fd_get_cloexec(fs, fd);

@@ -209,7 +209,7 @@ static long poll_user(struct pollfd __user *ufds, unsigned nfds, uint64_t deadli
 	struct pollfds ctx;
 	long r;
 
-	if (nfds > FILES_MAX)		/* RLIMIT_NOFILE */
+	if (nfds > fd_limit())		/* RLIMIT_NOFILE, as Linux */
 		return -EINVAL;
 	pfd = kmalloc(bytes ? bytes : 1);
 	if (!pfd)

@@ -203,18 +203,54 @@ static unsigned prot_to_vma(unsigned long prot)
 	       (prot & PROT_EXEC ? VMA_EXEC : 0);
 }
 
+/* The caller's RLIMIT_AS (read before taking mm->lock: p->lock nests inside nothing). */
+static uint64_t as_limit(void)
+{
+	struct proc *p = proc_current();
+
+	return p ? proc_rlimit_cur(p, RLIMIT_AS) : RLIM_INFINITY;
+}
+
+/* Bytes of [lo, hi) that VMAs cover (mm->lock held). */
+static uint64_t mapped_bytes(struct mm *mm, uintptr_t lo, uintptr_t hi)
+{
+	uint64_t n = 0;
+
+	list_for_each_entry(v, &mm->vmas, struct vma, node)
+		if (v->end > lo && v->start < hi)
+			n += MIN(v->end, hi) - MAX(v->start, lo);
+	return n;
+}
+
+/* Whether [a, a + len) may be mapped within lim (RLIMIT_AS; mm->lock held): what is mapped
+ * outside the range plus the range itself, as Linux's may_expand_vm. */
+static bool as_allows(struct mm *mm, uint64_t lim, uintptr_t a, size_t len, bool fixed)
+{
+	uint64_t total;
+
+	if (lim == RLIM_INFINITY)
+		return true;
+	total = mapped_bytes(mm, 0, UINTPTR_MAX) + len;
+	if (fixed)
+		total -= mapped_bytes(mm, a, a + len);
+	return total <= lim;
+}
+
 /* Maps under one hold of mm->lock, so MAP_FIXED_NOREPLACE's emptiness check and the mapping
  * cannot be split by another thread's mmap. */
 static long mmap_one_hold(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
 			unsigned long flags, struct file *f, uint64_t off, uint64_t flen)
 {
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	uint64_t lim = as_limit();
 	long err = 0;
 
 	mutex_lock(&mm->lock);
 	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
 	    !vma_free_range(mm, *a, ALIGN_UP(len, PAGE_SIZE)))
 		err = -EEXIST;
+	else if (!as_allows(mm, lim, *a, ALIGN_UP(len, PAGE_SIZE), fixed))
+		err = -ENOMEM;
 	if (!err)
 		err = uvm_map(mm, a, len, vflags, fixed, f, off, flen);
 	mutex_unlock(&mm->lock);
@@ -393,15 +429,17 @@ static struct vma *heap_vma(struct mm *mm)
 	return NULL;
 }
 
-/* Moves the break to new_brk; the heap VMA covers [brk_start, page-rounded brk). */
-static bool set_brk(struct mm *mm, uintptr_t new_brk)
+/* Moves the break to new_brk within lim (RLIMIT_AS); the heap VMA covers [brk_start,
+ * page-rounded brk). */
+static bool set_brk(struct mm *mm, uintptr_t new_brk, uint64_t lim)
 {
 	uintptr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(new_brk, PAGE_SIZE);
 	struct vma *h = heap_vma(mm);
 	uintptr_t a = mm->brk_start;
 
 	if (new_end > old_end) {
-		if (!vma_free_range(mm, old_end, new_end - old_end))
+		if (!vma_free_range(mm, old_end, new_end - old_end) ||
+		    !as_allows(mm, lim, old_end, new_end - old_end, false))
 			return false;
 		if (h)
 			h->end = new_end;
@@ -418,11 +456,12 @@ static bool set_brk(struct mm *mm, uintptr_t new_brk)
 SYSCALL1(12, brk, uintptr_t, addr)
 {
 	struct mm *mm = mm_current();
+	uint64_t lim = as_limit();
 	uintptr_t r;
 
 	mutex_lock(&mm->lock);
 	if (addr >= mm->brk_start && addr < mm->stack_reserve_bottom)
-		set_brk(mm, addr);
+		set_brk(mm, addr, lim);
 	r = mm->brk;
 	mutex_unlock(&mm->lock);
 	return (long)r;

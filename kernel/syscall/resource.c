@@ -4,33 +4,17 @@
  *
  * RLIMIT_STACK's soft limit is p->rlimit_stack (execve sizes the stack reservation from it).
  * Every other limit has a fixed default (rlimit_default) until the process sets it; what it
- * set is kept in p->rlimit[] and reported back, but only the stack limit has an effect (the
- * file table does not consult RLIMIT_NOFILE). Every process is
- * root, so raising a hard limit is allowed, as it is for root on Linux.
+ * set is kept in p->rlimit[] and read through proc_rlimit_cur. Enforced (keel/proc.h marks
+ * them): FSIZE (fs/file.c), NOFILE (fs/fdtable.c: its hard limit can be at most FILES_MAX,
+ * keel's nr_open, EPERM above as Linux), AS (mm/mmap.c), STACK. NPROC is not: every process
+ * is root, which Linux exempts from it. Raising a hard limit is allowed, as for root.
  * Nice values are stored and reported; the scheduler does not use them yet.
  */
 #include <keel/syscall.h>
 #include <keel/errno.h>
 #include <keel/proc.h>
 #include <keel/spinlock.h>
-
-#define RLIMIT_CPU		0
-#define RLIMIT_FSIZE		1
-#define RLIMIT_DATA		2
-#define RLIMIT_STACK		3
-#define RLIMIT_CORE		4
-#define RLIMIT_RSS		5
-#define RLIMIT_NPROC		6
-#define RLIMIT_NOFILE		7
-#define RLIMIT_MEMLOCK		8
-#define RLIMIT_AS		9
-#define RLIMIT_LOCKS		10
-#define RLIMIT_SIGPENDING	11
-#define RLIMIT_MSGQUEUE		12
-#define RLIMIT_NICE		13
-#define RLIMIT_RTPRIO		14
-#define RLIMIT_RTTIME		15
-#define RLIM_INFINITY		(~0ULL)
+#include <keel/vfs.h>
 
 #define PRIO_PROCESS		0
 #define PRIO_PGRP		1
@@ -51,7 +35,7 @@ static struct k_rlimit rlimit_default(unsigned r)
 	case RLIMIT_RTPRIO:
 		return (struct k_rlimit){ 0, RLIM_INFINITY };
 	case RLIMIT_NOFILE:
-		return (struct k_rlimit){ 1024, 4096 };
+		return (struct k_rlimit){ 1024, FILES_MAX };
 	case RLIMIT_MEMLOCK:
 		return (struct k_rlimit){ 8 << 20, 8 << 20 };
 	case RLIMIT_SIGPENDING:
@@ -75,6 +59,15 @@ static struct k_rlimit rlimit_locked(struct proc *p, unsigned r)
 	if (r == RLIMIT_STACK)
 		l.cur = p->rlimit_stack;
 	return l;
+}
+
+uint64_t proc_rlimit_cur(struct proc *p, unsigned r)
+{
+	bool f = spin_lock_irqsave(&p->lock);
+	uint64_t cur = rlimit_locked(p, r).cur;
+
+	spin_unlock_irqrestore(&p->lock, f);
+	return cur;
 }
 
 static void rlimit_set_locked(struct proc *p, unsigned r, struct k_rlimit l)
@@ -115,6 +108,8 @@ SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __u
 			return -EFAULT;
 		if (nl.cur > nl.max)
 			return -EINVAL;
+		if (resource == RLIMIT_NOFILE && nl.max > FILES_MAX)
+			return -EPERM;		/* above nr_open */
 	}
 	p = proc_lookup(pid);
 	if (!p)

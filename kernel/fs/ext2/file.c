@@ -108,7 +108,9 @@ static ssize_t e2_file_write(struct file *f, const void *buf, size_t n, uint64_t
 	mutex_lock(&ei->fs->lock);
 	if (f->flags & O_APPEND)
 		*pos = ext2_isize(&ei->d);
-	r = ext2_write_data(ei, buf, n, *pos);
+	r = vfs_fsize_allow(*pos, n);
+	if (r > 0)
+		r = ext2_write_data(ei, buf, (size_t)r, *pos);
 	mutex_unlock(&ei->fs->lock);
 	if (r > 0)
 		*pos += (uint64_t)r;

@@ -31,6 +31,24 @@ struct trap_frame;
 #define TID_MAX		32768	/* IDs are below this (Linux's default pid_max) */
 #define TID_WRAP_MIN	300	/* where allocation resumes after TID_MAX (RESERVED_PIDS) */
 #define PROC_RLIMITS	16	/* RLIMIT_CPU .. RLIMIT_RTTIME */
+/* Linux's resource numbers (getrlimit(2)); the ones keel enforces are marked. */
+#define RLIMIT_CPU		0
+#define RLIMIT_FSIZE		1	/* enforced: regular-file writes and truncate */
+#define RLIMIT_DATA		2
+#define RLIMIT_STACK		3	/* enforced: the stack reservation at execve */
+#define RLIMIT_CORE		4	/* keel writes no core files (0 is what it does) */
+#define RLIMIT_RSS		5
+#define RLIMIT_NPROC		6	/* not enforced: every process is root, which Linux exempts */
+#define RLIMIT_NOFILE		7	/* enforced: fd numbers; hard limit at most FILES_MAX */
+#define RLIMIT_MEMLOCK		8
+#define RLIMIT_AS		9	/* enforced: mmap and brk */
+#define RLIMIT_LOCKS		10
+#define RLIMIT_SIGPENDING	11
+#define RLIMIT_MSGQUEUE		12
+#define RLIMIT_NICE		13
+#define RLIMIT_RTPRIO		14
+#define RLIMIT_RTTIME		15
+#define RLIM_INFINITY		(~0ULL)
 #define PROC_NAME_MAX	16	/* comm, as Linux: the executable's basename, truncated */
 #define NSIG		64	/* signals 1..64 */
 
@@ -153,6 +171,8 @@ extern struct spinlock proc_tree_lock;
 
 /* The calling thread's process / user thread; NULL in a kernel thread. */
 struct proc *proc_current(void);
+/* p's soft limit for resource r (RLIM_INFINITY when unlimited); takes p->lock. */
+uint64_t proc_rlimit_cur(struct proc *p, unsigned r);
 struct uthread *uthread_current(void);
 
 /* Finds a live or zombie process by PID and takes a reference; NULL if none. */

@@ -29,7 +29,7 @@ struct proc;
 #define NAME_MAX	255
 #define SYMLOOP_MAX	40		/* symlinks followed in one lookup before ELOOP */
 #define PIPE_BUF	4096		/* writes up to this size to a pipe are atomic */
-#define FILES_MAX	1024		/* fds per process (RLIMIT_NOFILE) */
+#define FILES_MAX	4096		/* fds per process: RLIMIT_NOFILE's highest hard limit */
 
 /* File types and permission bits (st_mode), Linux values. */
 #define S_IFMT		0170000
@@ -483,6 +483,12 @@ void files_close_on_exec(struct files *f);
 /* Opens /dev/console as fds 0, 1, 2 of f (and starts the line discipline). */
 int files_open_console(struct files *f);
 /* Installs file at the lowest free fd >= min (taking the caller's reference). -EMFILE. */
+/* How many fds the calling process may have: RLIMIT_NOFILE, at most FILES_MAX. */
+unsigned fd_limit(void);
+/* RLIMIT_FSIZE for a regular file's write of n > 0 bytes at pos (or a truncate to pos + n):
+ * how many of them may be written, or -EFBIG with SIGXFSZ sent to the caller when none may.
+ * Filesystems call it once the position is known (after O_APPEND's seek). */
+ssize_t vfs_fsize_allow(uint64_t pos, size_t n);
 int fd_install(struct files *fs, struct file *file, int min, bool cloexec);
 /* Puts file at fd, closing what was there. */
 int fd_install_at(struct files *fs, int fd, struct file *file, bool cloexec);
