@@ -517,10 +517,6 @@ UEFI_NOLEGACY_CHECKS = [
 ]
 
 
-# keel-run's line when QEMU itself was killed by a signal (a crash of the emulator, not keel).
-QEMU_CRASH = re.compile(r"QEMU exited with status -\d+ and no verdict")
-
-
 def suite_uefi(tally):
     kr = os.path.join(ROOT, "tools", "keel-run")
     runs = [("ktest uefi (ovmf) smp=1 pc", ["--smp", "1", "--append", "ktest"], UEFI_LOG_CHECKS),
@@ -531,10 +527,6 @@ def suite_uefi(tally):
              [])]
     for name, args, checks_ in runs:
         rc, out = run([kr, "--firmware", "uefi", "--timeout", "240"] + args, 300)
-        crash = QEMU_CRASH.search(out)
-        if crash:	# the emulator died of a signal (QEMU 7.2 under OVMF, rarely): once more
-            print(f"RETRY {name}: {crash.group(0)}", flush=True)
-            rc, out = run([kr, "--firmware", "uefi", "--timeout", "240"] + args, 300)
         summary_counts(name, rc, out, tally)
         if "ktest" in args:
             all_ran(name, out, ktest_names(os.path.join(ROOT, "build/keel.elf"), "*"),

@@ -255,7 +255,7 @@ def debian_glibc_static_busybox_runs_unmodified(run):
                    "--append", f'-- /bin/busybox sh -c "{script}"', timeout=120)
     if rc != 0:
         return False, f"exit {rc}"
-    return expect(out, r"^hello from busybox\r?$", r"bin +dev +etc +proc +sbin +tmp",
+    return expect(out, r"^hello from busybox\r?$", r"bin +dev +etc +proc +root +sbin +tmp",
                   rf"^{digest}  /bin/sh", r"^50\r?$", r"^MemTotal: +\d+ kB",
                   r"init exited with status 0")
 
@@ -291,6 +291,40 @@ def harness_judges_endless_output_after_a_pass_as_a_timeout(run):
     return True, ""
 
 
+FAKE_QEMU = """#!/bin/sh
+# Dies of SIGSEGV like QEMU 7.2 does, on the first run only unless told always.
+if [ -n "$KEEL_TEST_ALWAYS" ] || [ ! -e "$KEEL_TEST_STATE" ]; then
+    touch "$KEEL_TEST_STATE"; kill -SEGV $$
+fi
+exec qemu-system-x86_64 "$@"
+"""
+
+
+def harness_runs_the_guest_once_more_when_qemu_crashes(run):
+    """keel-run: QEMU dying of SIGSEGV before a verdict (its own bug) runs the guest once more
+    and then judges that run; a QEMU that crashes twice is no verdict (2), not a loop; with
+    --no-retry the first crash is the answer. Guest: keel's /bin/true as init."""
+    with tempfile.TemporaryDirectory() as d:
+        fake, state = os.path.join(d, "qemu"), os.path.join(d, "crashed")
+        with open(fake, "w") as f:
+            f.write(FAKE_QEMU)
+        os.chmod(fake, 0o755)
+        env = dict(os.environ, KEEL_QEMU=fake, KEEL_TEST_STATE=state)
+        cases = [({}, [], 0, "running the guest once more"),
+                 ({"KEEL_TEST_ALWAYS": "1"}, [], 2, "running the guest once more"),
+                 ({}, ["--no-retry"], 2, "status -11 and no verdict")]
+        for extra, flags, want, says in cases:
+            if os.path.exists(state):
+                os.unlink(state)
+            p = subprocess.run([KEEL_RUN, "--timeout", "30"] + flags + ["--append", "init=/bin/true"],
+                               cwd=ROOT, env=dict(env, **extra), capture_output=True, text=True,
+                               timeout=60)
+            print(p.stderr, end="", flush=True)
+            if p.returncode != want or says not in p.stderr:
+                return False, f"{extra} {flags}: exit {p.returncode}, want {want} saying '{says}'"
+    return True, ""
+
+
 ALL = [
     kernel_page_fault_prints_full_report,
     stack_overflow_double_faults_on_its_ist_stack,
@@ -312,4 +346,5 @@ ALL = [
     shell_runs_pipelines_redirections_and_ctrl_c,
     debian_glibc_static_busybox_runs_unmodified,
     harness_judges_endless_output_after_a_pass_as_a_timeout,
+    harness_runs_the_guest_once_more_when_qemu_crashes,
 ]
