@@ -106,7 +106,7 @@ static int first_thread(void *arg)
 		static char *args[33];
 
 		if (cmdline_init_args(boot_info.cmdline, buf, sizeof(buf), args, 33) < 0) {
-			pr_warn("init: too many arguments after --; init gets none\n");
+			pr_warn("init: too many or too long arguments after --; init gets none\n");
 			args[0] = NULL;
 		}
 		err = proc_start_init(init_path, args);

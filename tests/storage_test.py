@@ -7,6 +7,8 @@ e2fsprogs, partitions made by sfdisk, keel's fstool (user/tests/fstool.c) in the
   work     fstool's workload on an empty image: its manifest equals the same workload's on
            Linux, e2fsck -fn finds the filesystem clean, debugfs reads back every file
   ide      the workload on an ATA disk (PIO, QEMU's PIIX IDE)
+  root     root=/dev/vda: the initrd's tree on a disk is the root, /dev and /proc attached,
+           a file persists across two boots, the disk clean after; no such disk: the initrd
   crash    data fsync'd, and data sync'd, before the report survive QEMU being killed
   corrupt  targeted corruptions are each refused at mount with their reason; a corrupt
            directory gives EIO; random mutations never panic the kernel
@@ -278,6 +280,53 @@ def check_ide(run, tmp):
            int(r.returncode != 0), r.stdout[-400:])
 
 
+ROOT_BOOT1 = ("cat /proc/mounts; cat /etc/on-disk; test -e /only-initrd || echo initrd-hidden; "
+              "echo note from boot one > /root/note; cd /root; ls -l /proc/self/cwd; cd -P /dev; "
+              "cd -P ..; ls -l /proc/self/cwd; test -e etc/on-disk && echo up-on-disk; "
+              "ls -1 /dev/vda /proc/self/stat; df /")
+
+
+def root_boot(run, img, initrd_marker, words):
+    cmd = [KEEL_RUN, "--smp", "2", "--timeout", "60", "--disk", img,
+           "--add", f"{initrd_marker}:only-initrd", "--append", words]
+    return run(cmd, 90)
+
+
+def check_root(run, tmp):
+    """root=/dev/vda: a disk made by mke2fs -d from the initrd's tree is the root; /dev and
+    /proc are the kernel's; a file written in one boot is read in the next; e2fsck finds the
+    disk clean and marked clean; a missing root disk leaves the initrd as root."""
+    src, img, marker = (os.path.join(tmp, n) for n in ("rootsrc", "root.img", "marker"))
+    shutil.copytree(os.path.join(ROOT, "build", "initrd"), src, symlinks=True)
+    with open(os.path.join(src, "etc", "on-disk"), "w") as f:
+        f.write("disk-only\n")
+    with open(marker, "w") as f:
+        f.write("initrd\n")
+    mkfs(img, "64M", src)
+    rc, out = root_boot(run, img, marker,
+                        f'root=/dev/vda init=/bin/busybox -- sh -c "{ROOT_BOOT1}"')
+    want = [r"^/dev/vda / ext2 rw 0 0$", r"^proc /proc proc rw", r"^ramfs /dev ramfs ",
+            r"^disk-only$", r"^initrd-hidden$", r"/proc/self/cwd -> /root$",
+            r"/proc/self/cwd -> /$", r"^up-on-disk$", r"^/dev/vda$", r"^/proc/self/stat$",
+            r"^/dev/vda +\d+ +\d+ +\d+ +\d+% /$"]
+    miss = [w for w in want if not re.search(w, out, re.M)]
+    yield ("storage root: root=/dev/vda boots from the disk, /dev and /proc attached, "
+           "/proc/mounts and df say so", int(rc == 0 and not miss), int(rc != 0 or bool(miss)),
+           f"(exit {rc}; missing {miss[:3]})")
+    rc, out = root_boot(run, img, marker, "root=/dev/vda init=/bin/busybox -- cat /root/note")
+    ok = rc == 0 and re.search(r"^note from boot one$", out, re.M)
+    yield ("storage root: the file written in one boot is read in the next", int(bool(ok)),
+           int(not ok), f"(exit {rc})")
+    fsck, state = sh(["e2fsck", "-fn", img]), sh(["dumpe2fs", "-h", img]).stdout
+    ok = fsck.returncode == 0 and re.search(r"^Filesystem state: +clean$", state, re.M)
+    yield ("storage root: e2fsck -fn clean, state clean after power-off", int(bool(ok)),
+           int(not ok), fsck.stdout[-400:])
+    rc, out = root_boot(run, img, marker, "root=/dev/vdb init=/bin/busybox -- cat /only-initrd")
+    ok = rc == 0 and "root=/dev/vdb failed" in out and re.search(r"^initrd$", out, re.M)
+    yield ("storage root: root= naming no disk logs why and keeps the initrd as root",
+           int(bool(ok)), int(not ok), f"(exit {rc})")
+
+
 def check_crash(run, tmp):
     img = os.path.join(tmp, "crash.img")
     mkfs(img, "32M", None, 4096)
@@ -447,7 +496,8 @@ def checks(run, build):
             return
     tmp = tempfile.mkdtemp(prefix="keel-storage-")
     try:
-        for check in (check_read, check_work, check_ide, check_crash, check_corrupt):
+        for check in (check_read, check_work, check_ide, check_root, check_crash,
+                      check_corrupt):
             yield from check(run, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -28,6 +28,10 @@ static struct mutex mount_lock = MUTEX_INIT(mount_lock, "mount table");
 static struct list_node mounts = LIST_HEAD_INIT(mounts);
 static struct fs_type *fs_types;
 
+/* root=DEV's /dev and /proc (see below) */
+static struct { struct inode *over, *tree; } binds[2];
+static void root_unbind(void);
+
 void vfs_register_fs(struct fs_type *t)
 {
 	mutex_lock(&mount_lock);
@@ -188,6 +192,7 @@ out:
 
 void vfs_shutdown(void)
 {
+	root_unbind();
 	mutex_lock(&mount_lock);
 	while (!list_empty(&mounts)) {
 		struct vfs_sb *sb = list_entry(mounts.prev, struct vfs_sb, node);
@@ -208,19 +213,40 @@ void vfs_shutdown(void)
 void vfs_for_each_mount(void (*fn)(const char *source, const char *target, const char *type,
 				   unsigned long flags, void *arg), void *arg)
 {
+	const unsigned long procfl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	char *path = kmalloc(PATH_MAX);
+	struct vfs_sb *root = NULL;
 
 	if (!path)
 		return;
-	fn("rootfs", "/", "ramfs", 0, arg);
 	mutex_lock(&mount_lock);
+	list_for_each_entry(m, &mounts, struct vfs_sb, node)
+		if (m->covered == vfs_root())
+			root = m;
+	if (root)
+		fn(root->source, "/", root->type->name, root->flags, arg);
+	else
+		fn("rootfs", "/", "ramfs", 0, arg);
+	fn("proc", "/proc", "proc", procfl, arg);
+	if (binds[0].over)
+		fn("ramfs", "/dev", "ramfs", MS_NOSUID, arg);
 	list_for_each_entry(m, &mounts, struct vfs_sb, node) {
+		if (m == root)
+			continue;
 		if (vfs_path_of(m->covered, path, PATH_MAX) < 0)
 			strlcpy(path, "?", PATH_MAX);
 		fn(m->source, path, m->type->name, m->flags, arg);
 	}
 	mutex_unlock(&mount_lock);
 	kfree(path);
+}
+
+void vfs_for_each_fs_type(void (*fn)(const char *name, void *arg), void *arg)
+{
+	mutex_lock(&mount_lock);
+	for (struct fs_type *t = fs_types; t; t = t->next)
+		fn(t->name, arg);
+	mutex_unlock(&mount_lock);
 }
 
 int vfs_sync_all(void)
@@ -319,6 +345,86 @@ out:
 	return r;
 }
 
+/* ---- root=DEV ----
+ * The disk's ext2 is mounted over the initrd's ramfs root, hiding it; the kernel-made trees
+ * /dev and /proc stay in the ramfs and are attached over the disk's directories of those
+ * names (made if missing), like mounts without a superblock: over->mounted = tree, a
+ * reference on each kept until power-off. A root that cannot be mounted leaves the initrd
+ * as root, said in the log. */
+
+static char boot_root[64];
+
+static int set_root(const char *v)
+{
+	if (!v || v[0] != '/' || strlen(v) >= sizeof(boot_root))
+		return -EINVAL;
+	strlcpy(boot_root, v, sizeof(boot_root));
+	return 0;
+}
+CMDLINE_PARAM("root", set_root, "root=/dev/vda: an ext2 disk as the root filesystem");
+
+/* Attaches the ramfs root's directory name over the disk's /name. */
+static int root_bind(unsigned slot, const char *name)
+{
+	struct inode *ramfs = vfs_root(), *tree, *over;
+	char path[16] = "/";
+	int r;
+
+	mutex_lock(&vfs_ns_lock);
+	r = ramfs->iops->lookup(ramfs, name, &tree);
+	mutex_unlock(&vfs_ns_lock);
+	if (r)
+		return r;
+	strlcpy(path + 1, name, sizeof(path) - 1);
+	vfs_mkdir(NULL, path, 0755);		/* -EEXIST is fine */
+	r = vfs_lookup(NULL, path, LOOKUP_DIR, &over);
+	if (r) {
+		inode_put(tree);
+		return r;
+	}
+	mutex_lock(&vfs_ns_lock);
+	r = over->mounted || !over->sb ? -EBUSY : 0;	/* the disk's own directory, free */
+	if (r == 0)
+		over->mounted = tree;
+	mutex_unlock(&vfs_ns_lock);
+	if (r) {
+		inode_put(over);
+		inode_put(tree);
+		return r;
+	}
+	binds[slot].over = over;
+	binds[slot].tree = tree;
+	return 0;
+}
+
+static void root_unbind(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		if (!binds[i].over)
+			continue;
+		mutex_lock(&vfs_ns_lock);
+		binds[i].over->mounted = NULL;
+		mutex_unlock(&vfs_ns_lock);
+		inode_put(binds[i].over);
+		inode_put(binds[i].tree);
+		binds[i].over = binds[i].tree = NULL;
+	}
+}
+
+static void mount_root(void)
+{
+	static const char *const trees[2] = { "dev", "proc" };
+	int r = vfs_mount(boot_root, "/", "ext2", 0);
+
+	if (r) {
+		pr_err("fs: root=%s failed (error %d): the initrd stays the root\n", boot_root, r);
+		return;
+	}
+	for (unsigned i = 0; i < 2; i++)
+		if ((r = root_bind(i, trees[i])))
+			pr_err("fs: root=%s: /%s not attached (error %d)\n", boot_root, trees[i], r);
+}
+
 /* ---- mount=DEV:DIR[,DEV:DIR...] ---- */
 
 static char boot_mounts[256];
@@ -336,6 +442,8 @@ void vfs_mount_boot(void)
 {
 	char *p = boot_mounts;
 
+	if (boot_root[0])
+		mount_root();
 	while (*p) {
 		char *end = strchr(p, ','), *colon;
 		int r;

@@ -94,7 +94,7 @@ static int walk_step(struct walk *w, const char *comp, bool last, bool trailing,
 	if (strcmp(comp, "..") == 0) {
 		next = w->cur->parent ? w->cur->parent : w->cur;
 		inode_get(next);
-		walk_set(w, next);
+		walk_set(w, vfs_cross_mounts(next));	/* up into a root=DEV disk's root */
 		return 0;
 	}
 	if (!w->cur->iops || !w->cur->iops->lookup)
@@ -468,7 +468,7 @@ ssize_t vfs_path_of(struct inode *ino, char *buf, size_t n)
 		return -ERANGE;
 	buf[--at] = '\0';
 	mutex_lock(&vfs_ns_lock);
-	for (struct inode *i = ino; i != vfs_root(); i = i->parent) {
+	for (struct inode *i = ino; i != vfs_root() && i != vfs_root()->mounted; i = i->parent) {
 		size_t len = strlen(i->name);
 
 		if (!i->nlink || !i->parent) {

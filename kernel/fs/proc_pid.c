@@ -296,9 +296,11 @@ static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 		snprintf(path, PATH_MAX, "pipe:[%lu]", ino->ino);
 	else if (S_ISSOCK(ino->mode) && !ino->parent)
 		snprintf(path, PATH_MAX, "socket:[%lu]", ino->ino);
+	else if (vfs_path_of(ino, path, PATH_MAX) >= 0)
+		;				/* in the tree (the root has no parent) */
 	else if (!ino->parent)
 		snprintf(path, PATH_MAX, "anon_inode:[%lu]", ino->ino);
-	else if (vfs_path_of(ino, path, PATH_MAX) < 0)
+	else
 		snprintf(path, PATH_MAX, "/%s (deleted)", ino->name);
 	r = copy_link(buf, n, path);
 	kfree(path);

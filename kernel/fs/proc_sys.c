@@ -145,15 +145,31 @@ static void gen_version(struct proc_text *sb, int pid)
 	proc_printf(sb, "keel version " KEEL_RELEASE " (keel@keel) (gcc) " KEEL_VERSION "\n");
 }
 
-/* keel's filesystems: the ramfs tree (/, /dev, /tmp...) and /proc. */
+static void put_fs_type(const char *name, void *arg)
+{
+	proc_printf(arg, "\t%s\n", name);
+}
+
+/* keel's filesystems: the ramfs tree (/, /dev, /tmp...), /proc, and the disk types. */
 static void gen_filesystems(struct proc_text *sb, int pid)
 {
 	proc_printf(sb, "nodev\tramfs\nnodev\tproc\n");
+	vfs_for_each_fs_type(put_fs_type, sb);
+}
+
+/* One /proc/mounts line, Linux's format: source target type options 0 0. */
+static void put_mount(const char *source, const char *target, const char *type,
+		      unsigned long flags, void *arg)
+{
+	proc_printf(arg, "%s %s %s %s%s%s%s%s 0 0\n", source, target, type,
+		    (flags & MS_RDONLY) ? "ro" : "rw", (flags & MS_NOSUID) ? ",nosuid" : "",
+		    (flags & MS_NODEV) ? ",nodev" : "", (flags & MS_NOEXEC) ? ",noexec" : "",
+		    (flags & MS_SYNCHRONOUS) ? ",sync" : "");
 }
 
 static void gen_mounts(struct proc_text *sb, int pid)
 {
-	proc_printf(sb, "rootfs / ramfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+	vfs_for_each_mount(put_mount, sb);
 }
 
 const struct proc_sys_file proc_sys_files[] = {

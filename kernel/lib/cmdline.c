@@ -84,23 +84,33 @@ int cmdline_parse_with(const char *line, const struct cmdline_param *params, siz
 	return rejected;
 }
 
+/* Words go straight into buf, so one of init's may be as long as the whole line. */
 int cmdline_init_args(const char *line, char *buf, size_t size, char **argv, int max)
 {
-	char word[CMDLINE_WORD_MAX];
 	bool too_long, after = false;
 	size_t used = 0;
 	int argc = 0;
 
-	while (next_word(&line, word, sizeof(word), &too_long)) {
-		size_t len = strlen(word) + 1;
+	for (;;) {
+		size_t len;
+
+		if (used == size) {		/* full: fine only if nothing follows */
+			while (*line == ' ' || *line == '\t' || *line == '\n')
+				line++;
+			if (*line)
+				return -1;
+			break;
+		}
+		if (!next_word(&line, buf + used, size - used, &too_long))
+			break;
+		len = strlen(buf + used) + 1;
 
 		if (!after) {
-			after = !strcmp(word, "--");
+			after = !strcmp(buf + used, "--");
 			continue;
 		}
-		if (too_long || argc == max - 1 || used + len > size)
+		if (too_long || argc == max - 1)
 			return -1;
-		memcpy(buf + used, word, len);
 		argv[argc++] = buf + used;
 		used += len;
 	}

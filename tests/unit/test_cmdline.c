@@ -312,6 +312,24 @@ static void words_after_double_dash_go_to_init_not_to_parameters(void **state)
 	assert_null(argv[0]);
 	assert_int_equal(cmdline_init_args("-- a b c d", buf, sizeof(buf), argv, 4), -1);
 	assert_int_equal(cmdline_init_args("-- aaaaaaaaaa", buf, 8, argv, 4), -1);
+	assert_int_equal(cmdline_init_args("-- aaaaaaa", buf, 8, argv, 4), 1);	/* just fits */
+	assert_string_equal(argv[0], "aaaaaaa");
+	assert_int_equal(cmdline_init_args("-- aaaaaaa b", buf, 8, argv, 4), -1);
+	assert_int_equal(cmdline_init_args("-- aaaaaaaa", buf, 8, argv, 4), -1);
+}
+
+/* One of init's words (sh -c "a script") may be longer than a parameter word (256). */
+static void an_init_word_may_be_as_long_as_the_buffer(void **state)
+{
+	char line[520] = "loglevel=6 -- sh -c \"", buf[512], *argv[4];
+	size_t at = strlen(line);
+
+	(void)state;
+	memset(line + at, 'x', 400);
+	strcpy(line + at + 400, "\"");
+	assert_int_equal(cmdline_init_args(line, buf, sizeof(buf), argv, 4), 3);
+	assert_int_equal(strlen(argv[2]), 400);
+	assert_null(argv[3]);
 }
 
 int main(void)
@@ -338,7 +356,7 @@ int main(void)
 		T(empty_parameter_table_rejects_every_word),
 		T(registered_loglevel_word_sets_log_level),
 		T(loglevel_out_of_range_or_bare_is_rejected_and_level_kept),
-		T(words_after_double_dash_go_to_init_not_to_parameters),
+		T(words_after_double_dash_go_to_init_not_to_parameters), T(an_init_word_may_be_as_long_as_the_buffer),
 #undef T
 	};
 

@@ -71,15 +71,6 @@ static long long stat_field(const char *stat, int i)
 	return v;
 }
 
-static void burn_ms(long ms)
-{
-	int64_t end = ut_now_ns() + ms * 1000000;
-	volatile unsigned long x = 0;
-
-	while (ut_now_ns() < end)
-		x++;
-}
-
 static void t_proc_stat_lines(void)
 {
 	static char buf[16384];
@@ -122,27 +113,39 @@ static void t_proc_uptime_follows_clock(void)
 	CHECK(idle >= 0);
 }
 
+static volatile int spin_stop;
+
 static void *spin_thread(void *arg)
 {
-	burn_ms(*(long *)arg);
+	int64_t end = ut_now_ns() + *(long *)arg * 1000000;
+	volatile unsigned long x = 0;
+
+	while (!spin_stop && ut_now_ns() < end)
+		x++;
 	return NULL;
 }
 
-/* The 1-minute average rises while two threads keep CPUs busy (Linux samples every 5 s). */
+/*
+ * The 1-minute average rises while threads keep CPUs busy (Linux samples every 5 s).
+ * The average moves toward the number runnable, so the test runs more spinners than
+ * the load it starts from: earlier tests may have left it above 2.
+ */
 static void t_proc_loadavg_rises(void)
 {
 	char buf[128];
 	double l1, l5, l15, start;
-	int run, total, last;
+	int run, total, last, n;
 	long ms = 14000;
-	pthread_t t[2];
+	pthread_t t[8];
 	int64_t end = ut_now_ns() + 13000000000LL;
 
 	slurp("/proc/loadavg", buf, sizeof(buf));
 	CHECK(sscanf(buf, "%lf %lf %lf %d/%d %d", &l1, &l5, &l15, &run, &total, &last) == 6);
 	CHECK(run >= 1 && total >= run && last > 0);
 	start = l1;
-	for (int i = 0; i < 2; i++)
+	n = start + 2 < 8 ? (int)start + 2 : 8;
+	spin_stop = 0;
+	for (int i = 0; i < n; i++)
 		CHECK(pthread_create(&t[i], NULL, spin_thread, &ms) == 0);
 	while (ut_now_ns() < end) {
 		slurp("/proc/loadavg", buf, sizeof(buf));
@@ -151,10 +154,11 @@ static void t_proc_loadavg_rises(void)
 			break;
 		usleep(500 * 1000);
 	}
-	for (int i = 0; i < 2; i++)
-		pthread_cancel(t[i]);
+	spin_stop = 1;
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
 	if (l1 < start + 0.1)
-		FAIL("1-minute load stayed at %.2f (from %.2f) with two spinning threads", l1, start);
+		FAIL("1-minute load stayed at %.2f (from %.2f) with %d spinning threads", l1, start, n);
 }
 
 static void t_proc_pid_stat_fields(void)

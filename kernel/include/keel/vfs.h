@@ -366,10 +366,13 @@ void vfs_register_fs(struct fs_type *t);
 /* mount(2) and umount2(2) on kernel strings: 0 or -errno as Linux gives them. */
 int vfs_mount(const char *source, const char *target, const char *type, unsigned long flags);
 int vfs_umount(const char *target, int flags);
-/* Calls fn(source, mount point path, type, flags) for every mount, in mount order (for
- * /proc/mounts); the root ramfs first. */
+/* Calls fn(source, mount point path, type, MS_* flags) for every mount (for /proc/mounts):
+ * the root first (the initrd's ramfs, or root=DEV's disk), /proc (and /dev, under a disk
+ * root), then the others in mount order. */
 void vfs_for_each_mount(void (*fn)(const char *source, const char *target, const char *type,
 				   unsigned long flags, void *arg), void *arg);
+/* Calls fn(name) for every registered disk filesystem type (ext2...). */
+void vfs_for_each_fs_type(void (*fn)(const char *name, void *arg), void *arg);
 /* Power-off: unmounts every filesystem, last mounted first (those still in use are
  * synced instead). */
 void vfs_shutdown(void);
