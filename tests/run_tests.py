@@ -74,6 +74,9 @@ import net_server  # noqa: E402
 import net_tap  # noqa: E402
 import uefi_test  # noqa: E402
 
+# A guest's line naming a failed test (ktest, ulib, usertests), quoted in the failure list
+# so a CI log that keeps only the end still says which test failed.
+FAILED_LINE = re.compile(r"^(?:FAIL \S+.*|test \S+: FAILED.*)$", re.M)
 SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
                      r"(?:, (\d+) skipped)?",
                      re.M)
@@ -124,7 +127,8 @@ def summary_counts(name, rc, out, tally):
         failed = 1
     if passed == 0 and failed == 0:
         failed = 1          # a suite that ran nothing is broken
-    tally.add(name, passed, failed, f"(exit {rc})", skipped)
+    which = FAILED_LINE.findall(out)[:3]
+    tally.add(name, passed, failed, f"(exit {rc})" + "".join(f"\n    {w.rstrip()}" for w in which), skipped)
 
 
 @functools.lru_cache(maxsize=None)
