@@ -210,7 +210,29 @@ static void gen_fpu(struct proc_text *sb, int pid)
 	proc_printf(sb, "self %lu %lu %lu\n", st.nm_traps, st.saves, st.restores);
 }
 
-static const struct proc_sys_file keel_files[] = { { "fpu", gen_fpu }, { "tlb", gen_tlb } };
+/*
+ * Per-CPU scheduler, interrupt and TLB counters since boot: a header naming the columns,
+ * then one line per online CPU.
+ */
+static void gen_cpus(struct proc_text *sb, int pid)
+{
+	struct tlb_stats st;
+
+	proc_printf(sb, "cpu ctx_switches interrupts tlb_shootdowns tlb_ipis tlb_pages "
+		    "tlb_full_flushes\n");
+	for_each_cpu(c, &cpu_online_mask) {
+		const struct cpu_local *cl = cpu_local_of(c);
+
+		if (!tlb_stats_read_cpu(c, &st))
+			continue;
+		proc_printf(sb, "%u %lu %lu %lu %lu %lu %lu\n", c, READ_ONCE(cl->ctx_switches),
+			    READ_ONCE(cl->interrupts), st.shootdowns, st.ipis, st.pages, st.full);
+	}
+}
+
+static const struct proc_sys_file keel_files[] = {
+	{ "cpus", gen_cpus }, { "fpu", gen_fpu }, { "tlb", gen_tlb },
+};
 
 static int keel_lookup(struct inode *dir, const char *name, struct inode **out)
 {

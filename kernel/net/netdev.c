@@ -18,6 +18,7 @@
 #include <keel/errno.h>
 #include <keel/heap.h>
 #include <keel/log.h>
+#include <keel/net.h>
 #include <keel/netdev.h>
 #include <keel/printf.h>
 #include <keel/procfs.h>
@@ -215,20 +216,29 @@ uint64_t netdev_rx_queued(void)
 	return __atomic_load_n(&rxq.queued, __ATOMIC_RELAXED);
 }
 
+static void put_net_dev(struct proc_text *t, const char *name, const struct netdev_stats *s)
+{
+	proc_printf(t, "%6s:%8lu %7lu %4lu %4lu %4u %5u %10u %9u %8lu %7lu %4lu %4lu %4u "
+		    "%5u %7u %10u\n", name, s->rx_bytes, s->rx_packets, s->rx_errors,
+		    s->rx_dropped, 0, 0, 0, 0, s->tx_bytes, s->tx_packets, s->tx_errors,
+		    s->tx_dropped, 0, 0, 0, 0);
+}
+
 /* /proc/net/dev in Linux's layout (fifo, frame, compressed, multicast, colls, carrier: 0). */
 static void gen_net_dev(struct proc_text *t)
 {
+	struct netdev_stats lo;
+
 	proc_printf(t, "Inter-|   Receive                                                |  Transmit\n"
 		    " face |bytes    packets errs drop fifo frame compressed multicast|"
 		    "bytes    packets errs drop fifo colls carrier compressed\n");
+	if (net_lo_stats(&lo))
+		put_net_dev(t, "lo", &lo);
 	for (struct netdev *nd = netdev_first(); nd; nd = __atomic_load_n(&nd->next,
 									  __ATOMIC_ACQUIRE)) {
 		struct netdev_stats s = nd->stats;	/* each counter read whole; no snapshot */
 
-		proc_printf(t, "%6s:%8lu %7lu %4lu %4lu %4u %5u %10u %9u %8lu %7lu %4lu %4lu %4u "
-			    "%5u %7u %10u\n", nd->name, s.rx_bytes, s.rx_packets, s.rx_errors,
-			    s.rx_dropped, 0, 0, 0, 0, s.tx_bytes, s.tx_packets, s.tx_errors,
-			    s.tx_dropped, 0, 0, 0, 0);
+		put_net_dev(t, nd->name, &s);
 	}
 }
 

@@ -100,9 +100,12 @@ void sysinfo_system(struct buf *b)
 	buf_puts(b, "}\n");
 }
 
-/* keel's per-CPU counters: /proc/keel/cpus "cpu ctx_switches interrupts", /proc/keel/fpu. */
+/*
+ * keel's per-CPU counters: /proc/keel/cpus "cpu ctx_switches interrupts tlb_shootdowns
+ * tlb_ipis tlb_pages tlb_full_flushes", /proc/keel/fpu "cpu nm_traps ...".
+ */
 struct keel_cpu {
-	long long ctxt, intr, nm;
+	long long ctxt, intr, shoot, ipis, pages, full, nm;
 	bool have;
 };
 
@@ -113,14 +116,12 @@ static void keel_cpus(struct keel_cpu *k, int n)
 
 	if (slurp("/proc/keel/cpus", text, sizeof(text)) > 0)
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			struct keel_cpu v = { .have = true };
 			int c;
-			long long ctxt, intr;
 
-			if (sscanf(line, "%d %lld %lld", &c, &ctxt, &intr) == 3 && c >= 0 && c < n) {
-				k[c].ctxt = ctxt;
-				k[c].intr = intr;
-				k[c].have = true;
-			}
+			if (sscanf(line, "%d %lld %lld %lld %lld %lld %lld", &c, &v.ctxt, &v.intr,
+				   &v.shoot, &v.ipis, &v.pages, &v.full) == 7 && c >= 0 && c < n)
+				k[c] = v;
 		}
 	if (slurp("/proc/keel/fpu", text, sizeof(text)) > 0)
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -184,7 +185,10 @@ void sysinfo_cpus(struct buf *b)
 				   (v[3] + v[4]) * 1000 / USER_HZ);
 			if (c >= 0 && c < 256 && k[c].have)
 				buf_printf(b, ", \"ctx_switches\": %lld, \"interrupts\": %lld, "
-					   "\"nm_traps\": %lld", k[c].ctxt, k[c].intr, k[c].nm);
+					   "\"nm_traps\": %lld, \"tlb_shootdowns\": %lld, "
+					   "\"tlb_ipis\": %lld, \"tlb_pages_flushed\": %lld, "
+					   "\"tlb_full_flushes\": %lld", k[c].ctxt, k[c].intr, k[c].nm,
+					   k[c].shoot, k[c].ipis, k[c].pages, k[c].full);
 			buf_puts(b, "}");
 			first = false;
 		}

@@ -423,19 +423,38 @@ void tlb_batch_flush(struct tlb_batch *b)
 
 /* --- counters --- */
 
+/* One CPU's counters; false when it is not online. */
+bool tlb_stats_read_cpu(unsigned cpu, struct tlb_stats *s)
+{
+	if (cpu >= CPU_MAX || !cpumask_test(&cpu_online_mask, cpu))
+		return false;
+	const struct tlb_stats *c = &cpus[cpu]->tlb.stats;
+
+	s->shootdowns = READ_ONCE(c->shootdowns);
+	s->ipis = READ_ONCE(c->ipis);
+	s->pages = READ_ONCE(c->pages);
+	s->full = READ_ONCE(c->full);
+	s->lazy_skipped = READ_ONCE(c->lazy_skipped);
+	s->switches = READ_ONCE(c->switches);
+	s->switch_flushes = READ_ONCE(c->switch_flushes);
+	return true;
+}
+
 void tlb_stats_read(struct tlb_stats *s)
 {
+	struct tlb_stats c;
+
 	*s = (struct tlb_stats){ 0 };
 	for_each_cpu(cpu, &cpu_online_mask) {
-		const struct tlb_stats *c = &cpus[cpu]->tlb.stats;
-
-		s->shootdowns += READ_ONCE(c->shootdowns);
-		s->ipis += READ_ONCE(c->ipis);
-		s->pages += READ_ONCE(c->pages);
-		s->full += READ_ONCE(c->full);
-		s->lazy_skipped += READ_ONCE(c->lazy_skipped);
-		s->switches += READ_ONCE(c->switches);
-		s->switch_flushes += READ_ONCE(c->switch_flushes);
+		if (!tlb_stats_read_cpu(cpu, &c))
+			continue;
+		s->shootdowns += c.shootdowns;
+		s->ipis += c.ipis;
+		s->pages += c.pages;
+		s->full += c.full;
+		s->lazy_skipped += c.lazy_skipped;
+		s->switches += c.switches;
+		s->switch_flushes += c.switch_flushes;
 	}
 }
 

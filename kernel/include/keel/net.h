@@ -57,5 +57,8 @@ long net_if_ioctl(unsigned cmd, struct ifreq *r);
 /* SIOCGIFCONF: up to max entries (name + address) of the interfaces with an IPv4 address;
  * returns how many. */
 unsigned net_if_list(struct ifreq *out, unsigned max);
+/* The loopback interface's traffic since boot (for /proc/net/dev); false before the stack runs. */
+struct netdev_stats;
+bool net_lo_stats(struct netdev_stats *s);
 
 #endif

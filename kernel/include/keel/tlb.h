@@ -59,6 +59,8 @@ void tlb_pagetable_release(struct pagetable *pt);
 uint64_t tlb_new_context(void);
 
 void tlb_stats_read(struct tlb_stats *s);
+/* One CPU's share of them; false for a CPU that is not online. */
+bool tlb_stats_read_cpu(unsigned cpu, struct tlb_stats *s);
 /* "pcid on, invpcid on" and the like. */
 const char *tlb_mode(void);
 

@@ -102,6 +102,27 @@ long net_if_ioctl(unsigned cmd, struct ifreq *r)
 	return err;
 }
 
+bool net_lo_stats(struct netdev_stats *s)
+{
+	struct netif *n;
+	bool found = false;
+
+	net_lock();
+	NETIF_FOREACH(n)
+		if (!net_netif_dev(n)) {
+			*s = (struct netdev_stats){
+				.rx_packets = n->mib2_counters.ifinucastpkts,
+				.rx_bytes = n->mib2_counters.ifinoctets,
+				.tx_packets = n->mib2_counters.ifoutucastpkts,
+				.tx_bytes = n->mib2_counters.ifoutoctets,
+			};
+			found = true;
+			break;
+		}
+	net_unlock();
+	return found;
+}
+
 unsigned net_if_list(struct ifreq *out, unsigned max)
 {
 	struct netif *n;

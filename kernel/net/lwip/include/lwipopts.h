@@ -101,7 +101,22 @@
 #define LWIP_EVENT_API			0
 
 /* ---- checks and statistics ---- */
-#define LWIP_STATS			0
+/* Only the per-netif octet/packet counters (MIB2): /proc/net/dev's line for lo; NICs count
+ * their own. The global protocol counters stay off. */
+#define LWIP_STATS			1
+#define MIB2_STATS			1
+#define LINK_STATS			0
+#define ETHARP_STATS			0
+#define IP_STATS			0
+#define IPFRAG_STATS			0
+#define ICMP_STATS			0
+#define IGMP_STATS			0
+#define UDP_STATS			0
+#define TCP_STATS			0
+#define MEM_STATS			0
+#define MEMP_STATS			0
+#define SYS_STATS			0
+#define LWIP_STATS_DISPLAY		0
 #define LWIP_CHECKSUM_ON_COPY		1
 
 #endif
