@@ -626,7 +626,7 @@ def keel_run(tmp, fuzz_count, cpus=2):
 
 def checks():
     host_fuzz = int(os.environ.get("HTTPD_FUZZ", "100000"))
-    keel_fuzz = int(os.environ.get("HTTPD_FUZZ_KEEL", "5000"))
+    keel_fuzz = int(os.environ.get("HTTPD_FUZZ_KEEL", "2000"))
     only = os.environ.get("HTTPD_ONLY", "")     # "host" or "keel", for working on one side
     if only != "keel":
         with tempfile.TemporaryDirectory() as tmp:

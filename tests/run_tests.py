@@ -41,6 +41,16 @@ Suites (each counts its own tests into the total):
                 rendered in Python) under OVMF at 1 and 4 CPUs and
                 under SeaBIOS with a GRUB VBE mode (gfxpayload); a
                 SeaBIOS ISO boot keeps VGA text
+  httpd         /bin/httpd (user/httpd, docs/httpd.md) on the host's  counted per check
+                Linux and on keel (2 CPUs, virtio-net, --hostfwd):
+                static files, path escapes, malformed and oversized
+                requests, pipelining, chunked bodies, Digest auth
+                with curl and python-requests (SHA-256, MD5, replay,
+                stale nonces, userhash, rspauth, the page's hack
+                header), the REST resources and the signal endpoint,
+                the connection cap and 408s, then HTTPD_FUZZ (100000,
+                host) / HTTPD_FUZZ_KEEL (2000) mutated requests
+                (tests/httpd_test.py)
   fuzz          sysfuzz (user/fuzz) at 4 CPUs: FUZZ_CALLS calls      counted per run
                 (default 900000: what fits ~90 s of TCG), host watchdog
                 on its progress lines, no PANIC / hung mutex / unkillable
@@ -69,6 +79,7 @@ import checks  # noqa: E402
 import crypto_test  # noqa: E402
 import storage_test  # noqa: E402
 import fuzz_test  # noqa: E402
+import httpd_test  # noqa: E402
 import net_busybox  # noqa: E402
 import net_server  # noqa: E402
 import net_tap  # noqa: E402
@@ -351,6 +362,11 @@ def suite_storage(tally):
         tally.add(name, passed, failed, detail)
 
 
+def suite_httpd(tally):
+    for name, passed, failed, detail in httpd_test.checks():
+        tally.add(name, passed, failed, detail)
+
+
 def suite_crypto(tally):
     for name, passed, failed, detail in crypto_test.checks(run, os.path.join(ROOT, "build")):
         tally.add(name, passed, failed, detail)
@@ -574,8 +590,8 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,user,crypto,storage,uefi,"
-                    "integration")
+    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,user,crypto,storage,httpd,"
+                    "uefi,integration")
     args = ap.parse_args()
     tally = Tally()
     suites = args.only.split(",")
@@ -597,6 +613,8 @@ def main():
         suite_crypto(tally)
     if "storage" in suites:
         suite_storage(tally)
+    if "httpd" in suites:
+        suite_httpd(tally)
     if "fuzz" in suites:         # opt-in for now: see suite_fuzz's line in the docstring
         suite_fuzz(tally)
     if "uefi" in suites:
