@@ -32,6 +32,7 @@ import threading
 import time
 
 import requests
+import webdriver
 from requests.auth import HTTPDigestAuth
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -162,13 +163,15 @@ def challenge(port, alg="SHA-256"):
 
 class Target:
     """Where the checks point: ports of the default (SHA-256 first) and the MD5 server."""
-    def __init__(self, name, port, port_md5, victim, keel, cpus, idle=500, guest_idle=None):
+    def __init__(self, name, port, port_md5, victims, keel, cpus, idle=500, guest_idle=None):
         self.name, self.port, self.port_md5 = name, port, port_md5
+        # two processes to end: one by the REST check, one from the dashboard's kill button
+        self.victim, self.page_victim = victims
         # Idle connections for the slowloris check. QEMU's hostfwd lets one connection through
         # at a time, so on keel the cap is tested inside the guest (idleconns: n, refused,
         # timed out) and the host's few connections test only the 408.
         self.idle, self.guest_idle = idle, guest_idle
-        self.victim, self.keel, self.cpus = victim, keel, cpus
+        self.keel, self.cpus = keel, cpus
         self.base = f"http://127.0.0.1:{port}"
         self.auth = HTTPDigestAuth(USER, PASS)
 
@@ -374,13 +377,56 @@ def rest_signal_ends_a_process(t, files):
     expect(init.status_code == 403, f"signal to init: {init.status_code}")
     r = post('{"signal": "TERM"}')
     expect(r.status_code == 200 and r.json()["sent"] is True, f"TERM: {r.status_code} {r.text}")
-    end = time.time() + 10
+    wait_gone(t, t.victim)
+
+
+def wait_gone(t, pid, seconds=10):
+    end = time.time() + seconds
     while time.time() < end:
-        st = requests.get(t.base + f"/api/v1/processes/{t.victim}", auth=t.auth, timeout=10)
+        st = requests.get(t.base + f"/api/v1/processes/{pid}", auth=t.auth, timeout=10)
         if st.status_code == 404 or st.json().get("state") == "Z":
             return
         time.sleep(0.2)
-    raise AssertionError(f"process {t.victim} still there after TERM")
+    raise AssertionError(f"process {pid} still there after TERM")
+
+
+@check
+def dashboard_in_chromium(t, files):
+    """The page signs in with its own Digest code (no browser prompt), shows the system, and
+    its kill button ends a process."""
+    with webdriver.Browser() as b:
+        b.get(t.base + "/")
+        b.type("#user", USER)
+        b.type("#pass", PASS + "x")
+        b.click("#signin")
+        b.wait("a wrong password is refused",
+               lambda: b.js("return document.getElementById('loginerror').textContent") ==
+               "wrong user name or password")
+        b.type("#pass", PASS)
+        b.click("#signin")
+        state = lambda: b.js("""const q = s => document.querySelectorAll(s);
+            return {dash: !document.getElementById('dash').hidden, cpus: q('#cpus .cpu').length,
+                    cpu0: (q('#cpus .cpu')[0] || {}).textContent || '',
+                    sys: document.getElementById('sysline').textContent,
+                    net: Array.from(q('#net tbody td:first-child'), e => e.textContent),
+                    pid: q('#procs tr[data-pid="' + arguments[0] + '"]').length};""",
+                             t.page_victim)
+        s = b.wait("the dashboard fills in", lambda: (lambda s: s["dash"] and s["cpus"] and
+                                                       s["pid"] and s)(state()))
+        kernel = "keel" if t.keel else "Linux"
+        expect(s["cpus"] == t.cpus and s["sys"].startswith(kernel) and "lo" in s["net"] and
+               (" switches" in s["cpu0"]) == t.keel, f"dashboard {s}")
+        # the table is redrawn every second: a click can meet a stale element, so it is retried
+        b.wait("the kill button can be clicked",
+               lambda: b.click(f'button.kill[data-pid="{t.page_victim}"]') or True)
+        b.wait("the kill button reports TERM sent",
+               lambda: b.js("return document.getElementById('message').textContent") ==
+               f"sent TERM to {t.page_victim}")
+        wait_gone(t, t.page_victim)
+        # the 401s that carry each challenge are logged as network errors; scripts must not err
+        errors = [e for e in b.console() if e.get("level") == "SEVERE" and
+                  e.get("source") != "network"]
+        expect(not errors, f"console errors: {errors[:3]}")
 
 
 def slowloris(t, n=500):
@@ -530,19 +576,19 @@ def host_run(tmp, fuzz_count):
     procs = [subprocess.Popen([os.path.join(BIN, "httpd"), "-r", www] +
                               httpd_args(p, auth, md5), stdout=subprocess.DEVNULL)
              for p, md5 in ((port, False), (port_md5, True))]
-    victim = subprocess.Popen(["sleep", "1000"])
+    victims = [subprocess.Popen(["sleep", "1000"]) for _ in range(2)]
     try:
         if not wait_up(port, 10) or not wait_up(port_md5, 10):
             yield "httpd linux: the server answers", 0, 1, "(it did not come up)"
             return
-        t = Target("linux", port, port_md5, victim.pid, False,
+        t = Target("linux", port, port_md5, [v.pid for v in victims], False,
                    os.sysconf("SC_NPROCESSORS_ONLN"))
         yield from run_checks(t, files, fuzz_count)
         dead = [p.poll() for p in procs]
         yield ("httpd linux: both servers still running", int(dead == [None, None]),
                int(dead != [None, None]), f"(exit statuses {dead})")
     finally:
-        for p in procs + [victim]:
+        for p in procs + victims:
             p.kill()
             p.wait()
 
@@ -550,6 +596,8 @@ def host_run(tmp, fuzz_count):
 GUEST_SCRIPT = """ln -s /etc/passwd /www/escape
 /bin/sleep 1000 &
 echo "ht: victim $!"
+/bin/sleep 1000 &
+echo "ht: page_victim $!"
 /bin/sleep 1000 &
 stopper=$!
 echo "ht: stopper $stopper"
@@ -586,7 +634,7 @@ def keel_run(tmp, fuzz_count, cpus=2):
     def reader():
         for line in p.stdout:
             lines.append(line)
-            m = re.search(r"ht: (victim|stopper) (\d+)", line)
+            m = re.search(r"ht: (victim|page_victim|stopper) (\d+)", line)
             if m:
                 ids[m.group(1)] = int(m.group(2))
             m = re.search(r"idleconns: (\d+) refused (\d+) timed_out (\d+)", line)
@@ -601,7 +649,7 @@ def keel_run(tmp, fuzz_count, cpus=2):
         if not ready.wait(120) or "stopper" not in ids or not wait_up(port, 60):
             yield "httpd keel: the server answers", 0, 1, f"({''.join(lines)[-600:]!r})"
             return
-        t = Target("keel", port, port_md5, ids["victim"], True, cpus, idle=16,
+        t = Target("keel", port, port_md5, (ids["victim"], ids["page_victim"]), True, cpus, idle=16,
                    guest_idle=ids.get("idle", (GUEST_IDLE, 0, 0)))
         yield from run_checks(t, files, fuzz_count)
         stop = requests.post(t.base + f"/api/v1/processes/{ids['stopper']}/signal",

@@ -143,6 +143,8 @@ el("procs").addEventListener("click", async ev => {
   const pid = ev.target.dataset && ev.target.dataset.pid;
   if (!pid || !ev.target.classList.contains("kill")) return;
   const r = await api("POST", `/api/v1/processes/${pid}/signal`, { signal: "TERM" });
-  el("status").textContent = r.ok ? `sent TERM to ${pid}` : `kill ${pid}: ${r.status}`;
+  // #message keeps the outcome; #status is rewritten by every refresh
+  el("message").textContent = r.ok ? `sent TERM to ${pid}` :
+    `kill ${pid}: ${r.status} ${(await r.json().catch(() => ({}))).error || ""}`.trim();
   await refresh();
 });
