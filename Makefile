@@ -84,9 +84,12 @@ comma    := ,
 QEMU_RUN  = qemu-system-x86_64 -accel $(RUN_ACCEL) -cpu $(QEMU_CPU) -m 256 -smp 2 \
             -no-reboot -display none -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=4
 # make run's NIC: virtio-net on QEMU's user network (DHCP gives 10.0.2.15; the host is 10.0.2.2),
-# host port HOSTFWD forwarded to guest port 80; HOSTFWD= gives no forward.
+# the host's 127.0.0.1:HOSTFWD forwarded to guest port 80, where /etc/rc.httpd starts httpd
+# (init's --rc; RC= boots without it; an APPEND with its own `--` needs RC=); HOSTFWD= gives no
+# forward.
 HOSTFWD  ?= 8080
-RUN_NET   = -netdev user,id=n0$(if $(HOSTFWD),$(comma)hostfwd=tcp::$(HOSTFWD)-:80) \
+RC       ?= /etc/rc.httpd
+RUN_NET   = -netdev user,id=n0$(if $(HOSTFWD),$(comma)hostfwd=tcp:127.0.0.1:$(HOSTFWD)-:80) \
             -device virtio-net-pci,netdev=n0
 
 # make run's disk: an ext2 image kept across runs (made with mke2fs -d at first use), mounted
@@ -95,7 +98,7 @@ DISK     ?= $(BUILD)/disk.img
 DISK_MB  ?= 256
 RUN_DISK  = $(if $(DISK),-drive file=$(abspath $(DISK))$(comma)format=raw$(comma)if=none$(comma)id=disk0 \
             -device virtio-blk-pci$(comma)drive=disk0)
-RUN_APPEND= $(strip $(if $(DISK),mount=/dev/vda:/home) $(APPEND))
+RUN_APPEND= $(strip $(if $(DISK),mount=/dev/vda:/home) $(APPEND) $(if $(RC),-- --rc $(RC)))
 
 all: kernel user
 
@@ -178,7 +181,8 @@ $(BUILD)/disk.img:
 run: setup kernel user $(DISK)
 	@echo "keel: booting in QEMU ($(RUN_ACCEL)); Ctrl-A X quits"
 	@echo "keel: $(if $(DISK),$(DISK) (ext2) mounted at /home,no disk)"
-	@echo "keel: virtio-net on QEMU's user network$(if $(HOSTFWD),; host port $(HOSTFWD) -> guest port 80)"
+	@echo "keel: virtio-net on QEMU's user network$(if $(HOSTFWD),; 127.0.0.1:$(HOSTFWD) -> guest port 80)"
+	@$(if $(RC),echo "keel: $(RC) starts httpd: the dashboard at http://localhost:$(HOSTFWD)/ (user admin; password printed at its first boot)")
 	@# isa-debug-exit: a guest power-off with status 0 makes QEMU exit 1. QEMU names the
 	@# module by the path given, so it runs in $(BUILD) to call it "initrd.cpio".
 	cd $(BUILD) && $(QEMU_RUN) $(RUN_NET) $(RUN_DISK) -kernel $(abspath $(KERNEL)) \

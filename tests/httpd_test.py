@@ -551,11 +551,11 @@ def run_checks(t, files, fuzz_count):
 
 # ---- the two runs ----
 
-def wait_up(port, seconds):
+def wait_up(port, seconds, path="/hello.txt"):
     end = time.time() + seconds
     while time.time() < end:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/hello.txt", timeout=3).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}{path}", timeout=3).status_code == 200:
                 return True
         except requests.RequestException:
             pass
@@ -610,6 +610,7 @@ done
 echo "ht: $(/bin/idleconns 80 {idle} {idle_wait})"
 echo "ht: serving"
 wait $stopper
+sleep 1     # httpd's 200 for the TERM is still on its way to the host; then power off
 echo "ht: done"
 """
 
@@ -672,6 +673,68 @@ def keel_run(tmp, fuzz_count, cpus=2):
             f.write(sys_out)
 
 
+def boot_rc(disk, tag):
+    """One `make run`-style boot (init --rc /etc/rc.httpd, the disk at /home): what the
+    console said up to the serving line, and the forwarded port; the guest is killed after."""
+    port = free_port()
+    cmd = [KEEL_RUN, "--smp", "2", "--net", "user", "--timeout", "120", "--disk", disk,
+           "--hostfwd", f"tcp:{port}:80",
+           "--append", "mount=/dev/vda:/home -- --rc /etc/rc.httpd"]
+    p = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, errors="replace")
+    lines, ready = [], threading.Event()
+
+    def reader():
+        for line in p.stdout:
+            lines.append(line)
+            if "httpd: serving" in line:
+                ready.set()
+        ready.set()
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
+    return p, th, lines, ready, port
+
+
+def rc_boots(tmp):
+    """make run's httpd: the first boot makes and prints a password, the dashboard and the API
+    answer with it, and the second boot from the same disk keeps it."""
+    disk = os.path.join(tmp, "disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(16 << 20)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", disk], check=True)
+    password = None
+    for boot in (1, 2):
+        p, th, lines, ready, port = boot_rc(disk, boot)
+        try:
+            ok = ready.wait(90) and wait_up(port, 30, "/")
+            out = "".join(lines)
+            m = re.search(r"httpd: new user admin, password (\S+)", out)
+            if boot == 1:
+                password = m and m.group(1)
+                ok = ok and password and "/home/.httpd/users" in out
+            else:
+                ok = ok and not m           # the first boot's password stays
+            base, auth = f"http://127.0.0.1:{port}", HTTPDigestAuth("admin", password or "-")
+            detail = ""
+            if ok:
+                page = requests.get(base + "/", timeout=10)
+                api = requests.get(base + "/api/v1/system", auth=auth, timeout=10)
+                bad = requests.get(base + "/api/v1/system", timeout=10,
+                                   auth=HTTPDigestAuth("admin", (password or "") + "x"))
+                ok = (page.status_code == 200 and "keel" in page.text and
+                      api.status_code == 200 and api.json()["kernel"] == "keel" and
+                      bad.status_code == 401)
+                detail = f"page {page.status_code}, api {api.status_code}, bad {bad.status_code}"
+            what = ("makes and prints a password the API takes" if boot == 1 else
+                    "keeps the first boot's password (users file on the disk)")
+            yield (f"httpd keel: make run's boot {boot} {what}", int(bool(ok)), int(not ok),
+                   "" if ok else f"({detail}; {out[-800:]!r})")
+        finally:
+            p.kill()
+            p.wait()
+            th.join(5)
+
+
 def checks():
     host_fuzz = int(os.environ.get("HTTPD_FUZZ", "100000"))
     keel_fuzz = int(os.environ.get("HTTPD_FUZZ_KEEL", "2000"))
@@ -682,6 +745,8 @@ def checks():
     if only != "host":
         with tempfile.TemporaryDirectory() as tmp:
             yield from keel_run(tmp, keel_fuzz)
+        with tempfile.TemporaryDirectory() as tmp:
+            yield from rc_boots(tmp)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
  * user/httpd/passwd.c — httpd-passwd FILE REALM USER: sets USER's password (read from
  * stdin, one line) in httpd's credentials file, as `user:realm:HA1-MD5:HA1-SHA-256` where
  * HA1 = H(user:realm:password). Other users' lines stay as they were; the file is replaced
- * whole through a temporary file and rename, mode 0600, so a crash leaves the old file.
+ * whole through a temporary file and rename, mode 0600, so a crash leaves the old file; the
+ * file and its directory are fsync'd before it returns, so a power-off keeps the new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,22 @@ static void fail(const char *what)
 {
 	fprintf(stderr, "httpd-passwd: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* Makes the rename durable: fsync of the directory that holds file. */
+static void sync_dir_of(const char *file)
+{
+	char dir[4096];
+	const char *slash = strrchr(file, '/');
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash == file ? 1 : slash - file), file);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd))
+		fail(dir);
+	close(fd);
 }
 
 /* Copies every line of old (if any) except user's in realm to out. */
@@ -64,5 +81,6 @@ int main(int argc, char **argv)
 		unlink(tmp);
 		fail(argv[1]);
 	}
+	sync_dir_of(argv[1]);
 	return 0;
 }

@@ -6,6 +6,9 @@
  *                             /bin/sh when there is no /bin/ash), and runs it again whenever it
  *                             exits (one line says so); every other child that ends is reaped,
  *                             including orphans the kernel reparents to init.
+ *   init --rc FILE            the same, but first runs the shell script FILE (with busybox
+ *                             ash; keel's /bin/sh without it) and waits for it: the boot's
+ *                             services (make run boots `-- --rc /etc/rc.httpd`).
  *   init [--] PROG [ARGS...]  runs PROG once (a name without '/' is looked up in /bin, /sbin),
  *                             reaps everything until PROG ends, then exits with PROG's status
  *                             (128 + signal if it was killed): keel prints "init exited with
@@ -102,13 +105,21 @@ static void show_motd(void)
 
 /* The interactive shell: busybox ash as a login shell ("-ash" reads /etc/profile) when the
  * initrd has it, else keel's own /bin/sh. */
-static void run_shell_forever(void)
+static void run_shell_forever(const char *rc)
 {
 	char *const ash[] = { "-ash", NULL }, *const ksh[] = { "/bin/sh", NULL };
 	bool have_ash = access("/bin/ash", X_OK) == 0;
 	const char *prog = have_ash ? "/bin/ash" : "/bin/sh";
 	char *const *argv = have_ash ? ash : ksh;
 
+	if (rc) {
+		char *const rc_argv[] = { (char *)prog, (char *)rc, NULL };
+		pid_t pid = spawn(prog, rc_argv);
+		int st = pid > 0 ? reap_until(pid) : 0;
+
+		if (pid > 0 && status_code(st))
+			fdprintf(1, "init: %s exited with status %d\n", rc, status_code(st));
+	}
 	show_motd();
 	for (;;) {
 		struct timespec t0, t1;
@@ -135,7 +146,9 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc <= 1)
-		run_shell_forever();
+		run_shell_forever(NULL);
+	if (argc == 3 && strcmp(argv[1], "--rc") == 0)
+		run_shell_forever(argv[2]);
 
 	pid_t pid;
 	while ((pid = spawn(argv[1], argv + 1)) < 0)
