@@ -423,6 +423,8 @@ def dashboard_in_chromium(t, files):
                lambda: b.js("return document.getElementById('message').textContent") ==
                f"sent TERM to {t.page_victim}")
         wait_gone(t, t.page_victim)
+        b.js("window.scrollTo(0, 0)")
+        b.screenshot(os.path.join(ROOT, "build", f"httpd-dashboard-{t.name}.png"))
         # the 401s that carry each challenge are logged as network errors; scripts must not err
         errors = [e for e in b.console() if e.get("level") == "SEVERE" and
                   e.get("source") != "network"]

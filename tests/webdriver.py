@@ -2,9 +2,10 @@
 
 The httpd suite drives keel's dashboard in a real browser with it (tests/httpd_test.py). Only
 what those checks use: a headless session, navigation, elements by CSS selector (type, click,
-read), script execution, the browser's console log, and bounded waits. Every wait has a
+read), script execution, screenshots, the browser's console log, and bounded waits. Every wait has a
 deadline; close() ends the browser and chromedriver whatever state they are in.
 """
+import base64
 import json
 import os
 import shutil
@@ -47,6 +48,7 @@ class Browser:
             opts = {"binary": CHROMIUM,
                     "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                              "--disable-dev-shm-usage", "--no-first-run",
+                             "--window-size=1280,1000",
                              f"--user-data-dir={self.profile}"]}
             caps = {"capabilities": {"alwaysMatch": {
                 "browserName": "chrome", "goog:chromeOptions": opts,
@@ -107,6 +109,11 @@ class Browser:
 
     def js(self, script, *args):
         return self._s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def screenshot(self, path):
+        """The page as a PNG file at path."""
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(self._s("GET", "/screenshot")))
 
     def console(self):
         """The browser's console entries since the last call (chromedriver's log endpoint)."""

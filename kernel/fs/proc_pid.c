@@ -19,7 +19,7 @@
 
 static char proc_state(struct proc *p)
 {
-	bool run = false, f;
+	bool run = false, any = false, f;
 
 	if (READ_ONCE(p->state) == PROC_ZOMBIE)
 		return 'Z';
@@ -30,8 +30,12 @@ static char proc_state(struct proc *p)
 		enum thread_state s = READ_ONCE(ut->thread->state);
 
 		run |= s == THREAD_RUNNING || s == THREAD_RUNNABLE;
+		any = true;
 	}
 	spin_unlock_irqrestore(&p->lock, f);
+	/* Its last thread has gone and the exit is finishing: it is a zombie in all but name. */
+	if (!any)
+		return 'Z';
 	return run ? 'R' : 'S';
 }
 

@@ -76,7 +76,8 @@ function showCpus(d) {
     const pct = db + di > 0 ? Math.round(100 * db / (db + di)) : 0;
     lastCpu[c.cpu] = { busy: c.busy_ms, idle: c.idle_ms };
     const extra = c.ctx_switches !== undefined ?
-      ` — ${c.ctx_switches} switches, ${c.interrupts} interrupts, ${c.nm_traps} #NM` : "";
+      ` — ${c.ctx_switches} switches, ${c.interrupts} interrupts, ${c.nm_traps} #NM, ` +
+      `${c.tlb_shootdowns} shootdowns, ${c.tlb_full_flushes + c.tlb_pages_flushed} TLB flushes` : "";
     return `<div class="cpu" data-cpu="${c.cpu}">cpu${c.cpu}: ${pct}%${extra}` +
            `<div class="bar"><div style="width:${pct}%"></div></div></div>`;
   }).join("");
@@ -97,12 +98,34 @@ function showNet(n) {
     `<td>${i.tx_bytes}</td><td>${i.rx_packets}</td><td>${i.tx_packets}</td></tr>`).join("");
 }
 
+// Rows are kept per pid and only their cells' text changes, so a kill button under the
+// pointer is never replaced between press and release (a redraw would swallow the click).
 function showProcs(p) {
-  el("procs").tBodies[0].innerHTML = p.processes.sort((a, b) => a.pid - b.pid).map(x =>
-    `<tr data-pid="${x.pid}"><td>${x.pid}</td><td class="name">${esc(x.name)}</td>` +
-    `<td>${esc(x.state)}</td><td>${x.threads}</td><td>${x.rss_kb}</td>` +
-    `<td>${x.utime_ms + x.stime_ms}</td><td><button class="kill" data-pid="${x.pid}">kill</button></td></tr>`
-  ).join("");
+  const body = el("procs").tBodies[0];
+  const rows = new Map(Array.from(body.rows, r => [r.dataset.pid, r]));
+  const list = p.processes.sort((a, b) => a.pid - b.pid);
+  list.forEach((x, i) => {
+    const pid = String(x.pid);
+    let row = rows.get(pid);
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.pid = pid;
+      for (let c = 0; c < 6; c++) row.insertCell();
+      const b = document.createElement("button");
+      b.className = "kill";
+      b.dataset.pid = pid;
+      b.textContent = "kill";
+      row.insertCell().appendChild(b);
+    }
+    rows.delete(pid);
+    const text = [pid, x.name, x.state, x.threads, x.rss_kb, x.utime_ms + x.stime_ms];
+    text.forEach((t, c) => {
+      if (row.cells[c].textContent !== String(t)) row.cells[c].textContent = t;
+    });
+    row.cells[1].className = "name";
+    if (body.rows[i] !== row) body.insertBefore(row, body.rows[i] || null);
+  });
+  rows.forEach(r => r.remove());
 }
 
 async function refresh() {
