@@ -36,6 +36,7 @@ extern const struct bench_row bench_rows_sched[];
 extern const struct bench_row bench_rows_mm[];
 extern const struct bench_row bench_rows_fpu[];
 extern const struct bench_row bench_rows_poll[];
+extern const struct bench_row bench_rows_httpd[];	/* needs /bin/httpd and /www */
 extern const struct bench_row bench_rows_selftest[];	/* run only when named */
 
 /* Online CPUs when the suite started (the affinity mask of PID 1). */
