@@ -392,8 +392,8 @@ KTEST(fs_proc_bus_pci_devices_and_net_dev)
 	unsigned lines = count_lines(buf);
 
 	if (ok && read_all("/proc/net/dev", buf, 8192) > 0)
-		ok = count_lines(buf) == 2 + nnet && strncmp(buf, "Inter-|", 7) == 0 &&
-		     (!nnet || strstr(buf, "  eth0:"));
+		ok = count_lines(buf) == 3 + nnet && strncmp(buf, "Inter-|", 7) == 0 &&
+		     strstr(buf, "    lo:") && (!nnet || strstr(buf, "  eth0:"));	/* lo first */
 	else
 		ok = false;
 	kfree(buf);

@@ -5,7 +5,9 @@
  * times n keep-alive requests spread over C connections: a small static file, and
  * /api/v1/system signed with Digest SHA-256 (the client signs each request with a new nc, so
  * the row includes the server's verification and its /proc reads). ns per request; requests
- * per second are 1e9 over it. The client's own SHA-256 work is the same on both systems.
+ * per second are 1e9 over it. The _p50/_p99 rows run the same load and report the median and
+ * 99th-percentile request latency (send to last byte of the answer) of one repetition as its
+ * "operation". The client's own SHA-256 work is the same on both systems.
  */
 #include "bench.h"
 #include "../httpd/digest_hash.h"
@@ -39,11 +41,17 @@
 #define PASSWORD	"bench-password"
 #define API_URI		"/api/v1/system"
 
+#define LAT_MAX		4096		/* latencies kept per repetition (more are not sampled) */
+
 struct client {
 	int fd;
 	size_t have;
+	uint64_t sent_at;		/* TSC when its request in flight was sent */
 	char in[RESP_MAX];
 };
+
+static uint64_t lat[LAT_MAX];
+static long nlat;
 
 static pid_t server = -1;
 static char nonce[80], opaque[80];
@@ -234,6 +242,7 @@ static const char *send_next(struct client *c, bool api)
 	char req[1024];
 	int len = request(req, sizeof(req), api);
 
+	c->sent_at = rdtsc();
 	return send(c->fd, req, len, MSG_NOSIGNAL) == len ? NULL : fail_errno("send");
 }
 
@@ -254,6 +263,8 @@ static const char *on_readable(struct client *c, bool api, long *done, long *sen
 		return fail("httpd answered: %.40s", c->in);
 	memmove(c->in, c->in + len, c->have - len);
 	c->have -= len;
+	if (nlat < LAT_MAX)
+		lat[nlat++] = rdtsc() - c->sent_at;
 	++*done;
 	if (*sent < n && !time_up()) {
 		++*sent;
@@ -262,8 +273,16 @@ static const char *on_readable(struct client *c, bool api, long *done, long *sen
 	return NULL;
 }
 
-/* n requests over nconn connections, each with one request in flight at a time. */
-static const char *load(long *n, uint64_t *ticks, int nconn, bool api)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* n requests over nconn connections, each with one request in flight at a time. pct 0: the
+ * time of them all; else one "operation" lasting the pct-th percentile latency. */
+static const char *load(long *n, uint64_t *ticks, int nconn, bool api, int pct)
 {
 	static struct client cl[MAX_CONNS];
 	struct pollfd pfd[MAX_CONNS];
@@ -271,6 +290,7 @@ static const char *load(long *n, uint64_t *ticks, int nconn, bool api)
 	long sent = 0, done = 0;
 	uint64_t t0;
 
+	nlat = 0;
 	if (!why && api)
 		why = fetch_nonce();
 	for (int i = 0; i < nconn && !why; i++) {
@@ -293,6 +313,11 @@ static const char *load(long *n, uint64_t *ticks, int nconn, bool api)
 	}
 	*ticks = rdtsc() - t0;
 	*n = done;
+	if (pct && !why && nlat > 0) {
+		qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
+		*ticks = lat[(nlat - 1) * pct / 100];
+		*n = 1;
+	}
 	for (int i = 0; i < nconn; i++)
 		if (cl[i].fd >= 0)
 			close(cl[i].fd);
@@ -300,12 +325,18 @@ static const char *load(long *n, uint64_t *ticks, int nconn, bool api)
 	return why;
 }
 
-static const char *row_static_c1(long *n, uint64_t *t) { return load(n, t, 1, false); }
-static const char *row_static_c16(long *n, uint64_t *t) { return load(n, t, 16, false); }
-static const char *row_static_c64(long *n, uint64_t *t) { return load(n, t, 64, false); }
-static const char *row_api_c1(long *n, uint64_t *t) { return load(n, t, 1, true); }
-static const char *row_api_c16(long *n, uint64_t *t) { return load(n, t, 16, true); }
-static const char *row_api_c64(long *n, uint64_t *t) { return load(n, t, 64, true); }
+#define ROW(name, conns, api, pct) \
+	static const char *name(long *n, uint64_t *t) { return load(n, t, conns, api, pct); }
+ROW(row_static_c1, 1, false, 0)
+ROW(row_static_c16, 16, false, 0)
+ROW(row_static_c64, 64, false, 0)
+ROW(row_api_c1, 1, true, 0)
+ROW(row_api_c16, 16, true, 0)
+ROW(row_api_c64, 64, true, 0)
+ROW(row_static_c16_p50, 16, false, 50)
+ROW(row_static_c16_p99, 16, false, 99)
+ROW(row_api_c16_p50, 16, true, 50)
+ROW(row_api_c16_p99, 16, true, 99)
 
 const struct bench_row bench_rows_httpd[] = {
 	{ "httpd_static_c1", "httpd: GET a small file, 1 keep-alive connection", 1000, 1,
@@ -320,5 +351,13 @@ const struct bench_row bench_rows_httpd[] = {
 	  1, row_api_c16 },
 	{ "httpd_api_c64", "httpd: GET /api/v1/system with Digest SHA-256, 64 connections", 1000,
 	  1, row_api_c64 },
+	{ "httpd_static_c16_p50", "httpd: median latency of the 16-connection small-file load",
+	  2000, 1, row_static_c16_p50 },
+	{ "httpd_static_c16_p99", "httpd: 99th-percentile latency, same load", 2000, 1,
+	  row_static_c16_p99 },
+	{ "httpd_api_c16_p50", "httpd: median latency of the 16-connection API + Digest load",
+	  1000, 1, row_api_c16_p50 },
+	{ "httpd_api_c16_p99", "httpd: 99th-percentile latency, same load", 1000, 1,
+	  row_api_c16_p99 },
 	{ 0 }
 };
