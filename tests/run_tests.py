@@ -83,6 +83,7 @@ import httpd_test  # noqa: E402
 import net_busybox  # noqa: E402
 import net_server  # noqa: E402
 import net_tap  # noqa: E402
+import net_storm  # noqa: E402
 import uefi_test  # noqa: E402
 
 # A guest's line naming a failed test (ktest, ulib, usertests), quoted in the failure list
@@ -493,7 +494,8 @@ def suite_fuzz(tally):
 
 def suite_tap(tally):
     """keel on a tap in a network namespace the test makes (tests/net_tap.py): pings both
-    ways, ARP, TCP both ways with busybox nc. Skipped, with the reason, when not root."""
+    ways, ARP, TCP both ways with busybox nc; then a 100k malformed-frame storm and a clean
+    transfer after it (tests/net_storm.py). Skipped, with the reason, when not root."""
     why = net_tap.why_not()
     if why:
         print(f"SKIP tap: {why}", flush=True)
@@ -501,6 +503,25 @@ def suite_tap(tally):
         return
     for nic in ("virtio", "e1000", "rtl8139"):
         tap_run(tally, nic)
+    storm_run(tally)
+
+
+def storm_run(tally):
+    """A malformed-frame storm at keel (virtio) over the tap, then a clean transfer
+    (tests/net_storm.py)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sh") as script, net_tap.Netns("s") as ns:
+        script.write(net_storm.GUEST_SCRIPT)
+        script.flush()
+        host = net_storm.Host(ns, net_tap)
+        rc, out = run_watching(ns.exec([
+            os.path.join(ROOT, "tools", "keel-run"), "--smp", "2", "--net", f"tap:{ns.tap}",
+            "--nic", "virtio", "--timeout", "150", "--add", f"{net_tap.busybox()}:/bin/busybox",
+            "--add", f"{script.name}:/storm.sh", "--append",
+            f"ip={net_tap.GUEST_IP}/{net_tap.PREFIX},{net_tap.HOST_IP} "
+            "init=/bin/busybox -- sh /storm.sh"]), 180, "storm: ready", host.on_ready)
+        host.join(30)
+    for name, ok, detail in net_storm.checks(out, host):
+        tally.add(f"tap storm: {name}", int(ok), int(not ok), f"({detail})")
 
 
 def tap_run(tally, nic):
