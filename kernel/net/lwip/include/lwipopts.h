@@ -93,6 +93,8 @@
 #define LWIP_TCP_MAX_SACK_NUM		4
 #define TCP_LISTEN_BACKLOG		1
 #define TCP_DEFAULT_LISTEN_BACKLOG	128
+/* keel's input hook: a listener full of half-open connections drops the oldest (synflood.c) */
+#define LWIP_HOOK_FILENAME		"lwiphooks.h"
 #define LWIP_TCP_KEEPALIVE		1
 #define LWIP_TCP_TIMESTAMPS		0
 #define TCP_MAXRTX			12
