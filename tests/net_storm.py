@@ -238,8 +238,9 @@ def checks(out, host):
          storm is not None and storm[0] >= STORM_FRAMES * 0.9,
          f"{storm} {host.results.get('storm error', '')}; keel's eth0 rx packets "
          f"{rx.group(2) if rx else '?'}"),
-        (f"then {SYN_BURST} spoofed SYNs to the listening port (sent {host.results.get('syn')})",
-         host.results.get("syn") is not None and host.results["syn"][0] == SYN_BURST, ""),
+        (f"then {SYN_BURST} spoofed SYNs to the listening port",
+         host.results.get("syn") is not None and host.results["syn"][0] == SYN_BURST,
+         f"sent, refused, seconds: {host.results.get('syn')}"),
         (f"after them a real client is accepted within {CONNECT_WITHIN_S} s and its 1 MiB "
          "arrives intact (SHA-256)", m is not None and m.group(1) == want,
          f"connected after {host.results.get('connect s')} s; "
