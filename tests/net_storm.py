@@ -197,25 +197,7 @@ class Host:
         except OSError as e:
             self.results["storm error"] = str(e)
             return
-        leave = self.ns.enter()
-        t0 = time.monotonic()
-        try:
-            end = t0 + CONNECT_WITHIN_S
-            while True:
-                try:
-                    with socket.create_connection((t.GUEST_IP, DATA_PORT),
-                                                  timeout=max(1, end - time.monotonic())) as c:
-                        self.results["connect s"] = time.monotonic() - t0
-                        c.sendall(self.down)
-                    self.results["down sent"] = True
-                    break
-                except OSError as e:
-                    if time.monotonic() > end:
-                        self.results["down error"] = str(e)
-                        break
-                    time.sleep(0.5)
-        finally:
-            leave()
+        t.send_to_guest(self.ns, DATA_PORT, self.down, CONNECT_WITHIN_S, self.results)
         ping = [t.busybox(), "ping"]
         r = t.sh(*self.ns.exec(ping + ["-c", "2", "-W", "5", t.GUEST_IP]), check=False,
                  timeout=30)

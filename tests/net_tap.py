@@ -114,6 +114,31 @@ echo "tap: guest done"
 """
 
 
+def send_to_guest(ns, port, data, seconds, results):
+    """Connects from the namespace to the guest's port (it may not listen yet: retries for
+    `seconds` in all) and sends data; results gets "down sent" and "connect s", or "down
+    error"."""
+    leave = ns.enter()
+    t0 = time.monotonic()
+    end = t0 + seconds
+    try:
+        while True:
+            try:
+                with socket.create_connection((GUEST_IP, port),
+                                              timeout=max(1, end - time.monotonic())) as c:
+                    results["connect s"] = time.monotonic() - t0
+                    c.sendall(data)
+                results["down sent"] = True
+                return
+            except OSError as e:
+                if time.monotonic() > end:
+                    results["down error"] = str(e)
+                    return
+                time.sleep(0.3)
+    finally:
+        leave()
+
+
 class Host:
     """The namespace side, run in a thread once keel says it listens: ping the guest, check
     ARP, send DOWN to the guest's nc -l; and (already listening) take UP from the guest."""
@@ -158,22 +183,7 @@ class Host:
         r = sh(*self.ns.exec(["ip", "neigh", "show", GUEST_IP]), check=False)
         self.results["arp"] = GUEST_MAC in r.stdout.lower()
         self.results["arp line"] = r.stdout.strip()
-        leave = self.ns.enter()
-        try:
-            end = time.monotonic() + 20
-            while True:        # nc -l may not be listening yet: bounded retries
-                try:
-                    with socket.create_connection((GUEST_IP, DOWN_PORT), timeout=10) as c:
-                        c.sendall(self.down)
-                    self.results["down sent"] = True
-                    break
-                except OSError as e:
-                    if time.monotonic() > end:
-                        self.results["down error"] = str(e)
-                        break
-                    time.sleep(0.3)
-        finally:
-            leave()
+        send_to_guest(self.ns, DOWN_PORT, self.down, 20, self.results)
 
     def close(self):
         self.srv.close()
