@@ -45,7 +45,22 @@ def why_not():
         return "no /dev/net/tun"
     if not shutil.which("ip"):
         return "no iproute2 `ip`"
-    return None
+    return netns_broken()
+
+
+def netns_broken():
+    """None when `ip netns exec` works here (it does not in a plain chroot: it remounts /sys
+    in a new mount namespace), else what it said."""
+    name = f"keel-probe{os.getpid()}"
+    try:
+        made = sh("ip", "netns", "add", name, check=False)
+        if made.returncode:
+            return f"ip netns add fails: {made.stderr.strip()[:120]}"
+        r = sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up", check=False)
+        return None if r.returncode == 0 else \
+            f"ip netns exec fails here: {r.stderr.strip()[:120]}"
+    finally:
+        sh("ip", "netns", "del", name, check=False)
 
 
 def busybox():
