@@ -56,10 +56,12 @@ Suites (each counts its own tests into the total):
                 (userspace datapath), one subnet across a GRE tunnel:
                 ping/HTTP both ways, GRE on the underlay, a patch
                 port pair, NAT to a wan server, the drop-http and
-                rewrite-80-25 OpenFlow rules, ovs-testcontroller with
-                fail-mode secure, remote ovsdb over ptcp:6640 (~1 min);
-                skipped unless root with openvswitch-switch,
-                openvswitch-testcontroller, tcpdump, ethtool, iptables
+                rewrite-80-25 OpenFlow rules, ovs-testcontroller and
+                keel's os-ken controller with fail-mode secure, NAT by
+                ct(nat) flows alone, remote ovsdb over ptcp:6640, a
+                malformed-frame storm (~1 min); skipped unless root
+                with openvswitch-switch, openvswitch-testcontroller,
+                tcpdump, ethtool, iptables (os-ken: python3-os-ken)
   fuzz          sysfuzz (user/fuzz) at 4 CPUs: FUZZ_CALLS calls      counted per run
                 (default 900000: what fits ~90 s of TCG), host watchdog
                 on its progress lines, no PANIC / hung mutex / unkillable
