@@ -51,6 +51,17 @@ Suites (each counts its own tests into the total):
                 the connection cap and 408s, then HTTPD_FUZZ (100000,
                 host) / HTTPD_FUZZ_KEEL (2000) mutated requests
                 (tests/httpd_test.py)
+  netlab        tools/netlab test (docs/netlab.md): two keel VMs on   counted per PASS/FAIL line
+                two namespace "hosts", each with its own Open vSwitch
+                (userspace datapath), one subnet across a GRE tunnel:
+                ping/HTTP both ways, GRE on the underlay, a patch
+                port pair, NAT to a wan server, the drop-http and
+                rewrite-80-25 OpenFlow rules, ovs-testcontroller and
+                keel's os-ken controller with fail-mode secure, NAT by
+                ct(nat) flows alone, remote ovsdb over ptcp:6640, a
+                malformed-frame storm (~1 min); skipped unless root
+                with openvswitch-switch, openvswitch-testcontroller,
+                tcpdump, ethtool, iptables (os-ken: python3-os-ken)
   fuzz          sysfuzz (user/fuzz) at 4 CPUs: FUZZ_CALLS calls      counted per run
                 (default 900000: what fits ~90 s of TCG), host watchdog
                 on its progress lines, no PANIC / hung mutex / unkillable
@@ -89,7 +100,7 @@ import uefi_test  # noqa: E402
 # A guest's line naming a failed test (ktest, ulib, usertests), quoted in the failure list
 # so a CI log that keeps only the end still says which test failed.
 FAILED_LINE = re.compile(r"^(?:FAIL \S+.*|test \S+: FAILED.*)$", re.M)
-SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest): (\d+) passed, (\d+) failed"
+SUMMARY = re.compile(r"^(?:unit|ktest|usertests|sigtest|fputest|tlbtest|netlab): (\d+) passed, (\d+) failed"
                      r"(?:, (\d+) skipped)?",
                      re.M)
 
@@ -524,6 +535,38 @@ def storm_run(tally):
         tally.add(f"tap storm: {name}", int(ok), int(not ok), f"({detail})")
 
 
+NETLAB_CMDS = ("ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl", "ovs-testcontroller",
+               "tcpdump", "ethtool", "iptables", "ip")
+NETLAB_TIMEOUT_S = 240      # up (~5 s), the checks (~40 s), down; a hang is a failure
+
+
+def netlab_why_not():
+    """None when tools/netlab can run here, else the reason it cannot."""
+    if os.geteuid() != 0:
+        return "not root: netlab makes namespaces and runs Open vSwitch"
+    missing = [c for c in NETLAB_CMDS if not shutil.which(c)]
+    if missing:
+        return f"no {', '.join(missing)} (tools/setup installs them)"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    return None
+
+
+def suite_netlab(tally):
+    """tools/netlab test: the Open vSwitch + GRE + OpenFlow lab with two keel VMs; it brings
+    the lab up (unless it is up already) and takes it down again, failure included."""
+    why = netlab_why_not()
+    if why:
+        print(f"SKIP netlab: {why}", flush=True)
+        tally.add(f"netlab (skipped: {why})", 0, 0, skipped=1)
+        return
+    netlab = os.path.join(ROOT, "tools", "netlab")
+    rc, out = run([netlab, "test"], NETLAB_TIMEOUT_S)
+    if rc == 124:           # killed at the timeout, before its own trap could clean up
+        run([netlab, "down"], NETLAB_TIMEOUT_S)
+    summary_counts("netlab", rc, out, tally)
+
+
 def tap_run(tally, nic):
     with tempfile.NamedTemporaryFile("w", suffix=".sh") as script, net_tap.Netns() as ns:
         script.write(net_tap.GUEST_SCRIPT)
@@ -611,7 +654,7 @@ def suite_integration(tally):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the Bochs run")
-    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,user,crypto,storage,httpd,"
+    ap.add_argument("--only", default="unit,ktest,nic,inet,tap,netlab,user,crypto,storage,httpd,"
                     "uefi,integration")
     args = ap.parse_args()
     tally = Tally()
@@ -628,6 +671,8 @@ def main():
         suite_inet(tally, burst_only=True)
     if "tap" in suites:
         suite_tap(tally)
+    if "netlab" in suites:
+        suite_netlab(tally)
     if "user" in suites:
         suite_user(tally, args.quick)
     if "crypto" in suites:
