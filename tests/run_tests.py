@@ -549,7 +549,7 @@ def netlab_why_not():
         return f"no {', '.join(missing)} (tools/setup installs them)"
     if not os.path.exists("/dev/net/tun"):
         return "no /dev/net/tun"
-    return None
+    return net_tap.netns_broken()
 
 
 def suite_netlab(tally):
