@@ -36,6 +36,7 @@ extern const struct bench_row bench_rows_sched[];
 extern const struct bench_row bench_rows_mm[];
 extern const struct bench_row bench_rows_fpu[];
 extern const struct bench_row bench_rows_poll[];
+extern const struct bench_row bench_rows_net[];
 extern const struct bench_row bench_rows_httpd[];	/* needs /bin/httpd and /www */
 extern const struct bench_row bench_rows_selftest[];	/* run only when named */
 
@@ -67,6 +68,10 @@ static inline int time_up(void)
  * it; "%m" style: use fail_errno to append strerror(errno). */
 const char *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *fail_errno(const char *what);
+
+/* Brings the loopback interface up if it is down (Linux's is, with nothing configured; keel's
+ * is up from boot); NULL or why not. rows_net.c. */
+const char *bench_lo_up(void);
 
 /* Pins the calling thread to one CPU, or lets it run on every online CPU. 0 or -1 (errno). */
 int pin_self(int cpu);

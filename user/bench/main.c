@@ -46,7 +46,7 @@
 
 static const struct bench_row *const tables[] = {
 	bench_rows_proc, bench_rows_sched, bench_rows_mm, bench_rows_fpu, bench_rows_poll,
-	bench_rows_httpd, bench_rows_selftest,
+	bench_rows_net, bench_rows_httpd, bench_rows_selftest,
 };
 
 int bench_ncpus = 1;

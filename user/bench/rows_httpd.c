@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -23,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -79,31 +77,12 @@ static int connect_loopback(void)
 	return -1;
 }
 
-/* Linux's loopback starts down when init configures nothing (keel's is up from boot). */
-static const char *loopback_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	const char *why = NULL;
-
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr))
-		why = fail_errno("SIOCGIFFLAGS lo");
-	else if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(s, SIOCSIFFLAGS, &ifr))
-			why = fail_errno("SIOCSIFFLAGS lo up");
-	}
-	if (s >= 0)
-		close(s);
-	return why;
-}
-
 /* The users file with USER's hashes, lo up, and /proc where the API reads (Linux's bench
  * initramfs has none mounted). */
 static const char *prepare(void)
 {
 	char a1[128], md5[65], sha[65], line[300];
-	const char *why = loopback_up();
+	const char *why = bench_lo_up();
 	int fd;
 
 	if (why)
