@@ -79,14 +79,20 @@
 #define LWIP_SO_RCVBUF			0
 
 /* ---- TCP: sized for throughput ---- */
-#define TCP_MSS				1460
+/* TCP_MSS is the most any connection may use; lwIP lowers it to the route's MTU - 40 (1460 on
+ * Ethernet: LWIP_CALCULATE_EFF_SEND_MSS, in what we send and what our SYN advertises). lo has
+ * no MTU, so loopback connections use all of it: 5.6x fewer segments, each a hop through
+ * lwIP's thread, than 1460 would give. (8 KiB frames; lwIP's checks keep TCP_SNDLOWAT +
+ * 4 * TCP_MSS below 64 KiB.) */
+#define TCP_MSS				(8192 - 40)
+#define ETH_TCP_MSS			1460	/* sizes the segment queue for Ethernet's MSS */
 #define LWIP_WND_SCALE			1
 #define TCP_RCV_SCALE			3
 #define TCP_WND				(256 * 1024)
 #define TCP_SND_BUF			(128 * 1024)
-#define TCP_SND_QUEUELEN		(4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SND_QUEUELEN		(4 * TCP_SND_BUF / ETH_TCP_MSS)
 #define TCP_SNDLOWAT			(TCP_SND_BUF / 4)
-#define TCP_OVERSIZE			TCP_MSS
+#define TCP_OVERSIZE			ETH_TCP_MSS
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_PBUFS		256
 #define LWIP_TCP_SACK_OUT		1
@@ -120,5 +126,6 @@
 #define SYS_STATS			0
 #define LWIP_STATS_DISPLAY		0
 #define LWIP_CHECKSUM_ON_COPY		1
+#define LWIP_CHECKSUM_CTRL_PER_NETIF	1	/* lo skips them (stack.c) */
 
 #endif
