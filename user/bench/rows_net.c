@@ -104,6 +104,17 @@ static void end_child(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* What a repetition made: the peer process (-1: none), a connection and a listener (-1: none). */
+static void release(pid_t child, int fd, int lfd)
+{
+	if (child > 0)
+		end_child(child);
+	if (fd >= 0)
+		close(fd);
+	if (lfd >= 0)
+		close(lfd);
+}
+
 static const char *roundtrips(long *n, uint64_t *ticks, int type)
 {
 	const char *why = bench_lo_up();
@@ -127,12 +138,7 @@ static const char *roundtrips(long *n, uint64_t *ticks, int type)
 	}
 	*ticks = rdtsc() - t0;
 	*n = i;
-	if (child > 0)
-		end_child(child);
-	if (fd >= 0)
-		close(fd);
-	if (lfd >= 0)
-		close(lfd);
+	release(child, fd, lfd);
 	return why;
 }
 
@@ -202,12 +208,7 @@ static const char *row_tcp_stream(long *n, uint64_t *ticks)
 	}
 	*ticks = rdtsc() - t0;
 	*n = i;
-	if (child > 0)
-		end_child(child);
-	if (fd >= 0)
-		close(fd);
-	if (lfd >= 0)
-		close(lfd);
+	release(child, fd, lfd);
 	return why;
 }
 
