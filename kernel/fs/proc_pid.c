@@ -288,7 +288,8 @@ static ssize_t exe_readlink(struct inode *ino, char *buf, size_t n)
 	return len;
 }
 
-/* The link text of an inode: its path, or "pipe:[N]" / "socket:[N]" / "anon_inode:[N]". */
+/* The link text of an inode: its path, or "pipe:[N]" / "socket:[N]" / "anon_inode:[N]".
+ * Readlink ops run with vfs_ns_lock held. */
 static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 {
 	char *path = kmalloc(PATH_MAX);
@@ -300,7 +301,7 @@ static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 		snprintf(path, PATH_MAX, "pipe:[%lu]", ino->ino);
 	else if (S_ISSOCK(ino->mode) && !ino->parent)
 		snprintf(path, PATH_MAX, "socket:[%lu]", ino->ino);
-	else if (vfs_path_of(ino, path, PATH_MAX) >= 0)
+	else if (vfs_path_of_locked(ino, path, PATH_MAX) >= 0)
 		;				/* in the tree (the root has no parent) */
 	else if (!ino->parent)
 		snprintf(path, PATH_MAX, "anon_inode:[%lu]", ino->ino);
@@ -311,25 +312,39 @@ static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 	return r;
 }
 
-static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
+/* p's cwd, counted; NULL once it has exited. */
+static struct inode *proc_cwd(int pid)
 {
-	struct proc *p = proc_get(((struct proc_node *)ino->priv)->pid);
+	struct proc *p = proc_get(pid);
 	struct inode *cwd = NULL;
-	ssize_t r = -ENOENT;
 	bool f;
 
 	if (!p)
-		return -ENOENT;
+		return NULL;
 	f = spin_lock_irqsave(&p->lock);
 	if ((cwd = p->cwd))
 		inode_get(cwd);
 	spin_unlock_irqrestore(&p->lock, f);
 	proc_put(p);
-	if (cwd) {
-		r = inode_link(cwd, buf, n);
-		inode_put(cwd);
-	}
+	return cwd;
+}
+
+static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
+{
+	struct inode *cwd = proc_cwd(((struct proc_node *)ino->priv)->pid);
+	ssize_t r;
+
+	if (!cwd)
+		return -ENOENT;
+	r = inode_link(cwd, buf, n);
+	inode_put(cwd);
 	return r;
+}
+
+static int cwd_follow(struct inode *ino, struct inode **out)
+{
+	*out = proc_cwd(((struct proc_node *)ino->priv)->pid);
+	return *out ? 0 : -ENOENT;
 }
 
 /* p's fd table, counted; NULL once it has exited. */
@@ -349,27 +364,57 @@ static struct files *proc_files(int pid)
 	return fs;
 }
 
-static ssize_t fd_readlink(struct inode *ino, char *buf, size_t n)
+/* The file behind a proc_node's fd, counted; NULL when the fd is closed. */
+static struct file *proc_node_file(const struct proc_node *pn)
 {
-	const struct proc_node *pn = ino->priv;
 	struct files *fs = proc_files(pn->pid);
 	struct file *file = fs ? files_get_file(fs, pn->fd) : NULL;
-	ssize_t r = -ENOENT;
 
-	if (file) {
-		r = inode_link(file->ino, buf, n);
-		file_put(file);
-	}
 	if (fs)
 		files_put(fs);
+	return file;
+}
+
+static ssize_t fd_readlink(struct inode *ino, char *buf, size_t n)
+{
+	struct file *file = proc_node_file(ino->priv);
+	ssize_t r;
+
+	if (!file)
+		return -ENOENT;
+	r = inode_link(file->ino, buf, n);
+	file_put(file);
 	return r;
+}
+
+/*
+ * Opening fd/N opens the file's inode afresh, as on Linux. Only inodes that open by
+ * themselves qualify: an anonymous pipe, socket or anon inode lives in its open file's
+ * private data, which a new open would not have (Linux reopens pipes; keel says ENXIO).
+ */
+static int fd_follow(struct inode *ino, struct inode **out)
+{
+	struct file *file = proc_node_file(ino->priv);
+	uint32_t m;
+
+	if (!file)
+		return -ENOENT;
+	m = file->ino->mode;
+	if (S_ISREG(m) || S_ISDIR(m) || S_ISCHR(m) || S_ISBLK(m) ||
+	    (S_ISFIFO(m) && file->ino->parent)) {
+		inode_get(*out = file->ino);
+		file_put(file);
+		return 0;
+	}
+	file_put(file);
+	return -ENXIO;
 }
 
 static const struct inode_ops exe_iops = { .readlink = exe_readlink,
 					   .release = proc_node_release };
-static const struct inode_ops cwd_iops = { .readlink = cwd_readlink,
+static const struct inode_ops cwd_iops = { .readlink = cwd_readlink, .follow = cwd_follow,
 					   .release = proc_node_release };
-static const struct inode_ops fd_link_iops = { .readlink = fd_readlink,
+static const struct inode_ops fd_link_iops = { .readlink = fd_readlink, .follow = fd_follow,
 					       .release = proc_node_release };
 
 /* ---- fd/ ---- */
