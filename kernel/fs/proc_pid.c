@@ -490,6 +490,7 @@ static const struct {
 	{ "cmdline", DT_REG, gen_cmdline, NULL }, { "environ", DT_REG, gen_environ, NULL },
 	{ "comm", DT_REG, gen_comm, NULL }, { "maps", DT_REG, gen_maps, NULL },
 	{ "cwd", DT_LNK, NULL, &cwd_iops }, { "fd", DT_DIR, NULL, &fd_dir_iops },
+	{ "stack", DT_REG, proc_gen_stack, NULL },
 };
 _Static_assert(ARRAY_SIZE(pid_entries) < 16, "inode numbers leave 16 per process");
 
