@@ -25,6 +25,7 @@
 #include <keel/string.h>
 #include <keel/sync.h>
 #include <keel/arch.h>
+#include <keel/syscall.h>
 #include <arch/signal.h>
 #include "signal_internal.h"
 
@@ -59,6 +60,16 @@ bool sig_pending_locked(const struct uthread *ut)
 	assert_spin_held(&p->sighand->lock);
 	return ((ut->pending | p->shared_pending) & ~ut->blocked) || p->group_exit ||
 	       ((p->shared_pending | ut->pending) & sig_bit(SIGKILL)) || p->stopped;
+}
+
+/* Everything that must end a sleep (keel/syscall.h): an unblocked signal, SIGKILL, a group
+ * exit (exit_group, or a fatal signal another thread took: no pending bit is left for us), a
+ * stop. Without the group exit, threads asleep in futex or nanosleep outlived their process. */
+bool sleep_signal_pending_locked(void)
+{
+	struct uthread *ut = uthread_current();
+
+	return ut && sig_pending_locked(ut);
 }
 
 bool signal_pending(void)

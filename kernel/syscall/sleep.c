@@ -22,17 +22,6 @@ struct spinlock *sleep_signal_lock(void)
 	return ut ? &ut->proc->sighand->lock : NULL;
 }
 
-bool sleep_signal_pending_locked(void)
-{
-	struct uthread *ut = uthread_current();
-	sigset_t blockable;
-
-	if (!ut)
-		return false;
-	blockable = ut->blocked & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
-	return (ut->pending | ut->proc->shared_pending) & ~blockable;
-}
-
 int sleep_until(uint64_t deadline)
 {
 	struct spinlock *lk = sleep_signal_lock();

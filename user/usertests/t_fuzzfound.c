@@ -191,11 +191,98 @@ static void proc_self_cwd_and_dir_fd_links_are_walked(void)
 	CHECK(unlink("linkdir/f") == 0 && rmdir("linkdir") == 0);
 }
 
+/* ---- exit_group ends threads asleep in futex and nanosleep ---- */
+
+#ifndef FUTEX_WAIT_PRIVATE
+#define FUTEX_WAIT_PRIVATE 128	/* FUTEX_WAIT (0) | FUTEX_PRIVATE_FLAG: musl has no linux/ headers */
+#endif
+#include <time.h>
+
+static uint32_t never_word;
+
+static void *futex_forever(void *arg)
+{
+	syscall(SYS_futex, &never_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	return arg;
+}
+
+static void *sleep_forever(void *arg)
+{
+	struct timespec ts = { 1000, 0 };
+
+	nanosleep(&ts, NULL);
+	return arg;
+}
+
+/* Waits up to ms for child; true when it was reaped with exit status code. */
+static int reaped_within(pid_t child, int ms, int code)
+{
+	int st;
+
+	for (int i = 0; i < ms / 10; i++) {
+		pid_t r = waitpid(child, &st, WNOHANG);
+
+		if (r == child)
+			return WIFEXITED(st) && WEXITSTATUS(st) == code;
+		ut_sleep_ms(10);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, &st, 0);
+	return 0;
+}
+
+/* sysfuzz's workers survived SIGKILL: the thread that took the signal cleared its pending
+ * bit and set the group exit, and threads asleep in futex or nanosleep only woke for a
+ * pending bit, so they slept on and the process never died. exit_group shows it every time. */
+static void exit_group_ends_threads_sleeping_in_futex_and_nanosleep(void)
+{
+	pid_t child = fork();
+
+	CHECK(child >= 0);
+	if (child == 0) {
+		pthread_t a, b, c;
+
+		pthread_create(&a, NULL, futex_forever, NULL);
+		pthread_create(&b, NULL, futex_forever, NULL);
+		pthread_create(&c, NULL, sleep_forever, NULL);
+		ut_sleep_ms(100);
+		syscall(SYS_exit_group, 7);
+	}
+	CHECK(reaped_within(child, 3000, 7));
+}
+
+/* The same through a fatal signal that one thread takes for the whole group. */
+static void sigkill_ends_threads_sleeping_in_futex(void)
+{
+	for (int round = 0; round < 5; round++) {
+		pid_t child = fork();
+		int st;
+
+		CHECK(child >= 0);
+		if (child == 0) {
+			pthread_t a, b;
+
+			pthread_create(&a, NULL, futex_forever, NULL);
+			pthread_create(&b, NULL, futex_forever, NULL);
+			for (;;)
+				pause();
+		}
+		ut_sleep_ms(50);
+		CHECK(kill(child, SIGKILL) == 0);
+		for (int i = 0; i < 300 && waitpid(child, &st, WNOHANG) == 0; i++)
+			ut_sleep_ms(10);
+		CHECK(kill(child, 0) == -1);	/* reaped: gone */
+	}
+}
+
 const struct ut_test ut_fuzzfound_tests[] = {
 	{ "tcp_empty_send_on_listener", tcp_empty_send_on_listener, 0 },
 	{ "wait4_interrupted_by_thread_signal", wait4_interrupted_by_thread_signal, 0 },
 	{ "wait4_sleeper_dies_of_sigkill", wait4_sleeper_dies_of_sigkill, 0 },
 	{ "tkill_races_thread_creation", tkill_races_thread_creation, 0 },
+	{ "exit_group_ends_threads_sleeping_in_futex_and_nanosleep",
+	  exit_group_ends_threads_sleeping_in_futex_and_nanosleep, 0 },
+	{ "sigkill_ends_threads_sleeping_in_futex", sigkill_ends_threads_sleeping_in_futex, 0 },
 	{ "open_proc_self_fd_reopens_the_file", open_proc_self_fd_reopens_the_file, 0 },
 	{ "proc_self_cwd_and_dir_fd_links_are_walked", proc_self_cwd_and_dir_fd_links_are_walked, 0 },
 	{ NULL, NULL, 0 },

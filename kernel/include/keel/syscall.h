@@ -93,7 +93,8 @@ long syscall_dispatch(unsigned long nr, const uint64_t *args);
  */
 /* The calling thread's sighand lock (NULL in a kernel thread, which gets no signals). */
 struct spinlock *sleep_signal_lock(void);
-/* With sleep_signal_lock() held (any lock in a kernel thread): an unblocked signal is pending. */
+/* With sleep_signal_lock() held (any lock in a kernel thread): the sleep must end for the
+ * signal code (an unblocked signal, SIGKILL, a group exit, a stop). */
 bool sleep_signal_pending_locked(void);
 /* Sleeps until time_ns() >= deadline (UINT64_MAX: forever). 0 when the deadline passed,
  * -EINTR when a signal became pending first. */
