@@ -72,6 +72,8 @@ const char *fail_errno(const char *what);
 /* Brings the loopback interface up if it is down (Linux's is, with nothing configured; keel's
  * is up from boot); NULL or why not. rows_net.c. */
 const char *bench_lo_up(void);
+/* A socket of type connected to 127.0.0.1:port (TCP with TCP_NODELAY), or -1. rows_net.c. */
+int bench_dial(int type, int port);
 
 /* Pins the calling thread to one CPU, or lets it run on every online CPU. 0 or -1 (errno). */
 int pin_self(int cpu);

@@ -62,21 +62,6 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int connect_loopback(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		return fd;
-	}
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 /* The users file with USER's hashes, lo up, and /proc where the API reads (Linux's bench
  * initramfs has none mounted). */
 static const char *prepare(void)
@@ -130,7 +115,7 @@ static const char *start_server(void)
 		_exit(127);
 	}
 	for (int waited = 0; waited < UP_WAIT_MS; waited += 10) {
-		int fd = connect_loopback();
+		int fd = bench_dial(SOCK_STREAM, PORT);
 
 		if (fd >= 0) {
 			close(fd);
@@ -202,7 +187,7 @@ static const char *fetch_nonce(void)
 	char in[RESP_MAX] = "";
 	size_t have = 0;
 	ssize_t r;
-	int fd = connect_loopback();
+	int fd = bench_dial(SOCK_STREAM, PORT);
 
 	if (fd < 0 || send(fd, ask, sizeof(ask) - 1, MSG_NOSIGNAL) < 0)
 		return fd < 0 ? fail_errno("connect") : fail_errno("send");
@@ -273,7 +258,7 @@ static const char *load(long *n, uint64_t *ticks, int nconn, bool api, int pct)
 	if (!why && api)
 		why = fetch_nonce();
 	for (int i = 0; i < nconn && !why; i++) {
-		cl[i] = (struct client){ .fd = connect_loopback() };
+		cl[i] = (struct client){ .fd = bench_dial(SOCK_STREAM, PORT) };
 		pfd[i] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
 		if (cl[i].fd < 0)
 			why = fail_errno("connect");

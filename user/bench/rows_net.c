@@ -62,9 +62,10 @@ static int listener(int type)
 	return fd;
 }
 
-static int dial(int type)
+int bench_dial(int type, int port)
 {
-	struct sockaddr_in sa = loopback();
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -127,7 +128,7 @@ static const char *roundtrips(long *n, uint64_t *ticks, int type)
 		why = fail_errno("listen");
 	if (!why && (child = echo_child(lfd, type)) < 0)
 		why = fail_errno("fork");
-	if (!why && (fd = dial(type)) < 0)
+	if (!why && (fd = bench_dial(type, NET_PORT)) < 0)
 		why = fail_errno("connect");
 	uint64_t t0 = rdtsc();
 	BENCH_LOOP(i, *n) {
@@ -156,7 +157,8 @@ static const char *row_tcp_connect(long *n, uint64_t *ticks)
 		why = fail_errno("listen");
 	uint64_t t0 = rdtsc();
 	BENCH_LOOP(i, *n) {
-		int c = why ? -1 : dial(SOCK_STREAM), a = c < 0 ? -1 : accept(lfd, NULL, NULL);
+		int c = why ? -1 : bench_dial(SOCK_STREAM, NET_PORT);
+		int a = c < 0 ? -1 : accept(lfd, NULL, NULL);
 
 		if (c >= 0)
 			close(c);
@@ -186,7 +188,7 @@ static const char *row_tcp_stream(long *n, uint64_t *ticks)
 	if (!why && lfd < 0)
 		why = fail_errno("listen");
 	if (!why && (child = fork()) == 0) {
-		int s = dial(SOCK_STREAM);
+		int s = bench_dial(SOCK_STREAM, NET_PORT);
 
 		while (s >= 0 && send(s, buf, sizeof(buf), MSG_NOSIGNAL) > 0)
 			;
