@@ -57,10 +57,34 @@ static bool after_call(uintptr_t ret)
 	return ksyms_lookup(ret - 1, &off) && off >= 4 && *(const uint8_t *)(ret - 5) == 0xe8;
 }
 
+/* Follows the frame chain from rbp, handing fn each return address, depth counting on from
+ * depth; stops at a bad frame, a zero return address or BACKTRACE_MAX. */
+static void walk_frames(uintptr_t rbp, int depth, void (*fn)(void *arg, uintptr_t ret),
+			void *arg)
+{
+	uintptr_t prev = 0;
+
+	for (; depth < BACKTRACE_MAX && frame_ok(rbp, prev); depth++) {
+		uintptr_t ret = ((uintptr_t *)rbp)[1];
+
+		if (!ret)
+			break;
+		fn(arg, ret);
+		prev = rbp;
+		rbp = ((uintptr_t *)rbp)[0];
+	}
+}
+
+static void print_frame(void *arg, uintptr_t ret)
+{
+	int *depth = arg;
+
+	print_return((*depth)++, ret);
+}
+
 void arch_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t rsp)
 {
 	char sym[96];
-	uintptr_t prev = 0;
 	int depth = 1;
 
 	kprintf("backtrace:\n");
@@ -69,15 +93,7 @@ void arch_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t rsp)
 	if (rsp && !has_frame_prologue(rip) && IS_ALIGNED(rsp, 8) && vm_kernel_mapped(rsp) &&
 	    after_call(*(uintptr_t *)rsp))
 		print_return(depth++, *(uintptr_t *)rsp);
-	for (; depth < BACKTRACE_MAX && frame_ok(rbp, prev); depth++) {
-		uintptr_t ret = ((uintptr_t *)rbp)[1];
-
-		if (!ret)
-			break;
-		print_return(depth, ret);
-		prev = rbp;
-		rbp = ((uintptr_t *)rbp)[0];
-	}
+	walk_frames(rbp, depth, print_frame, &depth);
 }
 
 /* Starts at our caller: its return address is our frame's, its frame is ours' parent. */
@@ -91,19 +107,10 @@ void arch_backtrace_here(void)
 /* arch_context_switch left r15 r14 r13 r12 rbx rbp and its return address at sp. */
 void arch_switched_backtrace(void *sp, void (*fn)(void *arg, uintptr_t ret), void *arg)
 {
-	uintptr_t *frame = sp, prev = 0, rbp;
+	uintptr_t *frame = sp;
 
 	if (!frame_ok((uintptr_t)frame, 0) || !vm_kernel_mapped((uintptr_t)(frame + 6)))
 		return;
 	fn(arg, frame[6]);
-	rbp = frame[5];
-	for (int depth = 1; depth < BACKTRACE_MAX && frame_ok(rbp, prev); depth++) {
-		uintptr_t ret = ((uintptr_t *)rbp)[1];
-
-		if (!ret)
-			break;
-		fn(arg, ret);
-		prev = rbp;
-		rbp = ((uintptr_t *)rbp)[0];
-	}
+	walk_frames(frame[5], 1, fn, arg);
 }
