@@ -57,7 +57,11 @@ def run(calls, seconds, seed, smp, timeout):
     rc = p.wait()
     done.set()
     text = "".join(out)
-    print(f"   ({' '.join(cmd)}: exit {rc}, {time.time() - t0:.1f} s)", flush=True)
+    log = os.path.join(ROOT, "build", "fuzz-last.log")   # the whole console: backtraces
+    with open(log, "w") as f:
+        f.write(text)
+    print(f"   ({' '.join(cmd)}: exit {rc}, {time.time() - t0:.1f} s; console in {log})",
+          flush=True)
     if stalled[0]:
         return False, f"no progress line for {STALL} s: the guest hung", text
     bad = [line for line in text.splitlines() if BROKEN.search(line)]
