@@ -599,11 +599,11 @@ def host_run(tmp, fuzz_count):
 # the processes the REST checks signal are www's (su execs, so $! is the sleep's PID).
 GUEST_SCRIPT = """ln -s /etc/passwd /www/escape
 chown www:www /etc/httpd.digest
-/bin/su -s /bin/sh -c 'exec /bin/sleep 1000' www &
+/bin/su -s /bin/ash -c 'exec /bin/sleep 1000' www &
 echo "ht: victim $!"
-/bin/su -s /bin/sh -c 'exec /bin/sleep 1000' www &
+/bin/su -s /bin/ash -c 'exec /bin/sleep 1000' www &
 echo "ht: page_victim $!"
-/bin/su -s /bin/sh -c 'exec /bin/sleep 1000' www &
+/bin/su -s /bin/ash -c 'exec /bin/sleep 1000' www &
 stopper=$!
 echo "ht: stopper $stopper"
 /bin/httpd {a80} &
