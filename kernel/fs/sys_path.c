@@ -139,16 +139,23 @@ SYSCALL2(79, getcwd, char __user *, ubuf, size_t, size)
 	return r;
 }
 
-/* Makes dir (counted, given to the process) the cwd. */
+/* Makes dir (counted, given to the process) the cwd: it needs search permission. */
 static long set_cwd(struct inode *dir)
 {
 	struct proc *p = proc_current();
 	struct inode *old;
+	struct cred c;
+	long r;
 	bool f;
 
 	if (!S_ISDIR(dir->mode)) {
 		inode_put(dir);
 		return -ENOTDIR;
+	}
+	cred_current(&c);
+	if ((r = perm_inode(dir, MAY_EXEC, &c))) {
+		inode_put(dir);
+		return r;
 	}
 	if (!p) {
 		inode_put(dir);

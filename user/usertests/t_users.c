@@ -131,6 +131,7 @@ static void nobody_cannot_open_private(void *arg)
 	CHECK(close(open("public", O_RDONLY)) == 0);
 	CHECK_ERR(open("public", O_WRONLY), EACCES);
 	CHECK_ERR(open("closed/inside", O_RDONLY), EACCES);	/* no x on closed/ */
+	CHECK_ERR(chdir("closed"), EACCES);
 	CHECK_ERR(open("new", O_CREAT | O_WRONLY, 0644), EACCES);	/* no w on . */
 	CHECK_ERR(mkdir("newdir", 0755), EACCES);
 }
