@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -225,6 +226,12 @@ static void root_exec(void *arg)
 	_exit(99);
 }
 
+static void run_ids(void *arg)
+{
+	execl((const char *)arg, "prog", "ids", (char *)NULL);
+	_exit(99);
+}
+
 static void t_users_exec_needs_x(void)
 {
 	char buf[65536];
@@ -243,6 +250,31 @@ static void t_users_exec_needs_x(void)
 	CHECK(chmod("prog", 0744) == 0);
 	as_nobody(nobody_exec, NULL);
 	CHECK_EQ(ut_run_child(root_exec, "./prog"), 7 << 8);
+}
+
+/* A set-user-ID program runs with its owner as effective uid, the caller's as real, and
+ * AT_SECURE set. */
+static void t_users_setuid_program_runs_as_owner(void)
+{
+	struct statvfs vfs;
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	fresh_dir("users_suid");
+	if (statvfs(".", &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		ut_skip("the suite's directory is on a nosuid mount");
+	CHECK((in = open(ut_helper, O_RDONLY)) >= 0);
+	CHECK((out = open("prog", O_WRONLY | O_CREAT, 0755)) >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, (size_t)n) == n);
+	close(in);
+	close(out);
+	CHECK(chown("prog", NOBODY, NOBODY) == 0);
+	CHECK(chmod("prog", 04755) == 0);
+	CHECK_EQ(ut_run_child(run_ids, "./prog"), 7 << 8);
+	CHECK(chmod("prog", 0755) == 0);
+	CHECK_EQ(ut_run_child(run_ids, "./prog"), 2 << 8);
 }
 
 /* ---- processes ---- */
@@ -327,6 +359,7 @@ const struct ut_test ut_users_tests[] = {
 	{ "users_sticky_dir_protects_others_files", t_users_sticky_dir_protects_others_files, 0 },
 	{ "users_chmod_chown_need_owner", t_users_chmod_chown_need_owner, 0 },
 	{ "users_exec_needs_x", t_users_exec_needs_x, 0 },
+	{ "users_setuid_program_runs_as_owner", t_users_setuid_program_runs_as_owner, 0 },
 	{ "users_kill_needs_same_user", t_users_kill_needs_same_user, 0 },
 	{ "users_proc_memory_files_denied", t_users_proc_memory_files_denied, 0 },
 	{ "users_shadow_is_private", t_users_shadow_is_private, 0 },
