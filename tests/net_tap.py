@@ -48,10 +48,30 @@ def why_not():
     return netns_broken()
 
 
+def run_netns_mounted():
+    """Is /run/netns a mount point? (os.path.ismount misses a bind mount of a directory onto
+    itself, which is what ip makes: same device on both sides.)"""
+    try:
+        with open("/proc/self/mounts") as f:
+            return any(line.split()[1] == "/run/netns" for line in f)
+    except OSError:
+        return False
+
+
+def netns_del(name, was_mounted):
+    """Deletes namespace name; `ip netns add` also bind-mounts /run/netns onto itself: undo
+    that too when it was not a mount point before and no namespace is left (in a chroot the
+    mount outlives the test and keeps the chroot's directory busy)."""
+    sh("ip", "netns", "del", name, check=False)
+    if not was_mounted and run_netns_mounted() and not os.listdir("/run/netns"):
+        sh("umount", "/run/netns", check=False)
+
+
 def netns_broken():
     """None when `ip netns exec` works here (it does not in a plain chroot: it remounts /sys
     in a new mount namespace), else what it said."""
     name = f"keel-probe{os.getpid()}"
+    was_mounted = run_netns_mounted()
     try:
         made = sh("ip", "netns", "add", name, check=False)
         if made.returncode:
@@ -60,7 +80,7 @@ def netns_broken():
         return None if r.returncode == 0 else \
             f"ip netns exec fails here: {r.stderr.strip()[:120]}"
     finally:
-        sh("ip", "netns", "del", name, check=False)
+        netns_del(name, was_mounted)
 
 
 def busybox():
@@ -81,6 +101,7 @@ class Netns:
         self.tap = f"kt{os.getpid() % 100000}{tag}"[:15]
 
     def __enter__(self):
+        self.was_mounted = run_netns_mounted()
         sh("ip", "netns", "add", self.name)
         try:
             for cmd in (["ip", "link", "set", "lo", "up"],
@@ -94,7 +115,7 @@ class Netns:
         return self
 
     def __exit__(self, *exc):
-        sh("ip", "netns", "del", self.name, check=False)
+        netns_del(self.name, self.was_mounted)
         return False
 
     def exec(self, cmd):

@@ -17,6 +17,8 @@ struct inode *vfs_make_root(void);
 /* Path walk with vfs_ns_lock held. With last != NULL, stops at the final component: *out is
  * its directory and last (NAME_MAX + 1 bytes) its name ("." when the path has none), *trailing
  * whether a slash followed it. */
+/* vfs_path_of with vfs_ns_lock already held (inode ops that run under it). */
+ssize_t vfs_path_of_locked(struct inode *ino, char *buf, size_t n);
 int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct inode **out,
 		    char *last, bool *trailing);
 /* The same, searching directories with the ids in c (access(2)) instead of the caller's. */

@@ -62,6 +62,15 @@ static int walk_follow(struct walk *w, struct inode *link, const char *rest, boo
 
 	if (++w->links > SYMLOOP_MAX)
 		return -ELOOP;
+	if (link->iops && link->iops->follow) {
+		struct inode *target;
+		int r = link->iops->follow(link, &target);
+
+		if (r)
+			return r;
+		walk_set(w, target);	/* the rest of the path goes on from the target */
+		return 0;
+	}
 	if (!link->iops || !link->iops->readlink)
 		return -EINVAL;
 	tlen = link->iops->readlink(link, w->tmp, PATH_MAX);
@@ -453,15 +462,18 @@ int vfs_open_exec(const char *path, struct file **out, char *abspath, size_t abs
 ssize_t vfs_readlink(struct inode *base, const char *path, char *buf, size_t n)
 {
 	struct inode *ino;
-	ssize_t r = vfs_lookup(base, path, 0, &ino);
+	ssize_t r;
 
-	if (r)
-		return r;
-	if (!S_ISLNK(ino->mode) || !ino->iops || !ino->iops->readlink)
-		r = -EINVAL;
-	else
-		r = ino->iops->readlink(ino, buf, n);
-	inode_put(ino);
+	mutex_lock(&vfs_ns_lock);
+	r = vfs_walk_locked(base, path, 0, &ino, NULL, NULL);
+	if (!r) {
+		if (!S_ISLNK(ino->mode) || !ino->iops || !ino->iops->readlink)
+			r = -EINVAL;
+		else
+			r = ino->iops->readlink(ino, buf, n);
+		inode_put(ino);
+	}
+	mutex_unlock(&vfs_ns_lock);
 	return r;
 }
 
@@ -498,7 +510,7 @@ int vfs_access(struct inode *base, const char *path, int amode, bool follow,
 }
 
 /* Builds the path backwards from the end of buf. */
-ssize_t vfs_path_of(struct inode *ino, char *buf, size_t n)
+ssize_t vfs_path_of_locked(struct inode *ino, char *buf, size_t n)
 {
 	size_t at = n;
 	ssize_t r = 0;
@@ -506,7 +518,6 @@ ssize_t vfs_path_of(struct inode *ino, char *buf, size_t n)
 	if (n < 2)
 		return -ERANGE;
 	buf[--at] = '\0';
-	mutex_lock(&vfs_ns_lock);
 	for (struct inode *i = ino; i != vfs_root() && i != vfs_root()->mounted; i = i->parent) {
 		size_t len = strlen(i->name);
 
@@ -522,11 +533,20 @@ ssize_t vfs_path_of(struct inode *ino, char *buf, size_t n)
 		memcpy(buf + at, i->name, len);
 		buf[--at] = '/';
 	}
-	mutex_unlock(&vfs_ns_lock);
 	if (r)
 		return r;
 	if (at == n - 1)
 		buf[--at] = '/';
 	memmove(buf, buf + at, n - at);
 	return (ssize_t)(n - at);
+}
+
+ssize_t vfs_path_of(struct inode *ino, char *buf, size_t n)
+{
+	ssize_t r;
+
+	mutex_lock(&vfs_ns_lock);
+	r = vfs_path_of_locked(ino, buf, n);
+	mutex_unlock(&vfs_ns_lock);
+	return r;
 }

@@ -58,4 +58,7 @@ extern const struct inode_ops proc_keel_iops;	/* /proc/keel */
 /* proc_pid.c */
 extern const struct inode_ops proc_pid_iops;	/* /proc/<pid>: priv is its proc_node */
 
+/* proc_stack.c: /proc/<pid>/stack */
+void proc_gen_stack(struct proc_text *sb, int pid);
+
 #endif

@@ -318,7 +318,8 @@ static ssize_t exe_readlink(struct inode *ino, char *buf, size_t n)
 	return len;
 }
 
-/* The link text of an inode: its path, or "pipe:[N]" / "socket:[N]" / "anon_inode:[N]". */
+/* The link text of an inode: its path, or "pipe:[N]" / "socket:[N]" / "anon_inode:[N]".
+ * Readlink ops run with vfs_ns_lock held. */
 static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 {
 	char *path = kmalloc(PATH_MAX);
@@ -330,7 +331,7 @@ static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 		snprintf(path, PATH_MAX, "pipe:[%lu]", ino->ino);
 	else if (S_ISSOCK(ino->mode) && !ino->parent)
 		snprintf(path, PATH_MAX, "socket:[%lu]", ino->ino);
-	else if (vfs_path_of(ino, path, PATH_MAX) >= 0)
+	else if (vfs_path_of_locked(ino, path, PATH_MAX) >= 0)
 		;				/* in the tree (the root has no parent) */
 	else if (!ino->parent)
 		snprintf(path, PATH_MAX, "anon_inode:[%lu]", ino->ino);
@@ -341,13 +342,14 @@ static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 	return r;
 }
 
-static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
+/* p's cwd into *cwd, counted: -ENOENT once it has exited, -EACCES when the caller may not
+ * look (cred_may_inspect). */
+static int proc_cwd(int pid, struct inode **cwd)
 {
-	struct proc *p = proc_get(((struct proc_node *)ino->priv)->pid);
-	struct inode *cwd = NULL;
-	ssize_t r = -ENOENT;
+	struct proc *p = proc_get(pid);
 	bool f;
 
+	*cwd = NULL;
 	if (!p)
 		return -ENOENT;
 	if (!cred_may_inspect(p)) {
@@ -355,15 +357,28 @@ static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
 		return -EACCES;
 	}
 	f = spin_lock_irqsave(&p->lock);
-	if ((cwd = p->cwd))
-		inode_get(cwd);
+	if ((*cwd = p->cwd))
+		inode_get(*cwd);
 	spin_unlock_irqrestore(&p->lock, f);
 	proc_put(p);
-	if (cwd) {
-		r = inode_link(cwd, buf, n);
-		inode_put(cwd);
-	}
+	return *cwd ? 0 : -ENOENT;
+}
+
+static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
+{
+	struct inode *cwd;
+	ssize_t r = proc_cwd(((struct proc_node *)ino->priv)->pid, &cwd);
+
+	if (r)
+		return r;
+	r = inode_link(cwd, buf, n);
+	inode_put(cwd);
 	return r;
+}
+
+static int cwd_follow(struct inode *ino, struct inode **out)
+{
+	return proc_cwd(((struct proc_node *)ino->priv)->pid, out);
 }
 
 /* p's fd table, counted; NULL once it has exited. */
@@ -383,27 +398,57 @@ static struct files *proc_files(int pid)
 	return fs;
 }
 
-static ssize_t fd_readlink(struct inode *ino, char *buf, size_t n)
+/* The file behind a proc_node's fd, counted; NULL when the fd is closed. */
+static struct file *proc_node_file(const struct proc_node *pn)
 {
-	const struct proc_node *pn = ino->priv;
 	struct files *fs = proc_files(pn->pid);
 	struct file *file = fs ? files_get_file(fs, pn->fd) : NULL;
-	ssize_t r = -ENOENT;
 
-	if (file) {
-		r = inode_link(file->ino, buf, n);
-		file_put(file);
-	}
 	if (fs)
 		files_put(fs);
+	return file;
+}
+
+static ssize_t fd_readlink(struct inode *ino, char *buf, size_t n)
+{
+	struct file *file = proc_node_file(ino->priv);
+	ssize_t r;
+
+	if (!file)
+		return -ENOENT;
+	r = inode_link(file->ino, buf, n);
+	file_put(file);
 	return r;
+}
+
+/*
+ * Opening fd/N opens the file's inode afresh, as on Linux. Only inodes that open by
+ * themselves qualify: an anonymous pipe, socket or anon inode lives in its open file's
+ * private data, which a new open would not have (Linux reopens pipes; keel says ENXIO).
+ */
+static int fd_follow(struct inode *ino, struct inode **out)
+{
+	struct file *file = proc_node_file(ino->priv);
+	uint32_t m;
+
+	if (!file)
+		return -ENOENT;
+	m = file->ino->mode;
+	if (S_ISREG(m) || S_ISDIR(m) || S_ISCHR(m) || S_ISBLK(m) ||
+	    (S_ISFIFO(m) && file->ino->parent)) {
+		inode_get(*out = file->ino);
+		file_put(file);
+		return 0;
+	}
+	file_put(file);
+	return -ENXIO;
 }
 
 static const struct inode_ops exe_iops = { .readlink = exe_readlink,
 					   .release = proc_node_release };
-static const struct inode_ops cwd_iops = { .readlink = cwd_readlink,
+static const struct inode_ops cwd_iops = { .readlink = cwd_readlink, .follow = cwd_follow,
 					   .release = proc_node_release };
-static const struct inode_ops fd_link_iops = { .readlink = fd_readlink,
+static const struct inode_ops fd_link_iops = { .readlink = fd_readlink, .follow = fd_follow,
 					       .release = proc_node_release };
 
 /* ---- fd/ ---- */
@@ -468,9 +513,9 @@ static const struct inode_ops fd_dir_iops = {
 
 /* ---- /proc/<pid> ---- */
 
-/* Modes and the open-time checks are Linux's: environ and maps show the process's memory,
- * so opening them needs cred_may_inspect (environ is also 0400 for its owner); exe and cwd
- * check it when read. */
+/* Modes and the open-time checks are Linux's: environ, maps and stack show the process's
+ * memory, so opening them needs cred_may_inspect (environ and stack are also 0400 for their
+ * owner); exe and cwd check it when read or followed. */
 static const struct {
 	const char *name;
 	unsigned dtype;
@@ -479,14 +524,17 @@ static const struct {
 	uint32_t mode;			/* regular files */
 	bool inspect;
 } pid_entries[] = {
-	{ "status", DT_REG, gen_status, NULL, 0444, false }, { "exe", DT_LNK, NULL, &exe_iops, 0, false },
+	{ "status", DT_REG, gen_status, NULL, 0444, false },
+	{ "exe", DT_LNK, NULL, &exe_iops, 0, false },
 	{ "stat", DT_REG, gen_stat, NULL, 0444, false },
 	{ "statm", DT_REG, gen_statm, NULL, 0444, false },
 	{ "cmdline", DT_REG, gen_cmdline, NULL, 0444, false },
 	{ "environ", DT_REG, gen_environ, NULL, 0400, true },
 	{ "comm", DT_REG, gen_comm, NULL, 0444, false },
 	{ "maps", DT_REG, gen_maps, NULL, 0444, true },
-	{ "cwd", DT_LNK, NULL, &cwd_iops, 0, false }, { "fd", DT_DIR, NULL, &fd_dir_iops, 0, false },
+	{ "cwd", DT_LNK, NULL, &cwd_iops, 0, false },
+	{ "fd", DT_DIR, NULL, &fd_dir_iops, 0, false },
+	{ "stack", DT_REG, proc_gen_stack, NULL, 0400, true },
 };
 _Static_assert(ARRAY_SIZE(pid_entries) < 16, "inode numbers leave 16 per process");
 

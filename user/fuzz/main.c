@@ -366,6 +366,24 @@ struct wslot {
 	int killed;		/* SIGKILLs sent for stalls in this generation */
 };
 
+/* Where its threads sleep in the kernel (keel's /proc/PID/stack lists every thread; Linux's
+ * needs root and shows one), each line prefixed so the harness shows it. */
+static void show_kernel_stacks(pid_t pid)
+{
+	char path[64], buf[4096], *line, *save;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("sysfuzz: FAIL   %s\n", line);
+}
+
 /* A worker that outlives SIGKILL is a kernel bug: say what /proc knows of it. */
 static void show_stuck(pid_t pid)
 {
@@ -380,6 +398,7 @@ static void show_stuck(pid_t pid)
 	printf("sysfuzz: FAIL process %d survives SIGKILL: %s\n", (int)pid, buf);
 	if (fd >= 0)
 		close(fd);
+	show_kernel_stacks(pid);
 }
 
 static struct {

@@ -128,10 +128,75 @@ static void tkill_races_thread_creation(void)
 	CHECK(waitpid(a, &st, 0) == a && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+
+/* ---- /proc/self/fd/N: open through the magic link ---- */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int open_fd_link(int fd, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, flags);
+}
+
+/* open("/proc/self/fd/N") walked the link's text, and the readlink under the walk took
+ * vfs_ns_lock a second time: a kernel panic from any program. Linux opens the file itself:
+ * a new open file (offset 0), also after the file was renamed or removed. */
+static void open_proc_self_fd_reopens_the_file(void)
+{
+	char buf[8] = { 0 };
+	int fd = open("fdlink", O_RDWR | O_CREAT | O_TRUNC, 0600), re;
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, "abcdef", 6) == 6);
+	CHECK((re = open_fd_link(fd, O_RDONLY)) >= 0);
+	CHECK(read(re, buf, 3) == 3 && memcmp(buf, "abc", 3) == 0);
+	close(re);
+	CHECK(rename("fdlink", "fdlink2") == 0);
+	CHECK(unlink("fdlink2") == 0);
+	CHECK((re = open_fd_link(fd, O_RDONLY)) >= 0);	/* removed: still opens */
+	CHECK(read(re, buf, 6) == 6 && memcmp(buf, "abcdef", 6) == 0);
+	close(re);
+	CHECK_ERR(open_fd_link(999, O_RDONLY), ENOENT);
+	CHECK_ERR(open("/proc/self/fd/0/x", O_RDONLY), ENOTDIR);
+	close(fd);
+}
+
+/* The other magic links: cwd as a directory to walk through, a directory fd, a device. */
+static void proc_self_cwd_and_dir_fd_links_are_walked(void)
+{
+	char buf[4] = { 0 }, path[64];
+	int d, f, n;
+
+	CHECK(mkdir("linkdir", 0700) == 0);
+	f = open("linkdir/f", O_WRONLY | O_CREAT, 0600);
+	CHECK(f >= 0 && write(f, "xyz", 3) == 3);
+	close(f);
+	CHECK((d = open("linkdir", O_RDONLY | O_DIRECTORY)) >= 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/f", d);
+	CHECK((f = open(path, O_RDONLY)) >= 0 && read(f, buf, 3) == 3 && !memcmp(buf, "xyz", 3));
+	close(f);
+	CHECK((f = open("/proc/self/cwd/linkdir/f", O_RDONLY)) >= 0);
+	close(f);
+	CHECK((n = open("/dev/null", O_WRONLY)) >= 0);
+	CHECK((f = open_fd_link(n, O_WRONLY)) >= 0 && write(f, "x", 1) == 1);
+	close(f);
+	close(n);
+	close(d);
+	CHECK(unlink("linkdir/f") == 0 && rmdir("linkdir") == 0);
+}
+
 const struct ut_test ut_fuzzfound_tests[] = {
 	{ "tcp_empty_send_on_listener", tcp_empty_send_on_listener, 0 },
 	{ "wait4_interrupted_by_thread_signal", wait4_interrupted_by_thread_signal, 0 },
 	{ "wait4_sleeper_dies_of_sigkill", wait4_sleeper_dies_of_sigkill, 0 },
 	{ "tkill_races_thread_creation", tkill_races_thread_creation, 0 },
+	{ "open_proc_self_fd_reopens_the_file", open_proc_self_fd_reopens_the_file, 0 },
+	{ "proc_self_cwd_and_dir_fd_links_are_walked", proc_self_cwd_and_dir_fd_links_are_walked, 0 },
 	{ NULL, NULL, 0 },
 };

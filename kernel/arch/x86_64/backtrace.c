@@ -87,3 +87,23 @@ void arch_backtrace_here(void)
 
 	arch_backtrace(fp[1], fp[0], 0);
 }
+
+/* arch_context_switch left r15 r14 r13 r12 rbx rbp and its return address at sp. */
+void arch_switched_backtrace(void *sp, void (*fn)(void *arg, uintptr_t ret), void *arg)
+{
+	uintptr_t *frame = sp, prev = 0, rbp;
+
+	if (!frame_ok((uintptr_t)frame, 0) || !vm_kernel_mapped((uintptr_t)(frame + 6)))
+		return;
+	fn(arg, frame[6]);
+	rbp = frame[5];
+	for (int depth = 1; depth < BACKTRACE_MAX && frame_ok(rbp, prev); depth++) {
+		uintptr_t ret = ((uintptr_t *)rbp)[1];
+
+		if (!ret)
+			break;
+		fn(arg, ret);
+		prev = rbp;
+		rbp = ((uintptr_t *)rbp)[0];
+	}
+}

@@ -35,6 +35,10 @@ void arch_console_irq_init(void);
  * when known, 0 if not) / starting at the caller. */
 void arch_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t rsp);
 void arch_backtrace_here(void);
+/* The return addresses of a switched-out thread's kernel stack, from the frame its context
+ * switch saved at sp (innermost first, at most 32), each passed to fn. The thread must stay
+ * switched out; if it runs meanwhile the walk still never faults, it only reads nonsense. */
+void arch_switched_backtrace(void *sp, void (*fn)(void *arg, uintptr_t ret), void *arg);
 /* Stops every other CPU (no-op until SMP). */
 void arch_stop_other_cpus(void);
 

@@ -216,8 +216,13 @@ struct inode_ops {
 	/* Directories: a counted reference to the child called name, or -ENOENT. */
 	int (*lookup)(struct inode *dir, const char *name, struct inode **out);
 	int (*readdir)(struct inode *dir, struct dir_ctx *ctx);
-	/* Symlinks: writes the target (not NUL-terminated) into buf; its length or -errno. */
+	/* Symlinks: writes the target (not NUL-terminated) into buf; its length or -errno.
+	 * Called with vfs_ns_lock held (by walks and by vfs_readlink). */
 	ssize_t (*readlink)(struct inode *ino, char *buf, size_t n);
+	/* Magic links (procfs fd/N, cwd): a counted reference to the inode the link stands for,
+	 * which a walk enters instead of walking readlink's text (that text may name nothing,
+	 * like "pipe:[5]", or a file since renamed or removed). vfs_ns_lock held. */
+	int (*follow)(struct inode *ino, struct inode **out);
 	/* Last reference gone: free ino->priv. */
 	void (*release)(struct inode *ino);
 	/* Disk filesystems (fs/mount.c); NULL on ramfs, whose inodes the VFS makes and links
