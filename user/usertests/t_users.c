@@ -226,6 +226,21 @@ static void root_exec(void *arg)
 	_exit(99);
 }
 
+/* ./prog: a copy of ut-helper (mode set by the caller). */
+static void copy_helper(void)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	CHECK((in = open(ut_helper, O_RDONLY)) >= 0);
+	CHECK((out = open("prog", O_WRONLY | O_CREAT, 0600)) >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, (size_t)n) == n);
+	close(in);
+	close(out);
+}
+
 static void run_ids(void *arg)
 {
 	execl((const char *)arg, "prog", "ids", (char *)NULL);
@@ -234,17 +249,9 @@ static void run_ids(void *arg)
 
 static void t_users_exec_needs_x(void)
 {
-	char buf[65536];
-	int in, out;
-	ssize_t n;
 
 	fresh_dir("users_exec");
-	CHECK((in = open(ut_helper, O_RDONLY)) >= 0);
-	CHECK((out = open("prog", O_WRONLY | O_CREAT, 0644)) >= 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		CHECK(write(out, buf, (size_t)n) == n);
-	close(in);
-	close(out);
+	copy_helper();
 	CHECK(chmod("prog", 0644) == 0);
 	CHECK_EQ(ut_run_child(root_exec, "./prog"), 99 << 8);	/* root too needs an x bit */
 	CHECK(chmod("prog", 0744) == 0);
@@ -257,19 +264,11 @@ static void t_users_exec_needs_x(void)
 static void t_users_setuid_program_runs_as_owner(void)
 {
 	struct statvfs vfs;
-	char buf[65536];
-	int in, out;
-	ssize_t n;
 
 	fresh_dir("users_suid");
 	if (statvfs(".", &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
 		ut_skip("the suite's directory is on a nosuid mount");
-	CHECK((in = open(ut_helper, O_RDONLY)) >= 0);
-	CHECK((out = open("prog", O_WRONLY | O_CREAT, 0755)) >= 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		CHECK(write(out, buf, (size_t)n) == n);
-	close(in);
-	close(out);
+	copy_helper();
 	CHECK(chown("prog", NOBODY, NOBODY) == 0);
 	CHECK(chmod("prog", 04755) == 0);
 	CHECK_EQ(ut_run_child(run_ids, "./prog"), 7 << 8);
