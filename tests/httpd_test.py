@@ -595,20 +595,25 @@ def host_run(tmp, fuzz_count):
             p.wait()
 
 
+# httpd drops root for user www after binding (docs/users.md): it gets its users file, and
+# the processes the REST checks signal are www's (su execs, so $! is the sleep's PID).
 GUEST_SCRIPT = """ln -s /etc/passwd /www/escape
-/bin/sleep 1000 &
+chown www:www /etc/httpd.digest
+/bin/su -s /bin/ash -c 'exec /bin/sleep 1000' www &
 echo "ht: victim $!"
-/bin/sleep 1000 &
+/bin/su -s /bin/ash -c 'exec /bin/sleep 1000' www &
 echo "ht: page_victim $!"
-/bin/sleep 1000 &
+/bin/su -s /bin/ash -c 'exec /bin/sleep 1000' www &
 stopper=$!
 echo "ht: stopper $stopper"
 /bin/httpd {a80} &
+h80=$!
 /bin/httpd {a81} &
 n=0
 until /bin/busybox wget -q -O /dev/null http://127.0.0.1/hello.txt || [ $n -ge 100 ]; do
     n=$((n + 1)); sleep 0.1
 done
+echo "ht: httpd $(grep ^Uid: /proc/$h80/status)"
 echo "ht: $(/bin/idleconns 80 {idle} {idle_wait})"
 echo "ht: serving"
 wait $stopper
@@ -655,6 +660,10 @@ def keel_run(tmp, fuzz_count, cpus=2):
         t = Target("keel", port, port_md5, (ids["victim"], ids["page_victim"]), True, cpus, idle=16,
                    guest_idle=ids.get("idle", (GUEST_IDLE, 0, 0)))
         yield from run_checks(t, files, fuzz_count)
+        uid = re.search(r"ht: httpd Uid:\s+(\d+)\s+(\d+)\s+(\d+)", "".join(lines))
+        ok = uid is not None and uid.groups() == ("33", "33", "33")
+        yield ("httpd keel: runs as www (uid 33) after binding port 80", int(ok), int(not ok),
+               f"({uid.group(0) if uid else 'no Uid line'})")
         stop = requests.post(t.base + f"/api/v1/processes/{ids['stopper']}/signal",
                              json={"signal": "TERM"}, auth=t.auth, timeout=10)
         try:

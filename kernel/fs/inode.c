@@ -4,9 +4,11 @@
  * An inode lives while it has references: each open file, cwd, lookup result and the parent
  * directory's link (while it is linked) holds one; an inode holds one on its parent. The last
  * inode_put frees its data (ops->release for generated inodes) and drops the parent.
- * Inode numbers come from one counter; st_dev is 1 for every inode.
+ * Inode numbers come from one counter; st_dev is 1 for every inode. A new inode belongs to
+ * its creator's fsuid and fsgid (generated /proc nodes set their own).
  */
 #include <keel/vfs.h>
+#include <keel/cred.h>
 #include <keel/errno.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
@@ -37,6 +39,7 @@ struct inode *inode_new(uint32_t mode, const struct inode_ops *iops,
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
 	ino->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	ino->mtime_ns = ino->ctime_ns = ino->atime_ns = vfs_now_ns();
+	cred_current_fsids(&ino->uid, &ino->gid);
 	ino->iops = iops;
 	ino->fops = fops;
 	ino->next_cookie = 2;		/* 0 and 1 are "." and ".." */
@@ -124,7 +127,9 @@ void inode_stat(struct inode *ino, struct kstat *st)
 	st->st_dev = 1;
 	st->st_ino = ino->ino;
 	st->st_nlink = READ_ONCE(ino->nlink);
-	st->st_mode = ino->mode;
+	st->st_mode = READ_ONCE(ino->mode);
+	st->st_uid = READ_ONCE(ino->uid);
+	st->st_gid = READ_ONCE(ino->gid);
 	st->st_rdev = ino->rdev;
 	st->st_size = (int64_t)READ_ONCE(ino->size);
 	st->st_blksize = PAGE_SIZE;

@@ -21,6 +21,32 @@ struct inode *vfs_make_root(void);
 ssize_t vfs_path_of_locked(struct inode *ino, char *buf, size_t n);
 int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct inode **out,
 		    char *last, bool *trailing);
+/* The same, searching directories with the ids in c (access(2)) instead of the caller's. */
+int vfs_walk_cred_locked(struct inode *base, const char *path, unsigned flags,
+			 struct inode **out, char *last, bool *trailing, const struct cred *c);
+
+/* Permission decisions (fs/perm.c): 0 or -EACCES / -EPERM, as Linux. */
+struct cred;
+/* mask: MAY_READ | MAY_WRITE | MAY_EXEC on ino. */
+int perm_inode(struct inode *ino, int mask, const struct cred *c);
+/* True when c owns ino or is root (CAP_FOWNER). */
+bool perm_owner(struct inode *ino, const struct cred *c);
+/* open(2) of an existing ino with flags (O_ACCMODE, O_TRUNC). */
+int perm_open(struct inode *ino, unsigned flags, const struct cred *c);
+/* A new entry in dir / removing victim from dir (the sticky bit) / a rename. */
+int perm_create(struct inode *dir, const struct cred *c);
+int perm_delete(struct inode *dir, struct inode *victim, const struct cred *c);
+int perm_rename(struct inode *sdir, struct inode *src, struct inode *ndir, struct inode *dst,
+		const struct cred *c);
+/* Sets a new inode's owner: c's fsuid, and fsgid or a set-group-ID dir's group. */
+void perm_init_owner(struct inode *dir, struct inode *ino, const struct cred *c);
+/* chmod: may c change ino's mode? *mode loses S_ISGID when Linux would drop it. */
+int perm_chmod(struct inode *ino, uint32_t *mode, const struct cred *c);
+/* chown to uid/gid (ID_KEEP: unchanged): fills a with ATTR_UID/GID and the mode bits lost. */
+struct iattr;
+int perm_chown(struct inode *ino, uint32_t uid, uint32_t gid, const struct cred *c,
+	       struct iattr *a);
+int perm_utimes(struct inode *ino, bool explicit_times, const struct cred *c);
 
 /* Follows mounts on next (a lookup result, consumed): the root mounted there, counted. */
 struct inode *vfs_cross_mounts(struct inode *next);

@@ -16,6 +16,7 @@
  */
 #include "internal.h"
 #include <keel/cmdline.h>
+#include <keel/cred.h>
 #include <keel/errno.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
@@ -308,6 +309,16 @@ void vfs_statfs(struct inode *ino, struct kstatfs *st)
 	st->f_flags = ST_VALID;
 }
 
+/* A new name needs write and search on its directory (hard links of others' files are
+ * not further restricted: keel has no protected_hardlinks). */
+static int link_perm(struct inode *dir)
+{
+	struct cred c;
+
+	cred_current(&c);
+	return perm_create(dir, &c);
+}
+
 int vfs_link(struct inode *obase, const char *old, struct inode *nbase, const char *new_,
 	     bool follow)
 {
@@ -335,7 +346,7 @@ int vfs_link(struct inode *obase, const char *old, struct inode *nbase, const ch
 		r = -EROFS;
 	else if (!dir->nlink)
 		r = -ENOENT;
-	else
+	else if (!(r = link_perm(dir)))
 		r = dir->iops->link(dir, last, src);
 	inode_put(dir);
 out_src:

@@ -5,11 +5,13 @@
  * holds one counted reference (the directory it is in) and hands the caller a counted result.
  * Symlinks are expanded by splicing the target in front of the unwalked rest of the path in a
  * PATH_MAX buffer; more than SYMLOOP_MAX expansions give -ELOOP. Relative paths start at base,
- * or the caller's cwd (the root in kernel threads). keel runs everything as root, so directory
- * search and read/write permission always pass; only exec needs an x bit.
+ * or the caller's cwd (the root in kernel threads). Every directory a walk passes through
+ * must grant search (x) to the caller's ids, one snapshot of them per walk; open, exec,
+ * create and access ask fs/perm.c too.
  */
 #include "internal.h"
 #include <keel/errno.h>
+#include <keel/cred.h>
 #include <keel/heap.h>
 #include <keel/proc.h>
 #include <keel/string.h>
@@ -18,6 +20,7 @@ struct walk {
 	char *buf, *tmp;		/* PATH_MAX each: the path being walked, scratch */
 	struct inode *cur;		/* counted */
 	unsigned links;
+	const struct cred *cred;	/* whose search permission is checked */
 };
 
 static bool is_dot(const char *s)
@@ -148,6 +151,8 @@ static int walk_loop(struct walk *w, unsigned flags, char *last, bool *trailing_
 			p++;
 		if (!S_ISDIR(w->cur->mode))
 			return -ENOTDIR;
+		if ((r = perm_inode(w->cur, MAY_EXEC, w->cred)))
+			return r;
 		if (!*p && last) {
 			strlcpy(last, comp, NAME_MAX + 1);
 			*trailing_out = trailing;
@@ -167,10 +172,10 @@ static int walk_loop(struct walk *w, unsigned flags, char *last, bool *trailing_
 	return 0;
 }
 
-int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct inode **out,
-		    char *last, bool *trailing)
+int vfs_walk_cred_locked(struct inode *base, const char *path, unsigned flags,
+			 struct inode **out, char *last, bool *trailing, const struct cred *c)
 {
-	struct walk w = { .links = 0 };
+	struct walk w = { .links = 0, .cred = c };
 	size_t len = strnlen(path, PATH_MAX);
 	int r;
 
@@ -202,6 +207,15 @@ int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct
 	return r;
 }
 
+int vfs_walk_locked(struct inode *base, const char *path, unsigned flags, struct inode **out,
+		    char *last, bool *trailing)
+{
+	struct cred c;
+
+	cred_current(&c);
+	return vfs_walk_cred_locked(base, path, flags, out, last, trailing, &c);
+}
+
 int vfs_lookup(struct inode *base, const char *path, unsigned flags, struct inode **out)
 {
 	int r;
@@ -227,8 +241,22 @@ static int create_locked(struct inode *dir, const char *name, struct inode *ino,
 			 struct inode **made)
 {
 	struct inode *n = NULL;
+	struct cred c;
 	int r;
 
+	cred_current(&c);
+	if (dir->iops && dir->iops->lookup && dir->iops->lookup(dir, name, &n) == 0)
+		r = -EEXIST;		/* before EACCES, as Linux */
+	else
+		r = perm_create(dir, &c);
+	if (r) {
+		if (n)
+			inode_put(n);
+		inode_put(ino);
+		return r;
+	}
+	n = NULL;
+	perm_init_owner(dir, ino, &c);
 	if (!dir->iops || !dir->iops->create) {
 		r = ramfs_link_locked(dir, name, ino);
 		if (r)
@@ -244,7 +272,7 @@ static int create_locked(struct inode *dir, const char *name, struct inode *ino,
 	else if (dir->sb && (dir->sb->flags & MS_RDONLY))
 		r = -EROFS;
 	else
-		r = dir->iops->create(dir, name, ino->mode, ino->link, &n);
+		r = dir->iops->create(dir, name, ino, &n);
 	inode_put(ino);
 	if (!r && made)
 		*made = n;
@@ -347,7 +375,7 @@ int vfs_open_inode(struct inode *ino, unsigned flags, struct file **out)
 
 /* O_CREAT: the existing node at path, or a new empty regular file. */
 static int open_create(struct inode *base, const char *path, unsigned flags, uint32_t mode,
-		       struct inode **out)
+		       struct inode **out, bool *created)
 {
 	struct inode *ino;
 	int r;
@@ -361,6 +389,7 @@ static int open_create(struct inode *base, const char *path, unsigned flags, uin
 	if (!ino)
 		return -ENOMEM;
 	r = vfs_create(base, path, ino, out);
+	*created = r == 0;
 	if (r == -EEXIST && !(flags & O_EXCL))	/* lost a race with another creator */
 		return vfs_lookup(base, path, LOOKUP_FOLLOW, out);
 	return r;
@@ -384,16 +413,21 @@ static int open_check(struct inode *ino, unsigned flags)
 int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode,
 	     struct file **out)
 {
+	bool created = false;
 	struct inode *ino;
+	struct cred c;
 	int r;
 
 	if (flags & O_CREAT)
-		r = open_create(base, path, flags, mode, &ino);
+		r = open_create(base, path, flags, mode, &ino, &created);
 	else
 		r = vfs_lookup(base, path, (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ino);
 	if (r)
 		return r;
 	r = open_check(ino, flags);
+	cred_current(&c);
+	if (!r && !created)		/* a file this open made is opened as asked */
+		r = perm_open(ino, flags, &c);
 	if (!r && (flags & O_ACCMODE) != O_RDONLY && ino->sb && (ino->sb->flags & MS_RDONLY))
 		r = -EROFS;
 	if (!r && (flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY)
@@ -407,14 +441,15 @@ int vfs_open(struct inode *base, const char *path, unsigned flags, uint32_t mode
 int vfs_open_exec(const char *path, struct file **out, char *abspath, size_t abspath_len)
 {
 	struct inode *ino;
+	struct cred c;
 	ssize_t n;
 	int r = vfs_lookup(NULL, path, LOOKUP_FOLLOW, &ino);
 
 	if (r)
 		return r;
-	if (!S_ISREG(ino->mode) || !(ino->mode & S_IXUGO))
-		r = -EACCES;
-	else if (abspath && (n = vfs_path_of(ino, abspath, abspath_len)) < 0)
+	cred_current(&c);
+	r = S_ISREG(ino->mode) ? perm_inode(ino, MAY_EXEC, &c) : -EACCES;
+	if (!r && abspath && (n = vfs_path_of(ino, abspath, abspath_len)) < 0)
 		r = (int)n;
 	if (!r)
 		r = vfs_open_inode(ino, O_RDONLY, out);
@@ -454,18 +489,22 @@ int vfs_stat(struct inode *base, const char *path, bool follow, struct kstat *st
 	return 0;
 }
 
-int vfs_access(struct inode *base, const char *path, int amode, bool follow)
+int vfs_access(struct inode *base, const char *path, int amode, bool follow,
+	       const struct cred *c)
 {
 	struct inode *ino;
 	int r;
 
 	if (amode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
-	r = vfs_lookup(base, path, follow ? LOOKUP_FOLLOW : 0, &ino);
+	mutex_lock(&vfs_ns_lock);
+	r = vfs_walk_cred_locked(base, path, follow ? LOOKUP_FOLLOW : 0, &ino, NULL, NULL, c);
+	mutex_unlock(&vfs_ns_lock);
 	if (r)
 		return r;
-	if ((amode & X_OK) && !S_ISDIR(ino->mode) && !(ino->mode & S_IXUGO))
-		r = -EACCES;
+	r = perm_inode(ino, amode, c);	/* R_OK, W_OK, X_OK are MAY_READ, MAY_WRITE, MAY_EXEC */
+	if (!r && (amode & W_OK) && ino->sb && (ino->sb->flags & MS_RDONLY))
+		r = -EROFS;
 	inode_put(ino);
 	return r;
 }

@@ -29,7 +29,11 @@ struct proc_node {
 	proc_text_fn text;		/* registered files (procfs_add): used instead of gen */
 	int pid;
 	int fd;				/* /proc/<pid>/fd/N */
+	bool inspect;			/* opening needs cred_may_inspect(pid) (environ, maps) */
 };
+
+/* 0 when the caller may look into process pid's memory (keel/cred.h), else -EACCES. */
+int proc_pid_may_inspect(int pid);
 
 /* Appends n bytes (NULs too) to the file being generated. */
 void proc_write(struct proc_text *sb, const void *data, size_t n);

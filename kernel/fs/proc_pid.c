@@ -107,6 +107,32 @@ static void proc_mem(struct proc *p, struct proc_mem *m)
 	mm_put(mm);
 }
 
+/* Uid:, Gid: (real, effective, saved, filesystem) and Groups: as Linux prints them, with
+ * the trailing space Linux keeps after the groups. */
+static void status_ids(struct proc_text *sb, struct proc *p)
+{
+	struct cred c;
+
+	cred_of(p, &c);
+	proc_printf(sb, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nGroups:\t", c.uid, c.euid,
+		    c.suid, c.fsuid, c.gid, c.egid, c.sgid, c.fsgid);
+	for (unsigned i = 0; i < c.ngroups; i++)
+		proc_printf(sb, i ? " %u" : "%u", c.groups[i]);
+	proc_printf(sb, " \n");
+}
+
+int proc_pid_may_inspect(int pid)
+{
+	struct proc *p = proc_get(pid);
+	bool ok;
+
+	if (!p)
+		return 0;		/* gone: its files read empty */
+	ok = cred_may_inspect(p);
+	proc_put(p);
+	return ok ? 0 : -EACCES;
+}
+
 static void gen_status(struct proc_text *sb, int pid)
 {
 	struct proc *p = proc_get(pid);
@@ -118,9 +144,9 @@ static void gen_status(struct proc_text *sb, int pid)
 	proc_ident(p, &id);
 	proc_mem(p, &m);
 	proc_printf(sb, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-		    "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n",
-		    id.name, READ_ONCE(p->umask), state_name(proc_state(p)), p->pid, p->pid,
-		    id.ppid);
+		    "PPid:\t%d\nTracerPid:\t0\n", id.name, READ_ONCE(p->umask),
+		    state_name(proc_state(p)), p->pid, p->pid, id.ppid);
+	status_ids(sb, p);
 	if (m.size)
 		proc_printf(sb, "VmSize:\t%8zu kB\nVmRSS:\t%8zu kB\nVmData:\t%8zu kB\n"
 			    "VmExe:\t%8zu kB\n", m.size * 4, m.rss * 4, m.data * 4, m.text * 4);
@@ -280,6 +306,10 @@ static ssize_t exe_readlink(struct inode *ino, char *buf, size_t n)
 
 	if (!p)
 		return -ENOENT;
+	if (!cred_may_inspect(p)) {
+		proc_put(p);
+		return -EACCES;
+	}
 	f = spin_lock_irqsave(&p->lock);
 	if (p->exe)
 		len = copy_link(buf, n, p->exe);
@@ -312,30 +342,35 @@ static ssize_t inode_link(struct inode *ino, char *buf, size_t n)
 	return r;
 }
 
-/* p's cwd, counted; NULL once it has exited. */
-static struct inode *proc_cwd(int pid)
+/* p's cwd into *cwd, counted: -ENOENT once it has exited, -EACCES when the caller may not
+ * look (cred_may_inspect). */
+static int proc_cwd(int pid, struct inode **cwd)
 {
 	struct proc *p = proc_get(pid);
-	struct inode *cwd = NULL;
 	bool f;
 
+	*cwd = NULL;
 	if (!p)
-		return NULL;
+		return -ENOENT;
+	if (!cred_may_inspect(p)) {
+		proc_put(p);
+		return -EACCES;
+	}
 	f = spin_lock_irqsave(&p->lock);
-	if ((cwd = p->cwd))
-		inode_get(cwd);
+	if ((*cwd = p->cwd))
+		inode_get(*cwd);
 	spin_unlock_irqrestore(&p->lock, f);
 	proc_put(p);
-	return cwd;
+	return *cwd ? 0 : -ENOENT;
 }
 
 static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
 {
-	struct inode *cwd = proc_cwd(((struct proc_node *)ino->priv)->pid);
-	ssize_t r;
+	struct inode *cwd;
+	ssize_t r = proc_cwd(((struct proc_node *)ino->priv)->pid, &cwd);
 
-	if (!cwd)
-		return -ENOENT;
+	if (r)
+		return r;
 	r = inode_link(cwd, buf, n);
 	inode_put(cwd);
 	return r;
@@ -343,8 +378,7 @@ static ssize_t cwd_readlink(struct inode *ino, char *buf, size_t n)
 
 static int cwd_follow(struct inode *ino, struct inode **out)
 {
-	*out = proc_cwd(((struct proc_node *)ino->priv)->pid);
-	return *out ? 0 : -ENOENT;
+	return proc_cwd(((struct proc_node *)ino->priv)->pid, out);
 }
 
 /* p's fd table, counted; NULL once it has exited. */
@@ -479,18 +513,28 @@ static const struct inode_ops fd_dir_iops = {
 
 /* ---- /proc/<pid> ---- */
 
+/* Modes and the open-time checks are Linux's: environ, maps and stack show the process's
+ * memory, so opening them needs cred_may_inspect (environ and stack are also 0400 for their
+ * owner); exe and cwd check it when read or followed. */
 static const struct {
 	const char *name;
 	unsigned dtype;
 	proc_gen_fn gen;		/* regular files */
 	const struct inode_ops *iops;	/* links and fd/ */
+	uint32_t mode;			/* regular files */
+	bool inspect;
 } pid_entries[] = {
-	{ "status", DT_REG, gen_status, NULL }, { "exe", DT_LNK, NULL, &exe_iops },
-	{ "stat", DT_REG, gen_stat, NULL }, { "statm", DT_REG, gen_statm, NULL },
-	{ "cmdline", DT_REG, gen_cmdline, NULL }, { "environ", DT_REG, gen_environ, NULL },
-	{ "comm", DT_REG, gen_comm, NULL }, { "maps", DT_REG, gen_maps, NULL },
-	{ "cwd", DT_LNK, NULL, &cwd_iops }, { "fd", DT_DIR, NULL, &fd_dir_iops },
-	{ "stack", DT_REG, proc_gen_stack, NULL },
+	{ "status", DT_REG, gen_status, NULL, 0444, false },
+	{ "exe", DT_LNK, NULL, &exe_iops, 0, false },
+	{ "stat", DT_REG, gen_stat, NULL, 0444, false },
+	{ "statm", DT_REG, gen_statm, NULL, 0444, false },
+	{ "cmdline", DT_REG, gen_cmdline, NULL, 0444, false },
+	{ "environ", DT_REG, gen_environ, NULL, 0400, true },
+	{ "comm", DT_REG, gen_comm, NULL, 0444, false },
+	{ "maps", DT_REG, gen_maps, NULL, 0444, true },
+	{ "cwd", DT_LNK, NULL, &cwd_iops, 0, false },
+	{ "fd", DT_DIR, NULL, &fd_dir_iops, 0, false },
+	{ "stack", DT_REG, proc_gen_stack, NULL, 0400, true },
 };
 _Static_assert(ARRAY_SIZE(pid_entries) < 16, "inode numbers leave 16 per process");
 
@@ -504,10 +548,12 @@ static int pid_lookup(struct inode *dir, const char *name, struct inode **out)
 		;
 	if (i == ARRAY_SIZE(pid_entries))
 		return -ENOENT;
-	if (pid_entries[i].gen)
-		ino = proc_node_new(dir, name, S_IFREG | 0444, &proc_gen_iops, &proc_gen_fops,
-				    pid_entries[i].gen, pid);
-	else
+	if (pid_entries[i].gen) {
+		ino = proc_node_new(dir, name, S_IFREG | pid_entries[i].mode, &proc_gen_iops,
+				    &proc_gen_fops, pid_entries[i].gen, pid);
+		if (ino)
+			((struct proc_node *)ino->priv)->inspect = pid_entries[i].inspect;
+	} else
 		ino = proc_node_new(dir, name, pid_entries[i].dtype == DT_DIR ? S_IFDIR | 0500 :
 				    S_IFLNK | 0777, pid_entries[i].iops, NULL, NULL, pid);
 	if (!ino)

@@ -73,9 +73,12 @@ void proc_write(struct proc_text *sb, const void *data, size_t n)
 static int gen_open(struct inode *ino, struct file *f)
 {
 	const struct proc_node *pn = ino->priv;
-	struct proc_text *sb = kzalloc(sizeof(*sb));
+	struct proc_text *sb;
+	int r;
 
-	if (!sb)
+	if (pn->inspect && (r = proc_pid_may_inspect(pn->pid)))
+		return r;
+	if (!(sb = kzalloc(sizeof(*sb))))
 		return -ENOMEM;
 	if (pn->text)
 		pn->text(sb);
@@ -141,6 +144,20 @@ static const struct inode_ops self_iops = { .readlink = self_readlink,
 					    .release = proc_node_release };
 const struct inode_ops proc_gen_iops = { .release = proc_node_release };
 
+/* A /proc node belongs to root, or under /proc/<pid> to the process's effective ids, as on
+ * Linux (so the fd directory's 0500 keeps other users out). */
+static void proc_node_owner(struct inode *ino, int pid)
+{
+	struct proc *p = pid > 0 ? proc_get(pid) : NULL;
+	struct cred c;
+
+	cred_of(p, &c);
+	ino->uid = p ? c.euid : 0;
+	ino->gid = p ? c.egid : 0;
+	if (p)
+		proc_put(p);
+}
+
 struct inode *proc_node_new(struct inode *parent, const char *name, uint32_t mode,
 			    const struct inode_ops *iops, const struct file_ops *fops,
 			    proc_gen_fn gen, int pid)
@@ -155,6 +172,7 @@ struct inode *proc_node_new(struct inode *parent, const char *name, uint32_t mod
 	pn->gen = gen;
 	pn->pid = pid;
 	ino->priv = pn;
+	proc_node_owner(ino, pid);
 	strlcpy(ino->name, name, sizeof(ino->name));
 	inode_get(parent);
 	ino->parent = parent;

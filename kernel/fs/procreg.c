@@ -115,6 +115,7 @@ int procreg_lookup(struct inode *dir, const struct proc_reg *reg, const char *na
 		ino = procfs_text_file(dir, r->name, r->gen);
 	} else if ((ino = inode_new(S_IFDIR | 0555, &dir_iops, NULL))) {
 		ino->priv = r;
+		ino->uid = ino->gid = 0;	/* root's, not the reader's */
 		strlcpy(ino->name, r->name, sizeof(ino->name));
 		inode_get(dir);
 		ino->parent = dir;

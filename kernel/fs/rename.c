@@ -1,12 +1,14 @@
 /*
  * fs/rename.c — unlink, rmdir and rename on ramfs directories.
  *
- * All three run under vfs_ns_lock. Removing a node unlinks it from its directory, sets its
+ * All three run under vfs_ns_lock, after fs/perm.c allowed them (write and search on the
+ * directories, the sticky bit). Removing a node unlinks it from its directory, sets its
  * nlink to 0 and drops the directory's reference; open files, cwds and lookups in flight keep
  * it alive (a removed directory then takes no new entries and getcwd in it gives -ENOENT).
  * An inode keeps its reference on its last parent until it is freed.
  */
 #include "internal.h"
+#include <keel/cred.h>
 #include <keel/errno.h>
 #include <keel/string.h>
 
@@ -70,6 +72,7 @@ static int remove_path(struct inode *base, const char *path, bool rmdir)
 {
 	char last[NAME_MAX + 1];
 	struct inode *dir, *c = NULL;
+	struct cred cred;
 	bool trailing;
 	int r;
 
@@ -82,7 +85,10 @@ static int remove_path(struct inode *base, const char *path, bool rmdir)
 	r = removal_target(dir, last, rmdir, &c);
 	if (r)
 		goto out_dir;
-	if (rmdir && !S_ISDIR(c->mode))
+	cred_current(&cred);
+	if ((r = perm_delete(dir, c, &cred)))
+		;
+	else if (rmdir && !S_ISDIR(c->mode))
 		r = -ENOTDIR;
 	else if (!rmdir && S_ISDIR(c->mode))
 		r = -EISDIR;
@@ -209,6 +215,12 @@ static int rename_locked(struct inode *obase, const char *old, struct inode *nba
 		r = -ENOTDIR;
 	else if (ndir->iops->lookup(ndir, nlast, &dst) != 0)
 		dst = NULL;
+	if (!r && dst != src) {
+		struct cred c;
+
+		cred_current(&c);
+		r = perm_rename(sdir, src, ndir, dst, &c);
+	}
 	if (!r)
 		r = move_locked(sdir, olast, src, ndir, nlast, dst);
 out:

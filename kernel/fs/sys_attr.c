@@ -4,14 +4,15 @@
  *
  * Every *at() call here resolves its target once (sys_inode_at: dirfd + path, or the fd itself
  * for AT_EMPTY_PATH with "" and for a NULL path in utimensat) and then works on the inode.
- * keel has one user (uid 0, gid 0: syscall/info.c), and inodes keep no owner: chown to 0 or
- * -1 succeeds, any other id is EPERM rather than a change that would not be kept. Mode and
- * time changes are stored on the inode (writes with WRITE_ONCE; readers take snapshots).
+ * Who may change what is fs/perm.c's decision (chmod: the owner or root; chown: root, or the
+ * owner to one of his groups; explicit times: the owner or root). Changes are stored on the
+ * inode (writes with WRITE_ONCE; readers take snapshots) or by the disk filesystem.
  * Access times are set by utimensat and at creation only: reads do not update them (as a
  * noatime mount).
  */
 #include "internal.h"
 #include <keel/syscall.h>
+#include <keel/cred.h>
 #include <keel/errno.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
@@ -85,6 +86,10 @@ static long set_attr(struct inode *ino, struct iattr *a)
 	} else {
 		if (a->valid & ATTR_MODE)
 			WRITE_ONCE(ino->mode, (ino->mode & S_IFMT) | (a->mode & 07777));
+		if (a->valid & ATTR_UID)
+			WRITE_ONCE(ino->uid, a->uid);
+		if (a->valid & ATTR_GID)
+			WRITE_ONCE(ino->gid, a->gid);
 		if (a->valid & ATTR_ATIME)
 			WRITE_ONCE(ino->atime_ns, a->atime_ns);
 		if (a->valid & ATTR_MTIME)
@@ -100,7 +105,14 @@ static long set_attr(struct inode *ino, struct iattr *a)
 static long set_mode(struct inode *ino, uint32_t mode)
 {
 	struct iattr a = { .valid = ATTR_MODE, .mode = mode };
+	struct cred c;
+	int err;
 
+	cred_current(&c);
+	if ((err = perm_chmod(ino, &a.mode, &c))) {
+		inode_put(ino);
+		return err;
+	}
 	return set_attr(ino, &a);
 }
 
@@ -141,18 +153,18 @@ SYSCALL2(91, fchmod, int, fd, uint32_t, mode)
 	return err ? err : set_mode(ino, mode);
 }
 
-/* ---- chown: only to the one user there is ---- */
+/* ---- chown ---- */
 
 static long chown_ids(struct inode *ino, uint32_t uid, uint32_t gid)
 {
-	bool ok = (uid == 0 || uid == (uint32_t)-1) && (gid == 0 || gid == (uint32_t)-1);
-	struct iattr a = {
-		.valid = (uid == 0 ? ATTR_UID_ROOT : 0) | (gid == 0 ? ATTR_GID_ROOT : 0),
-	};
+	struct iattr a = { .valid = 0 };
+	struct cred c;
+	int err;
 
-	if (!ok) {
+	cred_current(&c);
+	if ((err = perm_chown(ino, uid, gid, &c, &a))) {
 		inode_put(ino);
-		return -EPERM;
+		return err;
 	}
 	return set_attr(ino, &a);
 }
@@ -215,6 +227,18 @@ static int utime_value(const struct k_timespec64 *ts, uint64_t now, uint64_t *ou
 	return 0;
 }
 
+/* Both times "now" (NULL, or UTIME_NOW twice) needs write permission; other values need
+ * ownership (UTIME_OMIT twice changes nothing and needs neither). */
+static int utimes_perm(struct inode *ino, const struct k_timespec64 *ts)
+{
+	struct cred c;
+
+	if (ts && ts[0].nsec == UTIME_OMIT && ts[1].nsec == UTIME_OMIT)
+		return 0;
+	cred_current(&c);
+	return perm_utimes(ino, ts && (ts[0].nsec != UTIME_NOW || ts[1].nsec != UTIME_NOW), &c);
+}
+
 SYSCALL4(280, utimensat, int, dirfd, const char __user *, path,
 	 const struct k_timespec64 __user *, utimes, int, flags)
 {
@@ -237,6 +261,10 @@ SYSCALL4(280, utimensat, int, dirfd, const char __user *, path,
 			   !path || (flags & AT_EMPTY_PATH), &ino);
 	if (err)
 		return err;
+	if ((err = utimes_perm(ino, utimes ? ts : NULL))) {
+		inode_put(ino);
+		return err;
+	}
 	struct iattr a = { .valid = (set_a ? ATTR_ATIME : 0) | (set_m ? ATTR_MTIME : 0),
 			   .atime_ns = at, .mtime_ns = mt };
 
@@ -295,6 +323,8 @@ SYSCALL5(332, statx, int, dirfd, const char __user *, path, int, flags, uint32_t
 	sx.mask = STATX_BASIC_STATS;	/* no birth time */
 	sx.blksize = (uint32_t)st.st_blksize;
 	sx.nlink = (uint32_t)st.st_nlink;
+	sx.uid = st.st_uid;
+	sx.gid = st.st_gid;
 	sx.mode = (uint16_t)st.st_mode;
 	sx.ino = st.st_ino;
 	sx.size = (uint64_t)st.st_size;

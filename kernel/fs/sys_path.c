@@ -139,16 +139,23 @@ SYSCALL2(79, getcwd, char __user *, ubuf, size_t, size)
 	return r;
 }
 
-/* Makes dir (counted, given to the process) the cwd. */
+/* Makes dir (counted, given to the process) the cwd: it needs search permission. */
 static long set_cwd(struct inode *dir)
 {
 	struct proc *p = proc_current();
 	struct inode *old;
+	struct cred c;
+	long r;
 	bool f;
 
 	if (!S_ISDIR(dir->mode)) {
 		inode_put(dir);
 		return -ENOTDIR;
+	}
+	cred_current(&c);
+	if ((r = perm_inode(dir, MAY_EXEC, &c))) {
+		inode_put(dir);
+		return r;
 	}
 	if (!p) {
 		inode_put(dir);
@@ -346,23 +353,29 @@ SYSCALL4(267, readlinkat, int, dirfd, const char __user *, path, char __user *, 
 struct access_arg {
 	int mode;
 	bool follow;
+	struct cred cred;
 };
 
 static long access_op(struct inode *base, const char *path, void *arg)
 {
 	const struct access_arg *a = arg;
 
-	return vfs_access(base, path, a->mode, a->follow);
+	return vfs_access(base, path, a->mode, a->follow, &a->cred);
 }
 
 #define ACCESS_MODES	7	/* R_OK | W_OK | X_OK (F_OK is 0) */
 
 static long do_faccessat(int dirfd, const char __user *path, int mode, int flags)
 {
-	struct access_arg a = { mode, !(flags & AT_SYMLINK_NOFOLLOW) };
+	struct access_arg a = { .mode = mode, .follow = !(flags & AT_SYMLINK_NOFOLLOW) };
 
 	if (mode & ~ACCESS_MODES || flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	cred_current(&a.cred);
+	if (!(flags & AT_EACCESS)) {	/* access(2) asks for the real ids */
+		a.cred.fsuid = a.cred.uid;
+		a.cred.fsgid = a.cred.gid;
+	}
 	return with_path(dirfd, path, access_op, &a);
 }
 
@@ -376,7 +389,6 @@ SYSCALL3(269, faccessat, int, dirfd, const char __user *, path, int, mode)
 	return do_faccessat(dirfd, path, mode, 0);
 }
 
-/* As root, AT_EACCESS changes nothing: real and effective ids are both 0. */
 SYSCALL4(439, faccessat2, int, dirfd, const char __user *, path, int, mode, int, flags)
 {
 	return do_faccessat(dirfd, path, mode, flags);

@@ -133,8 +133,10 @@ static bool push_strings(uintptr_t *sp, char *const v[], int n, uint64_t *out)
 
 /* Builds the SysV initial stack; returns the stack pointer for entry, or 0 on a fault. */
 static uintptr_t build_stack(struct mm *mm, const struct elf_image *img, char *const argv[],
-			     char *const envp[], const char *execfn)
+			     char *const envp[], const char *execfn, bool secure)
 {
+	struct cred c;
+
 	int argc = count(argv), envc = count(envp);
 	uint64_t *vec = kmalloc((size_t)(argc + envc + 3 + 2 * AUXV_MAX) * 8);
 	uint64_t *av = vec, *ev = vec + argc + 1, *aux = ev + envc + 1;
@@ -154,9 +156,10 @@ static uintptr_t build_stack(struct mm *mm, const struct elf_image *img, char *c
 #define AUX(k, v)	(aux[na++] = (k), aux[na++] = (v))
 	AUX(AT_PHDR, img->phdr_addr); AUX(AT_PHENT, ELF_PHDR_SIZE); AUX(AT_PHNUM, img->phnum);
 	AUX(AT_PAGESZ, PAGE_SIZE); AUX(AT_BASE, 0); AUX(AT_FLAGS, 0); AUX(AT_ENTRY, img->entry);
-	AUX(AT_UID, 0); AUX(AT_EUID, 0); AUX(AT_GID, 0); AUX(AT_EGID, 0);
+	cred_current(&c);
+	AUX(AT_UID, c.uid); AUX(AT_EUID, c.euid); AUX(AT_GID, c.gid); AUX(AT_EGID, c.egid);
 	AUX(AT_PLATFORM, plat_addr); AUX(AT_HWCAP, arch_hwcap()); AUX(AT_CLKTCK, 100);
-	AUX(AT_SECURE, 0); AUX(AT_RANDOM, rnd_addr); AUX(AT_HWCAP2, 0);
+	AUX(AT_SECURE, secure); AUX(AT_RANDOM, rnd_addr); AUX(AT_HWCAP2, 0);
 	AUX(AT_EXECFN, fn_addr); AUX(AT_NULL, 0);
 #undef AUX
 	/* argc, argv[] + NULL, envp[] + NULL, auxv: rsp must be 16-aligned at entry. */
@@ -234,12 +237,19 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 	struct elf_image *img = kmalloc(sizeof(*img));
 	struct file *f = NULL;
 	struct mm *mm = NULL;
+	uint32_t mode = 0, uid = 0, gid = 0;
+	bool nosuid = false, secure;
 	uintptr_t sp;
 	int err;
 
 	err = !abspath || !img ? -ENOMEM : vfs_open_exec(path, &f, abspath, PATH_MAX);
-	if (!err)
+	if (!err) {
+		mode = READ_ONCE(f->ino->mode);
+		uid = READ_ONCE(f->ino->uid);
+		gid = READ_ONCE(f->ino->gid);
+		nosuid = f->ino->sb && (f->ino->sb->flags & MS_NOSUID);
 		err = load_plan(f, img, path);
+	}
 	if (!err && !(mm = build_mm(f, img, p->rlimit_stack)))
 		err = -ENOMEM;
 	if (f)
@@ -250,12 +260,13 @@ int do_execve(const char *path, char *const argv[], char *const envp[])
 	robust_list_exit(ut);		/* the old image's locks die with it, as on Linux */
 	switch_mm(p, mm);
 	files_close_on_exec(p->files);
+	secure = cred_exec(p, mode, uid, gid, nosuid);
 	if (signal_exec(p, ut))
 		proc_exit_group(W_EXITCODE(0, SIGKILL));
 	ut->fs_base = ut->gs_base = 0;
 	arch_set_tls(ut);
 	set_names(p, abspath);
-	sp = build_stack(mm, img, argv, envp, path);
+	sp = build_stack(mm, img, argv, envp, path, secure);
 	if (!sp) {
 		pr_warn("pid %d (%s) killed: no memory for the initial stack\n", p->pid, p->name);
 		proc_exit_group(W_EXITCODE(0, SIGKILL));

@@ -80,6 +80,7 @@ static int copy_resources(struct proc *c, struct proc *p, unsigned long flags)
 	c->cwd = p->cwd;
 	inode_get(c->cwd);
 	c->umask = p->umask;
+	cred_of(p, &c->cred);
 	c->rlimit_stack = p->rlimit_stack;
 	c->rlimit_set = p->rlimit_set;
 	memcpy(c->rlimit, p->rlimit, sizeof(c->rlimit));

@@ -256,10 +256,23 @@ int sig_send_tid_locked(struct proc *p, int tid, int sig, const struct ksiginfo 
 	return -ESRCH;
 }
 
+bool sig_may_send(struct proc *t, int sig)
+{
+	struct proc *me = proc_current();
+	struct cred c;
+
+	if (!me)
+		return true;
+	if (sig == SIGCONT && READ_ONCE(t->sid) == READ_ONCE(me->sid))
+		return true;
+	cred_of(me, &c);
+	return cred_may_signal(&c, t);
+}
+
 struct pgrp_send {
 	int pgid, sig;
 	const struct ksiginfo *info;
-	int found;
+	int found, sent;
 };
 
 static int pgrp_send_one(struct proc *p, void *arg)
@@ -269,6 +282,9 @@ static int pgrp_send_one(struct proc *p, void *arg)
 	if (READ_ONCE(p->pgid) != ps->pgid || p->state != PROC_ALIVE)
 		return 0;
 	ps->found++;
+	if (ps->info && !sig_may_send(p, ps->sig))
+		return 0;
+	ps->sent++;
 	if (ps->sig)
 		signal_send_info(p, ps->sig, ps->info);
 	return 0;
@@ -276,12 +292,12 @@ static int pgrp_send_one(struct proc *p, void *arg)
 
 int sig_send_pgrp_info(int pgid, int sig, const struct ksiginfo *info)
 {
-	struct pgrp_send ps = { pgid, sig, info, 0 };
+	struct pgrp_send ps = { pgid, sig, info, 0, 0 };
 
 	if (sig && !signal_valid(sig))
 		return -EINVAL;
 	proc_for_each(pgrp_send_one, &ps);
-	return ps.found ? 0 : -ESRCH;
+	return ps.sent ? 0 : ps.found ? -EPERM : -ESRCH;
 }
 
 int signal_send_pgrp(int pgid, int sig)

@@ -16,7 +16,12 @@ void sig_retarget(struct uthread *ut, sigset_t newly_blocked);
 void sig_wait(struct uthread *ut);
 /* Queues sig (0: only looks) for thread tid of p; -ESRCH if p has none. p->lock held. */
 int sig_send_tid_locked(struct proc *p, int tid, int sig, const struct ksiginfo *info);
+/* Sends sig to group pgid. With info (a user's kill) only to the members the caller may
+ * signal (sig_may_send): -EPERM when there were members but none was allowed. */
 int sig_send_pgrp_info(int pgid, int sig, const struct ksiginfo *info);
+/* Linux's check_kill_permission for the calling process sending sig to t (sig 0 too):
+ * root, a matching uid (cred_may_signal), or SIGCONT within the caller's session. */
+bool sig_may_send(struct proc *t, int sig);
 /* Kicks every thread of p (stop, SIGKILL, group exit). p->lock and sighand held. */
 void sig_kick_all_locked(struct proc *p);
 /* Sends the parent SIGCHLD for a stop/continue (code CLD_STOPPED/CLD_CONTINUED) and wakes

@@ -304,8 +304,10 @@ SYSCALL2(131, sigaltstack, const struct linux_stack __user *, uss,
 static struct ksiginfo sig_user_info(int code)
 {
 	struct proc *p = proc_current();
+	struct cred c;
 
-	return (struct ksiginfo){ .code = code, .pid = p ? p->pid : 0 };
+	cred_of(p, &c);
+	return (struct ksiginfo){ .code = code, .pid = p ? p->pid : 0, .uid = (int)c.uid };
 }
 
 struct kill_all {
@@ -319,8 +321,8 @@ static int kill_all_one(struct proc *p, void *arg)
 
 	if (p->pid == 1 || p->pid == ka->self || p->state != PROC_ALIVE)
 		return 0;
-	ka->found++;
-	if (ka->sig)
+	ka->found++;		/* Linux counts the ones it may not signal too */
+	if (ka->sig && sig_may_send(p, ka->sig))
 		signal_send_info(p, ka->sig, ka->info);
 	return 0;
 }
@@ -337,7 +339,9 @@ SYSCALL2(62, kill, int, pid, int, sig)
 		p = proc_get(pid);
 		if (!p)
 			return -ESRCH;
-		if (sig)
+		if (!sig_may_send(p, sig))
+			err = -EPERM;
+		else if (sig)
 			err = signal_send_info(p, sig, &info);
 		proc_put(p);
 		return err;
@@ -353,12 +357,20 @@ SYSCALL2(62, kill, int, pid, int, sig)
 	return sig_send_pgrp_info(pid ? -pid : READ_ONCE(proc_current()->pgid), sig, &info);
 }
 
+/* -ESRCH when p has no thread tid; -EPERM when it has but the caller may not signal it. */
 static long sig_send_tid(struct proc *p, int tid, int sig)
 {
 	struct ksiginfo info = sig_user_info(SI_TKILL);
 	bool f = spin_lock_irqsave(&p->lock);
-	int err = sig_send_tid_locked(p, tid, sig, &info);
+	int err = sig_send_tid_locked(p, tid, 0, &info);	/* is tid p's? */
 
+	spin_unlock_irqrestore(&p->lock, f);
+	if (err || !sig)
+		return err ? err : sig_may_send(p, sig) ? 0 : -EPERM;
+	if (!sig_may_send(p, sig))
+		return -EPERM;
+	f = spin_lock_irqsave(&p->lock);
+	err = sig_send_tid_locked(p, tid, sig, &info);	/* -ESRCH if it exited meanwhile */
 	spin_unlock_irqrestore(&p->lock, f);
 	return err;
 }

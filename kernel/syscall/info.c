@@ -1,10 +1,6 @@
 /*
  * syscall/info.c — what a program may ask about the system and itself: uname, sysinfo,
- * getrandom, and the user and group ids.
- *
- * Credentials: keel has one user. Every process runs as root (uid, gid, euid, egid, saved and
- * filesystem ids all 0, no supplementary groups); set*id calls that keep it that way succeed,
- * and any attempt to become someone else fails with EPERM rather than pretending to succeed.
+ * getrandom. (The user and group ids are proc/cred.c's.)
  */
 #include <keel/syscall.h>
 #include <keel/errno.h>
@@ -123,65 +119,4 @@ SYSCALL3(318, getrandom, void __user *, buf, size_t, count, unsigned, flags)
 	}
 	memset(chunk, 0, sizeof(chunk));
 	return done ? (long)done : (count ? -EFAULT : 0);
-}
-
-/* ---- user and group ids ---- */
-
-#define ID_KEEP		((uint32_t)-1)	/* "leave this id unchanged" in set*id calls */
-
-static long set_ids(uint32_t a, uint32_t b, uint32_t c)
-{
-	return (a == 0 || a == ID_KEEP) && (b == 0 || b == ID_KEEP) &&
-	       (c == 0 || c == ID_KEEP) ? 0 : -EPERM;
-}
-
-static long get_ids(uint32_t __user *a, uint32_t __user *b, uint32_t __user *c)
-{
-	static const uint32_t zero;
-
-	if (copy_to_user(a, &zero, 4) || copy_to_user(b, &zero, 4) || copy_to_user(c, &zero, 4))
-		return -EFAULT;
-	return 0;
-}
-
-SYSCALL0(102, getuid) { return 0; }
-SYSCALL0(104, getgid) { return 0; }
-SYSCALL0(107, geteuid) { return 0; }
-SYSCALL0(108, getegid) { return 0; }
-SYSCALL1(105, setuid, uint32_t, uid) { return uid == 0 ? 0 : -EPERM; }
-SYSCALL1(106, setgid, uint32_t, gid) { return gid == 0 ? 0 : -EPERM; }
-SYSCALL2(113, setreuid, uint32_t, r, uint32_t, e) { return set_ids(r, e, ID_KEEP); }
-SYSCALL2(114, setregid, uint32_t, r, uint32_t, e) { return set_ids(r, e, ID_KEEP); }
-SYSCALL3(117, setresuid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_ids(r, e, s); }
-SYSCALL3(119, setresgid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_ids(r, e, s); }
-SYSCALL3(118, getresuid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
-{
-	return get_ids(r, e, s);
-}
-SYSCALL3(120, getresgid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
-{
-	return get_ids(r, e, s);
-}
-/* setfsuid/setfsgid return the previous id and never fail. */
-SYSCALL1(122, setfsuid, uint32_t, uid) { return 0; }
-SYSCALL1(123, setfsgid, uint32_t, gid) { return 0; }
-
-SYSCALL2(115, getgroups, int, size, uint32_t __user *, list)
-{
-	return size < 0 ? -EINVAL : 0;		/* no supplementary groups */
-}
-
-SYSCALL2(116, setgroups, int, size, const uint32_t __user *, list)
-{
-	uint32_t g;
-
-	if (size < 0 || size > 65536)
-		return -EINVAL;
-	for (int i = 0; i < size; i++) {
-		if (copy_from_user(&g, list + i, sizeof(g)))
-			return -EFAULT;
-		if (g != 0)
-			return -EPERM;
-	}
-	return 0;
 }

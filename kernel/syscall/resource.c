@@ -61,6 +61,15 @@ static struct k_rlimit rlimit_locked(struct proc *p, unsigned r)
 	return l;
 }
 
+static struct k_rlimit proc_rlimit_get(struct proc *p, unsigned r)
+{
+	bool f = spin_lock_irqsave(&p->lock);
+	struct k_rlimit l = rlimit_locked(p, r);
+
+	spin_unlock_irqrestore(&p->lock, f);
+	return l;
+}
+
 uint64_t proc_rlimit_cur(struct proc *p, unsigned r)
 {
 	bool f = spin_lock_irqsave(&p->lock);
@@ -94,11 +103,32 @@ static struct proc *proc_lookup(int pid)
 	return proc_get(pid);
 }
 
+/* Linux's rules for changing p's limits (prlimit64) or priority: another process needs root
+ * or, for limits, all of its ids equal the caller's real ones (-EPERM); raising a hard limit
+ * needs root. */
+static int rlimit_may_set(struct proc *p, struct k_rlimit old, struct k_rlimit nl)
+{
+	struct proc *me = proc_current();
+	struct cred c, t;
+
+	cred_of(me, &c);
+	if (c.euid == 0)
+		return 0;
+	if (p != me) {
+		cred_of(p, &t);
+		if (c.uid != t.uid || c.uid != t.euid || c.uid != t.suid || c.gid != t.gid ||
+		    c.gid != t.egid || c.gid != t.sgid)
+			return -EPERM;
+	}
+	return nl.max > old.max ? -EPERM : 0;
+}
+
 SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __user *, new_,
 	 struct k_rlimit __user *, old)
 {
 	struct k_rlimit nl, ol;
 	struct proc *p;
+	int err;
 	bool f;
 
 	if (resource >= PROC_RLIMITS)
@@ -114,6 +144,10 @@ SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __u
 	p = proc_lookup(pid);
 	if (!p)
 		return -ESRCH;
+	if (new_ && (err = rlimit_may_set(p, proc_rlimit_get(p, resource), nl))) {
+		proc_put(p);
+		return err;
+	}
 	f = spin_lock_irqsave(&p->lock);
 	ol = rlimit_locked(p, resource);
 	if (new_)
@@ -135,8 +169,9 @@ SYSCALL2(160, setrlimit, unsigned, resource, const struct k_rlimit __user *, rli
 	return sys_prlimit64(0, resource, rlim, NULL);
 }
 
-/* The process a PRIO_* request names. keel has one user (root), so PRIO_USER 0 and a
- * PRIO_PGRP of the caller's group mean the caller, which is what programs ask for. */
+/* The process a PRIO_* request names. PRIO_USER 0 (or the caller's uid) and a PRIO_PGRP of
+ * the caller's group mean the caller, which is what programs ask for; other users and groups
+ * as a whole are not searched. */
 static struct proc *prio_target(int which, int who)
 {
 	struct proc *me = proc_current();
@@ -147,7 +182,8 @@ static struct proc *prio_target(int which, int who)
 	case PRIO_PGRP:
 		return me && (who == 0 || who == me->pgid) ? proc_lookup(0) : NULL;
 	case PRIO_USER:
-		return who == 0 ? proc_lookup(0) : NULL;
+		return who == 0 || (me && (uint32_t)who == READ_ONCE(me->cred.uid)) ?
+		       proc_lookup(0) : NULL;
 	default:
 		return NULL;
 	}
@@ -169,16 +205,37 @@ SYSCALL2(140, getpriority, int, which, int, who)
 	return 20 - nice;
 }
 
+/* Linux's set_one_prio: another user's process needs root (EPERM); a lower nice than now
+ * needs root (EACCES: RLIMIT_NICE is not looked at). */
+static int prio_may_set(struct proc *p, int nice)
+{
+	struct cred c, t;
+
+	cred_current(&c);
+	if (c.euid == 0)
+		return 0;
+	cred_of(p, &t);
+	if (c.euid != t.uid && c.euid != t.euid)
+		return -EPERM;
+	return nice < READ_ONCE(p->nice) ? -EACCES : 0;
+}
+
 SYSCALL3(141, setpriority, int, which, int, who, int, nice)
 {
 	struct proc *p;
+	int err;
 
 	if (which < PRIO_PROCESS || which > PRIO_USER)
 		return -EINVAL;
 	p = prio_target(which, who);
 	if (!p)
 		return -ESRCH;
-	WRITE_ONCE(p->nice, MIN(MAX(nice, NICE_MIN), NICE_MAX));	/* Linux clamps too */
+	nice = MIN(MAX(nice, NICE_MIN), NICE_MAX);	/* Linux clamps too */
+	if ((err = prio_may_set(p, nice))) {
+		proc_put(p);
+		return err;
+	}
+	WRITE_ONCE(p->nice, nice);
 	proc_put(p);
 	return 0;
 }

@@ -260,6 +260,27 @@ def debian_glibc_static_busybox_runs_unmodified(run):
                   r"init exited with status 0")
 
 
+def busybox_su_switches_users_from_passwd_and_shadow(run):
+    """Debian's busybox su, as root, becomes nobody and www from /etc/passwd and /etc/shadow
+    (docs/users.md); nobody cannot read /etc/shadow (0600, root's)."""
+    script = """echo "su1: $(su -s /bin/ash -c id nobody)"
+echo "su2: $(su -s /bin/ash -c 'cat /etc/shadow' nobody 2>&1)"
+echo "su3: $(su -s /bin/ash -c 'grep ^Uid: /proc/self/status' www)"
+echo "su4: $(ls -ln /etc/shadow)"
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "su.sh")
+        with open(path, "w") as f:
+            f.write(script)
+        rc, out = boot(run, "--net", "none", "--add", f"{path}:/su.sh",
+                       "--append", "init=/bin/busybox -- sh /su.sh", timeout=60)
+    if rc != 0:
+        return False, f"exit {rc}"
+    return expect(out, r"^su1: uid=65534\(nobody\) gid=65534\(nogroup\)",
+                  r"^su2: .*/etc/shadow.*Permission denied", r"^su3: Uid:\s+33\s+33\s+33\s+33",
+                  r"^su4: -rw------- +1 0 +0 ")
+
+
 def quiet_boot(*args, timeout):
     """Like boot, but keeps the (endless) guest output out of the log: (exit status, stderr)."""
     p = subprocess.run([KEEL_RUN, "--timeout", str(timeout)] + list(args), cwd=ROOT,
@@ -345,6 +366,7 @@ ALL = [
     user_faults_kill_only_the_process_with_one_line,
     shell_runs_pipelines_redirections_and_ctrl_c,
     debian_glibc_static_busybox_runs_unmodified,
+    busybox_su_switches_users_from_passwd_and_shadow,
     harness_judges_endless_output_after_a_pass_as_a_timeout,
     harness_runs_the_guest_once_more_when_qemu_crashes,
 ]

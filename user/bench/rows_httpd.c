@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,14 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The users file with USER's hashes, lo up, and /proc where the API reads (Linux's bench
+/* The users file with USER's hashes (www's, when that user exists: httpd drops root for
+ * it), lo up, and /proc where the API reads (Linux's bench
  * initramfs has none mounted). */
 static const char *prepare(void)
 {
 	char a1[128], md5[65], sha[65], line[300];
 	const char *why = bench_lo_up();
+	struct passwd *pw;
 	int fd;
 
 	if (why)
@@ -82,6 +85,8 @@ static const char *prepare(void)
 	if ((fd = open(USERS_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
 	    write(fd, line, len) != len || close(fd))
 		return fail_errno(USERS_FILE);
+	if ((pw = getpwnam("www")) && chown(USERS_FILE, pw->pw_uid, pw->pw_gid))
+		return fail_errno("chown " USERS_FILE);	/* httpd reads it as www */
 	return NULL;
 }
 

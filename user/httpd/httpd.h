@@ -99,6 +99,7 @@ struct config {
 	int max_conns;
 	const char *algorithms;			/* "SHA-256,MD5": offered, in order */
 	bool quiet;				/* no access log */
+	const char *user;			/* -u: who to run as after bind, or NULL */
 };
 extern struct config cfg;
 

@@ -2,7 +2,7 @@
  * user/httpd/main.c — httpd: flags, the listening socket, the epoll loop, connections.
  *
  *   httpd [-p PORT] [-r DOCROOT] [-a AUTHFILE] [-R REALM] [-A ALGS] [-t SECONDS]
- *         [-k SECONDS] [-n SECONDS] [-c MAXCONNS] [-q]
+ *         [-k SECONDS] [-n SECONDS] [-c MAXCONNS] [-q] [-u USER]
  *
  * Defaults: port 80, /www, /etc/httpd.digest, realm "keel", algorithms "SHA-256,MD5" (offered
  * in that order), 10 s to send a request's head and body (-t; then 408 and close: slowloris),
@@ -10,12 +10,18 @@
  * one more is answered 503 and closed). An access log line per request goes to stdout (-q:
  * none). The loop is level-triggered: a connection is watched for input while it may parse
  * more, and for output while it has bytes or a file to send.
+ * Started as root, it binds its port and then becomes USER (-u; default "www" when
+ * /etc/passwd has it; -u root keeps root): supplementary groups dropped, then its gid and
+ * uid. It must still be able to read DOCROOT and AUTHFILE then. Not started as root (the
+ * host's test run), there is nothing to drop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,7 +392,8 @@ static int listen_on(int port)
 static void usage(void)
 {
 	fprintf(stderr, "usage: httpd [-p PORT] [-r DOCROOT] [-a AUTHFILE] [-R REALM] "
-		"[-A SHA-256,MD5] [-t SECONDS] [-k SECONDS] [-n SECONDS] [-c MAXCONNS] [-q]\n");
+		"[-A SHA-256,MD5] [-t SECONDS] [-k SECONDS] [-n SECONDS] [-c MAXCONNS] [-q] "
+		"[-u USER]\n");
 	exit(2);
 }
 
@@ -405,7 +412,7 @@ static void parse_flags(int argc, char **argv)
 {
 	int o;
 
-	while ((o = getopt(argc, argv, "p:r:a:R:A:t:k:n:c:q")) != -1)
+	while ((o = getopt(argc, argv, "p:r:a:R:A:t:k:n:c:qu:")) != -1)
 		switch (o) {
 		case 'p': cfg.port = number(optarg); break;
 		case 'r': cfg.docroot = optarg; break;
@@ -417,11 +424,32 @@ static void parse_flags(int argc, char **argv)
 		case 'n': cfg.nonce_lifetime = number(optarg); break;
 		case 'c': cfg.max_conns = number(optarg); break;
 		case 'q': cfg.quiet = true; break;
+		case 'u': cfg.user = optarg; break;
 		default: usage();
 		}
 	if (optind != argc || cfg.port > 65535 || strlen(cfg.realm) > 60 ||
 	    strpbrk(cfg.realm, "\"\\:"))
 		usage();
+}
+
+/* After bind: root becomes cfg.user (or "www" if it exists); false when that fails. */
+static bool drop_root(void)
+{
+	const char *name = cfg.user ? cfg.user : "www";
+	struct passwd *pw;
+
+	if (geteuid() != 0 || strcmp(name, "root") == 0)
+		return true;
+	if (!(pw = getpwnam(name))) {
+		if (cfg.user)
+			fprintf(stderr, "httpd: no user %s\n", name);
+		return !cfg.user;
+	}
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		fprintf(stderr, "httpd: becoming %s: %s\n", name, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -435,6 +463,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: port %d: %s\n", cfg.port, strerror(errno));
 		return 1;
 	}
+	if (!drop_root())
+		return 1;
 	files_open_root();
 	digest_init();
 	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = NULL };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "digest_hash.h"
@@ -18,6 +19,16 @@ static void fail(const char *what)
 {
 	fprintf(stderr, "httpd-passwd: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* The new file keeps the old one's owner (httpd may run as www and must still read it);
+ * only root can do that, and a failure just leaves the caller's owner. */
+static void keep_owner(const char *file, int fd)
+{
+	struct stat st;
+
+	if (stat(file, &st) == 0)
+		(void)!fchown(fd, st.st_uid, st.st_gid);
 }
 
 /* Makes the rename durable: fsync of the directory that holds file. */
@@ -75,6 +86,7 @@ int main(int argc, char **argv)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    !(out = fdopen(fd, "w")))
 		fail(tmp);
+	keep_owner(argv[1], fd);
 	copy_others(argv[1], out, argv[3], argv[2]);
 	fprintf(out, "%s:%s:%s:%s\n", argv[3], argv[2], md5, sha);
 	if (fflush(out) || fsync(fd) || fclose(out) || rename(tmp, argv[1])) {

@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		ut_epoll_tests, ut_evfd_tests, ut_net_tests,
 		ut_unix_tests, ut_unix_msg_tests, ut_sock_tests, ut_procfs_tests, ut_robust_tests,
 		ut_usage_tests, ut_attr_tests, ut_fuzzfound_tests,
-		ut_itimer_tests, ut_rlimit_tests };
+		ut_itimer_tests, ut_rlimit_tests, ut_users_tests };
 	struct rlimit no_core = { 0, 0 };
 	char why[512];
 

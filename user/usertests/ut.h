@@ -75,6 +75,6 @@ extern const struct ut_test ut_fs_tests[], ut_fd_tests[], ut_mem_tests[], ut_mma
 	ut_evfd_tests[], ut_net_tests[],
 	ut_unix_tests[], ut_unix_msg_tests[], ut_sock_tests[], ut_procfs_tests[], ut_robust_tests[],
 	ut_usage_tests[], ut_attr_tests[], ut_fuzzfound_tests[], ut_itimer_tests[],
-	ut_rlimit_tests[];
+	ut_rlimit_tests[], ut_users_tests[];
 
 #endif

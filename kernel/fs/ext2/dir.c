@@ -365,9 +365,11 @@ static int init_new(struct ext2_inode_info *dir, struct ext2_inode_info *c, cons
 	return 0;
 }
 
-static int dir_create(struct inode *dino, const char *name, uint32_t mode, const char *target,
+static int dir_create(struct inode *dino, const char *name, const struct inode *proto,
 		      struct inode **out)
 {
+	uint32_t mode = proto->mode;
+	const char *target = proto->link;
 	struct ext2_inode_info *dir = EI(dino), *c;
 	struct ext2_fs *fs = dir->fs;
 	struct inode *child = NULL;
@@ -389,7 +391,7 @@ static int dir_create(struct inode *dino, const char *name, uint32_t mode, const
 	}
 	if ((r = ext2_inode_alloc(fs, dir->ino, is_dir, &ino)))
 		goto out;
-	if ((r = ext2_inode_new(fs, ino, mode, &child))) {
+	if ((r = ext2_inode_new(fs, ino, proto, &child))) {
 		ext2_inode_free(fs, ino, is_dir);
 		goto out;
 	}

@@ -198,8 +198,13 @@ void ext2_set_isize(struct ext2_inode_info *ei, uint64_t size);
 ssize_t ext2_read_data(struct ext2_inode_info *ei, void *buf, size_t n, uint64_t off);
 ssize_t ext2_write_data(struct ext2_inode_info *ei, const void *buf, size_t n, uint64_t off);
 void ext2_init_vfs_inode(struct ext2_inode_info *ei, struct inode *ino);
-/* A new in-use inode number ino of mode (counted), written to the table. */
-int ext2_inode_new(struct ext2_fs *fs, uint32_t ino, uint32_t mode, struct inode **out);
+/* A new in-use inode number ino like proto (mode, owner; counted), written to the table. */
+int ext2_inode_new(struct ext2_fs *fs, uint32_t ino, const struct inode *proto,
+		   struct inode **out);
+/* The owner, with the high 16 bits Linux keeps in osd2 (l_i_uid_high, l_i_gid_high). */
+uint32_t ext2_uid(const struct ext2_dinode *d);
+uint32_t ext2_gid(const struct ext2_dinode *d);
+void ext2_set_owner(struct ext2_dinode *d, uint32_t uid, uint32_t gid);
 /* Whether i_block holds block pointers (not a fast symlink's text or a device number). */
 bool ext2_has_blocks(const struct ext2_inode_info *ei);
 /* The fsync cookie of ei's data and indirect blocks in the buffer cache. */

@@ -60,6 +60,8 @@ void ext2_init_vfs_inode(struct ext2_inode_info *ei, struct inode *ino)
 	ino->ino = ei->ino;
 	ino->mode = ei->d.i_mode;
 	ino->nlink = ei->d.i_links_count;
+	ino->uid = ext2_uid(&ei->d);
+	ino->gid = ext2_gid(&ei->d);
 	ino->size = ext2_isize(&ei->d);
 	ino->mtime_ns = (uint64_t)ei->d.i_mtime * NSEC_PER_SEC;
 	ino->ctime_ns = (uint64_t)ei->d.i_ctime * NSEC_PER_SEC;
@@ -183,8 +185,28 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out)
 }
 
 /* A new in-use inode number ino of mode (counted), written to the table. */
-int ext2_inode_new(struct ext2_fs *fs, uint32_t ino, uint32_t mode, struct inode **out)
+uint32_t ext2_uid(const struct ext2_dinode *d)
 {
+	return d->i_uid | (uint32_t)((const uint16_t *)d->i_osd2)[2] << 16;
+}
+
+uint32_t ext2_gid(const struct ext2_dinode *d)
+{
+	return d->i_gid | (uint32_t)((const uint16_t *)d->i_osd2)[3] << 16;
+}
+
+void ext2_set_owner(struct ext2_dinode *d, uint32_t uid, uint32_t gid)
+{
+	d->i_uid = (uint16_t)uid;
+	((uint16_t *)d->i_osd2)[2] = (uint16_t)(uid >> 16);
+	d->i_gid = (uint16_t)gid;
+	((uint16_t *)d->i_osd2)[3] = (uint16_t)(gid >> 16);
+}
+
+int ext2_inode_new(struct ext2_fs *fs, uint32_t ino, const struct inode *proto,
+		   struct inode **out)
+{
+	uint32_t mode = proto->mode;
 	struct ext2_inode_info *ei = kzalloc(sizeof(*ei));
 	uint32_t now = ext2_now(), blk;
 	unsigned off;
@@ -196,6 +218,7 @@ int ext2_inode_new(struct ext2_fs *fs, uint32_t ino, uint32_t mode, struct inode
 	ei->ino = ino;
 	ei->d.i_mode = (uint16_t)mode;
 	ei->d.i_links_count = S_ISDIR(mode) ? 2 : 1;
+	ext2_set_owner(&ei->d, proto->uid, proto->gid);
 	ei->d.i_atime = ei->d.i_ctime = ei->d.i_mtime = now;
 	/* clear the whole on-disk slot, then give a large inode the extra size mke2fs gives */
 	locate(fs, ino, &blk, &off);
@@ -469,8 +492,6 @@ void ext2_stat(struct inode *ino, struct kstat *st)
 	struct ext2_fs *fs = ei->fs;
 
 	mutex_lock(&fs->lock);
-	st->st_uid = ei->d.i_uid | (uint32_t)((uint16_t *)ei->d.i_osd2)[2] << 16;
-	st->st_gid = ei->d.i_gid | (uint32_t)((uint16_t *)ei->d.i_osd2)[3] << 16;
 	st->st_blocks = ei->d.i_blocks;
 	st->st_blksize = fs->geo.block_size;
 	st->st_atime_sec = ei->d.i_atime;
@@ -501,14 +522,10 @@ int ext2_setattr(struct inode *ino, const struct iattr *a)
 	mutex_lock(&fs->lock);
 	if (a->valid & ATTR_MODE)
 		ei->d.i_mode = (uint16_t)((ei->d.i_mode & S_IFMT) | (a->mode & 07777));
-	if (a->valid & ATTR_UID_ROOT) {
-		ei->d.i_uid = 0;
-		((uint16_t *)ei->d.i_osd2)[2] = 0;
-	}
-	if (a->valid & ATTR_GID_ROOT) {
-		ei->d.i_gid = 0;
-		((uint16_t *)ei->d.i_osd2)[3] = 0;
-	}
+	if (a->valid & ATTR_UID)
+		ext2_set_owner(&ei->d, a->uid, ext2_gid(&ei->d));
+	if (a->valid & ATTR_GID)
+		ext2_set_owner(&ei->d, ext2_uid(&ei->d), a->gid);
 	if (a->valid & ATTR_ATIME)
 		ei->d.i_atime = (uint32_t)(a->atime_ns / NSEC_PER_SEC);
 	if (a->valid & ATTR_MTIME)

@@ -20,6 +20,7 @@
 #include <keel/list.h>
 #include <keel/spinlock.h>
 #include <keel/sync.h>
+#include <keel/cred.h>
 
 struct mm;
 struct files;
@@ -38,7 +39,7 @@ struct trap_frame;
 #define RLIMIT_STACK		3	/* enforced: the stack reservation at execve */
 #define RLIMIT_CORE		4	/* keel writes no core files (0 is what it does) */
 #define RLIMIT_RSS		5
-#define RLIMIT_NPROC		6	/* not enforced: every process is root, which Linux exempts */
+#define RLIMIT_NPROC		6	/* not enforced */
 #define RLIMIT_NOFILE		7	/* enforced: fd numbers; hard limit at most FILES_MAX */
 #define RLIMIT_MEMLOCK		8
 #define RLIMIT_AS		9	/* enforced: mmap and brk */
@@ -117,6 +118,7 @@ struct proc {
 	struct files *files;		/* fd table (keel/vfs.h) */
 	struct inode *cwd;		/* current directory, a counted reference (keel/vfs.h) */
 	uint32_t umask;
+	struct cred cred;		/* p->lock; zero (root) for init; fork copies it */
 	struct sighand *sighand;
 	sigset_t shared_pending;	/* process-directed signals; sighand->lock */
 	/* Added by kernel/proc/signal.c, all under sighand->lock: */

@@ -4,7 +4,7 @@
  * One namespace, kept in memory: every directory, file and symlink is a struct inode linked
  * into its parent's child list (ramfs); /dev holds device inodes and /proc is generated on
  * lookup. An inode has exactly one name (no hard links), so parent + name rebuild any path
- * (getcwd). Open files (struct file) hold an inode and an offset and dispatch through an ops
+ * (getcwd). Inodes have owners and modes, checked by fs/perm.c against the caller's ids. Open files (struct file) hold an inode and an offset and dispatch through an ops
  * table that works on kernel buffers; the syscalls in kernel/fs/sys_*.c bounce user memory
  * through those. A process's fd table is a struct files. Objects, locking and lifetimes:
  * docs/vfs.md.
@@ -48,6 +48,13 @@ struct proc;
 #define S_ISBLK(m)	(((m) & S_IFMT) == S_IFBLK)
 #define S_ISSOCK(m)	(((m) & S_IFMT) == S_IFSOCK)
 #define S_IXUGO		0111
+#define S_ISUID		04000
+#define S_ISGID		02000
+#define S_ISVTX		01000
+/* Permission masks (fs/perm.c), Linux's MAY_* values. */
+#define MAY_EXEC	1
+#define MAY_WRITE	2
+#define MAY_READ	4
 
 /* open(2) flags, x86-64 values. */
 #define O_ACCMODE	03
@@ -194,13 +201,14 @@ struct dir_ctx {
 
 /* An attribute change (chmod, chown, utimensat): the fields valid names. */
 #define ATTR_MODE	0x1		/* permission bits of mode (the type is kept) */
-#define ATTR_UID_ROOT	0x2		/* uid becomes 0 (keel's one user) */
-#define ATTR_GID_ROOT	0x10		/* gid becomes 0 */
+#define ATTR_UID	0x2		/* owner becomes uid */
+#define ATTR_GID	0x10		/* group becomes gid */
 #define ATTR_ATIME	0x4
 #define ATTR_MTIME	0x8
 struct iattr {
 	unsigned valid;
 	uint32_t mode;
+	uint32_t uid, gid;
 	uint64_t atime_ns, mtime_ns, ctime_ns;	/* ctime_ns is always set */
 };
 
@@ -220,9 +228,10 @@ struct inode_ops {
 	/* Disk filesystems (fs/mount.c); NULL on ramfs, whose inodes the VFS makes and links
 	 * itself. Namespace calls run with vfs_ns_lock held and the names checked (not "."
 	 * or ".."); the filesystem checks existence, emptiness and its own limits. */
-	/* A new node called name in dir: mode's type is S_IFREG, S_IFDIR or S_IFLNK (target
-	 * then); *out counted. */
-	int (*create)(struct inode *dir, const char *name, uint32_t mode, const char *target,
+	/* A new node called name in dir like proto (a VFS-made inode: its mode, whose type is
+	 * S_IFREG, S_IFDIR or S_IFLNK with the target in proto->link, and its uid and gid);
+	 * *out counted. */
+	int (*create)(struct inode *dir, const char *name, const struct inode *proto,
 		      struct inode **out);
 	int (*link)(struct inode *dir, const char *name, struct inode *target);
 	/* Removes name (which is child) from dir; a directory must be empty (-ENOTEMPTY). */
@@ -276,6 +285,7 @@ struct inode {
 	int refs;			/* atomic; the parent directory's link counts as one */
 	uint32_t mode;
 	uint32_t nlink;			/* 0 once unlinked */
+	uint32_t uid, gid;		/* owner: the creator's fsuid/fsgid (fs/perm.c) */
 	uint64_t ino;
 	uint64_t rdev;
 	uint64_t size;			/* regular: bytes; symlink: target length */
@@ -453,8 +463,10 @@ int vfs_stat(struct inode *base, const char *path, bool follow, struct kstat *st
 ssize_t vfs_path_of(struct inode *ino, char *buf, size_t n);
 /* Regular file with any x bit, relative to cwd; abspath gets its absolute path. */
 int vfs_open_exec(const char *path, struct file **out, char *abspath, size_t abspath_len);
-/* R_OK/W_OK/X_OK as root: only X_OK can fail (no x bit on a non-directory). */
-int vfs_access(struct inode *base, const char *path, int amode, bool follow);
+/* R_OK/W_OK/X_OK for the ids in c (access(2): the real ids; AT_EACCESS: the effective). */
+struct cred;
+int vfs_access(struct inode *base, const char *path, int amode, bool follow,
+	       const struct cred *c);
 
 /* ---- open files (fs/file.c) ---- */
 struct file *file_alloc(struct inode *ino, unsigned flags, const struct file_ops *ops);
