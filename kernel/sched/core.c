@@ -219,14 +219,19 @@ void sched_block(struct spinlock *lk, uint64_t deadline)
 		timer_cancel(t);
 }
 
-/* With sticky, a thread not blocked now gets t->interrupted, which ends its next sleep. */
-static bool wake(struct thread *t, bool sticky)
+/* With sticky, a thread not blocked now gets t->interrupted, which ends its next sleep. With
+ * sync, the caller blocks next: t may join its CPU (balance_wake_sync_cpu), and then no idle
+ * CPU is kicked to steal t, since this CPU is about to run it. */
+static bool wake(struct thread *t, bool sticky, bool sync)
 {
-	bool f = arch_irq_save(), kick, ok = false;
+	bool f = arch_irq_save(), kick, ok = false, affine = false;
 	struct sched_cpu *src, *dst;
 
 	for (;;) {
-		unsigned cpu = READ_ONCE(t->cpu), to = balance_wake_cpu(t);
+		unsigned cpu = READ_ONCE(t->cpu);
+		unsigned to = sync ? balance_wake_sync_cpu(t) : balance_wake_cpu(t);
+
+		affine = sync && to == arch_cpu_id();
 
 		src = rq_of(cpu);
 		dst = rq_of(to);
@@ -250,7 +255,7 @@ static bool wake(struct thread *t, bool sticky)
 	rq_unlock_two(src, dst);
 	if (kick)
 		sched_kick(dst->cpu);
-	else if (ok && READ_ONCE(dst->curr) != dst->idle)
+	else if (ok && !affine && READ_ONCE(dst->curr) != dst->idle)
 		balance_kick_idle(t, dst->cpu);
 	arch_irq_restore(f);
 	preempt_schedule();		/* a local preemption, if we may take it here */
@@ -259,12 +264,17 @@ static bool wake(struct thread *t, bool sticky)
 
 bool sched_wake(struct thread *t)
 {
-	return wake(t, false);
+	return wake(t, false, false);
+}
+
+bool sched_wake_sync(struct thread *t)
+{
+	return wake(t, false, true);
 }
 
 bool sched_interrupt(struct thread *t)
 {
-	return wake(t, true);
+	return wake(t, true, false);
 }
 
 void sched_tick(bool user)

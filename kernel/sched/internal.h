@@ -79,6 +79,7 @@ void sched_kick(unsigned cpu);
 /* balance.c */
 unsigned balance_new_cpu(const struct thread *t);
 unsigned balance_wake_cpu(const struct thread *t);
+unsigned balance_wake_sync_cpu(const struct thread *t);
 void balance_requeue(struct thread *t);
 bool balance_idle_steal(struct sched_cpu *rq);
 void balance_periodic(struct sched_cpu *rq);

@@ -15,6 +15,7 @@
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
+#include <keel/sync.h>
 #include <keel/time.h>
 
 #define MS	(1000 * 1000ULL)
@@ -370,6 +371,78 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 	KT_ASSERT(cl->ipi_received > ipi0, "CPU %u ran new work without a wakeup IPI", target);
 	KT_ASSERT(wait_until_idle(target), "CPU %u did not go idle again", target);
 	KT_ASSERT(cl->idle_entries > idle0, "CPU %u did not park again", target);
+}
+
+/* ---- wake placement ---- */
+
+struct sleeper {
+	struct wait_queue wq;
+	volatile bool go;
+	volatile unsigned woke_on;
+};
+
+static int sleep_until_go(void *arg)
+{
+	struct sleeper *s = arg;
+
+	wait_event(&s->wq, s->go);
+	s->woke_on = arch_cpu_id();
+	return 0;
+}
+
+/* Wakes a thread asleep on CPU `from` (which then idles), allowed on from and on the
+ * runner's CPU, with a sync or a plain wakeup, and blocks in the join. Returns its CPU. */
+static unsigned wake_from_idle_cpu(unsigned from, bool sync)
+{
+	struct sleeper s = { .woke_on = CPU_MAX };
+	cpumask_t m = cpumask_of(from);
+	struct thread *kid;
+
+	wq_init(&s.wq, "sleeper");
+	kid = thread_create_on("sleeper", sleep_until_go, &s, &m);
+	if (!kid)
+		return CPU_MAX;
+	(void)wait_until_idle(from);	/* placement must not depend on it; it is the usual case */
+	cpumask_set(&m, arch_cpu_id());
+	thread_set_affinity(kid, &m);	/* blocked: takes effect when it wakes */
+	s.go = true;
+	if (sync)
+		wq_wake_all_sync(&s.wq);
+	else
+		wq_wake_all(&s.wq);
+	thread_join(kid);
+	return s.woke_on;
+}
+
+static uint64_t wakeups_on(unsigned cpu)
+{
+	struct sched_stats st;
+
+	return sched_stats(cpu, &st) ? st.wakeups : 0;
+}
+
+KTEST(sync_wakeup_runs_the_wakee_on_the_wakers_cpu)
+{
+	unsigned here = arch_cpu_id(), other = last_cpu(), plain;
+	uint64_t w0;
+
+	if (other == here) {
+		KT_EQ(wake_from_idle_cpu(here, true), here);
+		kprintf("  one CPU: the wakee runs here either way\n");
+		return;
+	}
+	/* The waker blocks right after (the join), with nothing else queued here: the wakee is
+	 * queued here, not on its idle CPU (from which this CPU could also have stolen it). */
+	w0 = wakeups_on(other);
+	KT_EQ(wake_from_idle_cpu(other, true), here);
+	KT_ASSERT(wakeups_on(other) == w0, "a sync wakeup queued the wakee on idle CPU %u", other);
+	/* A plain wakeup queues it on the CPU it last ran on and kicks that CPU; whether that CPU
+	 * wakes before this one idles and steals it is up to the host: only logged. */
+	w0 = wakeups_on(other);
+	plain = wake_from_idle_cpu(other, false);
+	KT_ASSERT(wakeups_on(other) > w0, "a plain wakeup did not queue the wakee on CPU %u",
+		  other);
+	kprintf("  plain wakeup from idle CPU %u ran on CPU %u\n", other, plain);
 }
 
 struct hog {
