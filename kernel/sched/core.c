@@ -26,8 +26,15 @@
 
 cpumask_t sched_ready_mask, sched_idle_mask;
 
+/* Makes cpu look at its queue. A CPU whose idle loop polls need_resched, already set by the
+ * caller (rq_resched), needs no IPI: the fence pairs with the one in idle_poll, so either it
+ * sees need_resched or we see it has stopped polling. A kick without need_resched (an idle CPU
+ * asked to steal) always interrupts. */
 void sched_kick(unsigned cpu)
 {
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (READ_ONCE(rq_of(cpu)->idle_polling) && READ_ONCE(cpu_local_of(cpu)->need_resched))
+		return;
 	smp_send_reschedule(cpu);
 }
 
@@ -330,15 +337,37 @@ static bool tick_running(struct sched_cpu *rq)
 }
 
 /*
- * The idle thread: runs queued work, else steals, else parks in hlt with interrupts on until
- * an interrupt (the tick, a reschedule IPI, a device) makes it look again. Without a running
- * tick a sleeper's deadline would never be noticed in hlt, so with a timer pending and no
- * tick the idle loop polls the clock instead (see docs/scheduler.md).
+ * After running work, an idle CPU polls for up to IDLE_POLL_NS before it halts: a wakeup that
+ * comes soon (the other half of a ping-pong) then costs no IPI and no halted virtual CPU that a
+ * busy host must first schedule again. Interrupts stay on, so the tick, IPIs and devices are
+ * served as usual; the bound keeps an idle CPU from burning a host core. Called and returns
+ * with interrupts off; polling is over on return (the hand-shake is in sched_kick).
+ */
+static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
+{
+	uint64_t end = time_ns() + IDLE_POLL_NS;
+
+	cl->idle_entries++;
+	WRITE_ONCE(rq->idle_polling, true);
+	arch_irq_restore(true);
+	while (!READ_ONCE(rq->nr_queued) && !READ_ONCE(cl->need_resched) && time_ns() < end)
+		arch_relax();
+	arch_irq_save();
+	WRITE_ONCE(rq->idle_polling, false);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * The idle thread: runs queued work, else steals, else (after a bounded poll when it has just
+ * run work) parks in hlt with interrupts on until an interrupt (the tick, a reschedule IPI, a
+ * device) makes it look again. Without a running tick a sleeper's deadline would never be
+ * noticed in hlt, so with a timer pending and no tick the idle loop polls the clock instead
+ * (see docs/scheduler.md).
  */
 static __noreturn void idle_loop(struct sched_cpu *rq)
 {
 	struct cpu_local *cl = cpu_local();
-	bool polling = false;
+	bool polling = false, ran = false;
 
 	for (;;) {
 		arch_irq_save();
@@ -348,7 +377,13 @@ static __noreturn void idle_loop(struct sched_cpu *rq)
 		if (READ_ONCE(rq->nr_queued) || READ_ONCE(cl->need_resched)) {
 			polling = false;
 			schedule_now(ENQ_PREEMPTED);
+			ran = true;
 			continue;
+		}
+		if (ran) {
+			ran = false;
+			idle_poll(rq, cl);
+			continue;	/* look again: queue, timers, steal */
 		}
 		if (!timer_pending(rq) || tick_running(rq)) {
 			cl->idle_entries++;
@@ -429,6 +464,7 @@ bool sched_stats(unsigned cpu, struct sched_stats *st)
 	st->nr_queued = rq->nr_queued;
 	st->load_avg_milli = rq->load_avg > 0 ? (unsigned)(rq->load_avg * 1000 / LOAD_SCALE) : 0;
 	st->running_tid = rq->curr ? rq->curr->tid : 0;
+	st->idle_polling = READ_ONCE(rq->idle_polling);
 	spin_unlock_irqrestore(&rq->lock, f);
 	return true;
 }

@@ -361,6 +361,7 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 		return;
 	}
 	KT_ASSERT(wait_until_idle(target), "CPU %u never went idle", target);
+	sched_sleep_ns(2 * MS);		/* past its idle poll: halted now */
 	idle0 = cl->idle_entries;
 	ipi0 = cl->ipi_received;
 	KT_ASSERT(idle0 > 0, "idle CPU %u has no idle entries", target);
@@ -443,6 +444,56 @@ KTEST(sync_wakeup_runs_the_wakee_on_the_wakers_cpu)
 	KT_ASSERT(wakeups_on(other) > w0, "a plain wakeup did not queue the wakee on CPU %u",
 		  other);
 	kprintf("  plain wakeup from idle CPU %u ran on CPU %u\n", other, plain);
+}
+
+/* True once cpu's idle loop polls; false after about a second. */
+static bool spin_until_polling(unsigned cpu)
+{
+	struct sched_stats st;
+
+	for (long i = 0; i < 100 * 1000 * 1000; i++)
+		if (sched_stats(cpu, &st) && st.idle_polling)
+			return true;
+	return false;
+}
+
+/* Records the IPIs its CPU had received when it started (before any join's TLB shootdown). */
+static int report_ipis(void *arg)
+{
+	*(volatile uint64_t *)arg = cpu_local()->ipi_received;
+	return 0;
+}
+
+KTEST(idle_poll_runs_new_work_without_an_ipi)
+{
+	unsigned target = last_cpu(), quiet = 0;
+	struct cpu_local *cl = cpu_local_of(target);
+	cpumask_t m = cpumask_of(target);
+	uint64_t seen;
+
+	if (target == arch_cpu_id()) {
+		kprintf("  one CPU: no other CPU to poll\n");
+		return;
+	}
+	/* Each round: a thread runs on target and exits, so target's idle loop polls; work
+	 * queued there now is seen by the poll. The poll may end before the kick (the host
+	 * may stall this CPU), so a few rounds may each send an IPI; one must not. */
+	for (int round = 0; round < 20 && !quiet; round++) {
+		struct thread *kid = thread_create_on("poll", report_ipis, &seen, &m);
+		uint64_t ipi0;
+
+		KT_ASSERT(kid, "thread_create failed");
+		thread_join(kid);
+		if (!spin_until_polling(target))
+			continue;
+		ipi0 = cl->ipi_received;
+		kid = thread_create_on("polled", report_ipis, &seen, &m);
+		KT_ASSERT(kid, "thread_create failed");
+		thread_join(kid);
+		quiet += seen == ipi0;
+	}
+	KT_ASSERT(quiet, "CPU %u needed an IPI for work queued during each of 20 idle polls",
+		  target);
 }
 
 struct hog {

@@ -166,6 +166,7 @@ struct sched_stats {
 	unsigned load_avg_milli;	/* long-term average of runnable threads, x1000 */
 	uint64_t user_ticks, system_ticks, idle_ticks;	/* what each tick found running */
 	int running_tid;		/* the running thread, 0 for idle */
+	bool idle_polling;		/* its idle loop polls (for a while) before halting */
 };
 /* False if cpu has no scheduler. */
 bool sched_stats(unsigned cpu, struct sched_stats *st);
