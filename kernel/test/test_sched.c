@@ -1,6 +1,7 @@
 /*
  * test/test_sched.c — kernel threads and the scheduler: create/exit/join, yield, sleep,
- * affinity, idle parking, stealing, tick and wakeup preemption, and a bounded stress run.
+ * affinity, idle parking and polling, stealing, sync (wake-affine) wakeups, tick and wakeup
+ * preemption, and a bounded stress run.
  *
  * Every test runs on any number of CPUs. Where a behaviour needs a second CPU (stealing, a
  * remote wakeup) and there is one CPU, the test checks what one CPU must do instead and says
