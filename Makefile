@@ -71,7 +71,7 @@ FONT_SRC ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 KOBJS    += $(BUILD)/font.o
 KERNEL   := $(BUILD)/keel.elf
 
-.PHONY: all kernel user iso run debug test bench fuzz clean help setup
+.PHONY: all kernel user iso run debug test conformance bench fuzz clean help setup
 
 # make run: ACCEL=auto takes KVM when /dev/kvm is usable and is not the paravirtual kvm_pvm
 # (under which every page-table write traps and keel's boot takes ~12 s instead of 0.06 s).
@@ -110,6 +110,7 @@ help:
 	@echo "make iso     build/keel.iso, a GRUB image for Bochs, QEMU and real PCs"
 	@echo "make debug   QEMU halted at the first instruction with a GDB stub"
 	@echo "make bench   benchmarks into bench/results/"
+	@echo "make conformance  busybox's own testsuite, keel vs Linux (docs/testing.md)"
 	@echo "make fuzz    sysfuzz on keel: SECONDS=N SEED=S (docs/reliability.md)"
 
 $(BUILD)/%.c.o: %.c
@@ -204,6 +205,11 @@ $(BUILD)/keel.iso: $(KERNEL) user tools/mkiso
 # Everything: host unit tests, ktests on QEMU (1 and 2 CPUs) and Bochs, integration checks.
 test: setup kernel user
 	@$(PYTHON) tests/run_tests.py $(TESTFLAGS)
+
+# busybox's whole testsuite on keel and on Linux, compared (tests/busybox_test.py; docs/testing.md);
+# make test runs a bounded subset of it (suite busybox). The summary is build/busytest/summary.txt.
+conformance: setup kernel user
+	@$(PYTHON) tests/run_tests.py --only conformance
 
 # sysfuzz on keel at 4 CPUs for SECONDS (default 300) with SEED (default: random, printed);
 # a host watchdog fails the run on a hang, a panic or a broken-invariant line.

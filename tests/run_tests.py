@@ -41,6 +41,14 @@ Suites (each counts its own tests into the total):
                 rendered in Python) under OVMF at 1 and 4 CPUs and
                 under SeaBIOS with a GRUB VBE mode (gfxpayload); a
                 SeaBIOS ISO boot keeps VGA text
+  busybox       busybox's own testsuite (Debian's busybox source        counted per group
+                package, fetched at test time) against the same
+                busybox-static on keel (ext2 root, 2 CPUs) and on
+                Linux (a chroot of the same tree in new namespaces):
+                a test passing on Linux must pass on keel unless
+                busybox_test.KNOWN names its cause; a bounded subset
+                of groups (tests/busybox_test.py QUICK);
+                `conformance` (opt-in, make conformance) runs all
   httpd         /bin/httpd (user/httpd, docs/httpd.md) on the host's  counted per check
                 Linux and on keel (2 CPUs, virtio-net, --hostfwd):
                 static files, path escapes, malformed and oversized
@@ -89,6 +97,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import checks  # noqa: E402
 import crypto_test  # noqa: E402
 import storage_test  # noqa: E402
+import busybox_test  # noqa: E402
 import fuzz_test  # noqa: E402
 import httpd_test  # noqa: E402
 import net_busybox  # noqa: E402
@@ -372,6 +381,21 @@ def suite_nic(tally, quick):
 def suite_storage(tally):
     for name, passed, failed, detail in storage_test.checks(run, os.path.join(ROOT, "build")):
         tally.add(name, passed, failed, detail)
+
+
+def suite_busybox(tally, full=False):
+    """busybox's own testsuite on keel and on Linux (tests/busybox_test.py): the bounded
+    subset (suite busybox) or every group (suite conformance, `make conformance`)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        tally.add("busybox testsuite (skipped: the Linux side needs root for chroot)", 0, 0,
+                  skipped=1)
+        return
+    try:
+        for name, passed, failed, detail in busybox_test.checks(run, os.path.join(ROOT, "build"),
+                                                                full=full):
+            tally.add(name, passed, failed, detail)
+    except RuntimeError as e:
+        tally.add("busybox testsuite", 0, 1, f"({e})")
 
 
 def suite_httpd(tally):
@@ -679,6 +703,10 @@ def main():
         suite_crypto(tally)
     if "storage" in suites:
         suite_storage(tally)
+    if "busybox" in suites:
+        suite_busybox(tally)
+    if "conformance" in suites:  # opt-in: every group, ~25 min of TCG (`make conformance`)
+        suite_busybox(tally, full=True)
     if "httpd" in suites:
         suite_httpd(tally)
     if "fuzz" in suites:         # opt-in for now: see suite_fuzz's line in the docstring
