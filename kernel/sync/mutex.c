@@ -38,15 +38,26 @@ uint64_t mutex_hung_ns = 5ULL * 1000 * 1000 * 1000;
 unsigned long mutex_hung_reports;
 
 #ifdef KEEL_DEBUG
-/* The owner's stack from its context-switch frame (r15 r14 r13 r12 rbx rbp, return address),
- * when it is asleep: what it waits for while holding the mutex. */
+/* The owner's stack from its context-switch frame (r15 r14 r13 r12 rbx rbp, return address)
+ * when it is switched out, asleep (what it waits for while holding the mutex) or preempted
+ * (what it is busy with); a running owner's stack is live, so only its CPU is named. */
 static void hung_owner_backtrace(struct thread *t)
 {
+	enum thread_state s;
 	uintptr_t *sp;
 
-	if (!t || READ_ONCE(t->state) != THREAD_BLOCKED || !(sp = READ_ONCE(t->sp)))
+	if (!t)
 		return;
-	pr_err("mutex: the owner %s (tid %d) sleeps in:\n", t->name, t->tid);
+	s = READ_ONCE(t->state);
+	if (s == THREAD_RUNNING) {
+		pr_err("mutex: the owner %s (tid %d) is running on CPU %u\n", t->name, t->tid,
+		       thread_cpu(t));
+		return;
+	}
+	if ((s != THREAD_BLOCKED && s != THREAD_RUNNABLE) || !(sp = READ_ONCE(t->sp)))
+		return;
+	pr_err("mutex: the owner %s (tid %d) %s in:\n", t->name, t->tid,
+	       s == THREAD_BLOCKED ? "sleeps" : "was preempted");
 	arch_backtrace(sp[6], sp[5], (uintptr_t)(sp + 7));
 }
 #endif
