@@ -31,18 +31,12 @@ static bool is_dot(const char *s)
 struct inode *vfs_cwd(void)
 {
 	struct proc *p = proc_current();
-	struct inode *c;
-	bool f;
 
-	if (!p || !p->cwd) {
+	if (!p || !p->fs) {		/* a kernel thread, or a process's teardown */
 		inode_get(vfs_root());
 		return vfs_root();
 	}
-	f = spin_lock_irqsave(&p->lock);
-	c = p->cwd;
-	inode_get(c);
-	spin_unlock_irqrestore(&p->lock, f);
-	return c;
+	return fs_cwd(p->fs);		/* p->fs is only cleared by p's last thread */
 }
 
 static void walk_set(struct walk *w, struct inode *next)

@@ -53,6 +53,7 @@ static const char *state_name(char s)
 struct proc_ident {
 	char name[PROC_NAME_MAX];
 	int ppid, pgid, sid;
+	uint32_t umask;			/* 0 once the process has exited */
 };
 
 static void proc_ident(struct proc *p, struct proc_ident *id)
@@ -60,6 +61,7 @@ static void proc_ident(struct proc *p, struct proc_ident *id)
 	bool f = spin_lock_irqsave(&p->lock);
 
 	memcpy(id->name, p->name, sizeof(id->name));
+	id->umask = p->fs ? READ_ONCE(p->fs->umask) : 0;	/* teardown clears p->fs under it */
 	spin_unlock_irqrestore(&p->lock, f);
 	id->name[PROC_NAME_MAX - 1] = '\0';
 	f = spin_lock_irqsave(&proc_tree_lock);
@@ -144,7 +146,7 @@ static void gen_status(struct proc_text *sb, int pid)
 	proc_ident(p, &id);
 	proc_mem(p, &m);
 	proc_printf(sb, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-		    "PPid:\t%d\nTracerPid:\t0\n", id.name, READ_ONCE(p->umask),
+		    "PPid:\t%d\nTracerPid:\t0\n", id.name, id.umask,
 		    state_name(proc_state(p)), p->pid, p->pid, id.ppid);
 	status_ids(sb, p);
 	if (m.size)
@@ -357,8 +359,8 @@ static int proc_cwd(int pid, struct inode **cwd)
 		return -EACCES;
 	}
 	f = spin_lock_irqsave(&p->lock);
-	if ((*cwd = p->cwd))
-		inode_get(*cwd);
+	if (p->fs)
+		*cwd = fs_cwd(p->fs);
 	spin_unlock_irqrestore(&p->lock, f);
 	proc_put(p);
 	return *cwd ? 0 : -ENOENT;

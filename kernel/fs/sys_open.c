@@ -17,7 +17,7 @@ static uint32_t current_umask(void)
 {
 	struct proc *p = proc_current();
 
-	return p ? READ_ONCE(p->umask) : 022;
+	return p ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT;
 }
 
 static long do_openat(int dirfd, const char __user *upath, unsigned flags, uint32_t mode)

@@ -143,10 +143,8 @@ SYSCALL2(79, getcwd, char __user *, ubuf, size_t, size)
 static long set_cwd(struct inode *dir)
 {
 	struct proc *p = proc_current();
-	struct inode *old;
 	struct cred c;
 	long r;
-	bool f;
 
 	if (!S_ISDIR(dir->mode)) {
 		inode_put(dir);
@@ -161,12 +159,7 @@ static long set_cwd(struct inode *dir)
 		inode_put(dir);
 		return -EINVAL;
 	}
-	f = spin_lock_irqsave(&p->lock);
-	old = p->cwd;
-	p->cwd = dir;
-	spin_unlock_irqrestore(&p->lock, f);
-	if (old)
-		inode_put(old);
+	fs_set_cwd(p->fs, dir);
 	return 0;
 }
 
@@ -201,7 +194,7 @@ SYSCALL1(81, fchdir, int, fd)
 static long mkdir_op(struct inode *base, const char *path, void *arg)
 {
 	struct proc *p = proc_current();
-	uint32_t mode = *(uint32_t *)arg & ~(p ? READ_ONCE(p->umask) : 022);
+	uint32_t mode = *(uint32_t *)arg & ~(p ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT);
 
 	return vfs_mkdir(base, path, mode & 07777);
 }
@@ -399,6 +392,6 @@ SYSCALL1(95, umask, uint32_t, mask)
 	struct proc *p = proc_current();
 
 	if (!p)
-		return 022;
-	return __atomic_exchange_n(&p->umask, mask & 0777, __ATOMIC_RELAXED);
+		return UMASK_DEFAULT;
+	return __atomic_exchange_n(&p->fs->umask, mask & 0777, __ATOMIC_RELAXED);
 }

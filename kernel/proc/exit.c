@@ -77,19 +77,18 @@ void proc_teardown(struct proc *p)
 	struct sighand *sh;
 	struct proc *parent;
 	struct files *files;
-	struct inode *cwd;
+	struct fs_struct *fs;
 	bool f;
 
 	itimer_proc_exit(p);
 	f = spin_lock_irqsave(&p->lock);	/* /proc readers take references under it */
 	files = p->files;
-	cwd = p->cwd;
+	fs = p->fs;
 	p->files = NULL;
-	p->cwd = NULL;
+	p->fs = NULL;
 	spin_unlock_irqrestore(&p->lock, f);
 	files_put(files);
-	if (cwd)
-		inode_put(cwd);
+	fs_struct_put(fs);
 	release_mm(p);
 	if (p->vfork_done)
 		complete(p->vfork_done);

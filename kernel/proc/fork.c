@@ -77,9 +77,12 @@ static int copy_resources(struct proc *c, struct proc *p, unsigned long flags)
 	} else if (!(c->sighand = sighand_alloc(p->sighand))) {
 		return -ENOMEM;
 	}
-	c->cwd = p->cwd;
-	inode_get(c->cwd);
-	c->umask = p->umask;
+	if (flags & CLONE_FS) {
+		c->fs = p->fs;
+		fs_struct_get(c->fs);
+	} else if (!(c->fs = fs_struct_copy(p->fs))) {
+		return -ENOMEM;
+	}
 	cred_of(p, &c->cred);
 	c->rlimit_stack = p->rlimit_stack;
 	c->rlimit_set = p->rlimit_set;
@@ -99,8 +102,8 @@ static void drop_resources(struct proc *c)
 		mm_put(c->mm);
 	if (c->files)
 		files_put(c->files);
-	if (c->cwd)
-		inode_put(c->cwd);
+	if (c->fs)
+		fs_struct_put(c->fs);
 	sighand_put(c->sighand);
 	proc_put(c);
 }

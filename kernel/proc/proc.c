@@ -55,7 +55,6 @@ struct proc *proc_alloc(void)
 	list_init(&p->sibling);
 	list_init(&p->all_node);
 	wq_init(&p->child_wait, "wait4");
-	p->umask = 022;
 	p->exit_signal = SIGCHLD;
 	p->start_ns = time_ns();
 	p->rlimit_stack = USER_STACK_RESERVE;

@@ -156,12 +156,11 @@ int proc_start_init(const char *path, char *const args[])
 	strlcpy(p->name, "init", sizeof(p->name));
 	p->mm = mm_create();
 	p->files = files_new();
+	p->fs = fs_struct_new(vfs_root(), UMASK_DEFAULT);
 	p->sighand = sighand_alloc(NULL);
-	ut = p->mm && p->files && p->sighand ? uthread_alloc(p) : NULL;
+	ut = p->mm && p->files && p->fs && p->sighand ? uthread_alloc(p) : NULL;
 	if (!ut || files_open_console(p->files))
 		return -ENOMEM;
-	p->cwd = vfs_root();
-	inode_get(p->cwd);		/* the process holds a counted reference */
 	init_proc = p;
 	proc_link(p, NULL);
 	return uthread_start(ut, tid, init_main);

@@ -1,16 +1,18 @@
 /*
  * user/usertests/t_proc.c — processes: fork/exit/wait4 status encoding, vfork, execve
  * (argv, envp, auxv, errors, static-PIE), exit_group, orphan reparenting, ids, kill and
- * tgkill, many processes.
+ * tgkill, many processes, the cwd and umask shared by CLONE_FS and copied by fork.
  */
 #include "ut.h"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,6 +315,59 @@ static void pgrp_ids(void)
 	close(ready[0]);
 }
 
+/* Whether the cwd's last component is name. */
+static int cwd_is(const char *name)
+{
+	char buf[512];
+	const char *slash = getcwd(buf, sizeof(buf)) ? strrchr(buf, '/') : NULL;
+
+	return slash && strcmp(slash + 1, name) == 0;
+}
+
+static void *chdir_thread(void *dir)
+{
+	return (void *)(long)chdir(dir);
+}
+
+/* The child of clone(flags) sets umask 077 and enters dir; returns its wait status. */
+static int clone_chdir(unsigned long flags, const char *dir)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+
+	if (pid == 0) {
+		umask(077);
+		_exit(chdir(dir) ? 1 : 0);
+	}
+	CHECK(pid > 0);
+	return ut_wait(pid);
+}
+
+/* A thread's chdir moves its whole process; a CLONE_FS process's chdir and umask are its
+ * parent's too; a fork child's are its own. */
+static void clone_fs_shares(void)
+{
+	mode_t saved = umask(022);
+	pthread_t t;
+	void *r;
+
+	CHECK(mkdir("cfs_thread", 0755) == 0 && mkdir("cfs_clone", 0755) == 0 &&
+	      mkdir("cfs_fork", 0755) == 0);
+	CHECK(pthread_create(&t, NULL, chdir_thread, "cfs_thread") == 0);
+	CHECK(pthread_join(t, &r) == 0 && r == NULL);
+	if (!cwd_is("cfs_thread"))
+		FAIL("a thread's chdir did not change the process's cwd");
+	CHECK(chdir("..") == 0);
+	CHECK_EQ(clone_chdir(CLONE_FS, "cfs_clone"), 0);
+	if (!cwd_is("cfs_clone"))
+		FAIL("chdir in a CLONE_FS child did not change the parent's cwd");
+	CHECK_EQ(umask(022), 077);
+	CHECK(chdir("..") == 0);
+	CHECK_EQ(clone_chdir(0, "cfs_fork"), 0);
+	if (cwd_is("cfs_fork"))
+		FAIL("a fork child's chdir changed the parent's cwd");
+	CHECK_EQ(umask(saved), 022);
+}
+
 const struct ut_test ut_proc_tests[] = {
 	{ "wait_status", wait_status, 0 },
 	{ "vfork", vfork_shares, 0 },
@@ -326,5 +381,6 @@ const struct ut_test ut_proc_tests[] = {
 	{ "many_procs", many_processes, 120 },
 	{ "prctl_name", prctl_name, 0 },
 	{ "pgrp_ids", pgrp_ids, 0 },
+	{ "clone_fs", clone_fs_shares, 0 },
 	{ NULL, NULL, 0 }
 };

@@ -1,8 +1,8 @@
 /*
  * keel/proc.h — processes and their threads (kernel/proc/).
  *
- * A process owns an address space (struct mm, keel/uvm.h), a file table and a cwd
- * (keel/vfs.h), signal handlers (shared by CLONE_SIGHAND threads) and its children. Each of
+ * A process owns an address space (struct mm, keel/uvm.h), a file table and a filesystem
+ * context, its cwd and umask (keel/vfs.h), signal handlers (shared by CLONE_SIGHAND threads) and its children. Each of
  * its threads is a kernel thread (keel/sched.h) with a struct uthread attached: the user-mode
  * state that is not in the trap frame. PID = the TID of the process's first thread; TIDs come
  * from the scheduler's counter, so no fixed table limits either.
@@ -24,6 +24,7 @@
 
 struct mm;
 struct files;
+struct fs_struct;
 struct inode;
 struct thread;
 struct trap_frame;
@@ -116,8 +117,7 @@ struct proc {
 	/* Resources. */
 	struct mm *mm;
 	struct files *files;		/* fd table (keel/vfs.h) */
-	struct inode *cwd;		/* current directory, a counted reference (keel/vfs.h) */
-	uint32_t umask;
+	struct fs_struct *fs;		/* cwd and umask (keel/vfs.h); CLONE_FS shares it */
 	struct cred cred;		/* p->lock; zero (root) for init; fork copies it */
 	struct sighand *sighand;
 	sigset_t shared_pending;	/* process-directed signals; sighand->lock */

@@ -6,12 +6,12 @@
  * lookup. An inode has exactly one name (no hard links), so parent + name rebuild any path
  * (getcwd). Inodes have owners and modes, checked by fs/perm.c against the caller's ids. Open files (struct file) hold an inode and an offset and dispatch through an ops
  * table that works on kernel buffers; the syscalls in kernel/fs/sys_*.c bounce user memory
- * through those. A process's fd table is a struct files. Objects, locking and lifetimes:
- * docs/vfs.md.
+ * through those. A process's fd table is a struct files, its cwd and umask a struct
+ * fs_struct. Objects, locking and lifetimes: docs/vfs.md.
  *
  * Locking, in order: vfs_ns_lock (a mutex: the shape of the tree, every name and link) before
- * inode->lock (a mutex: a regular file's data and size) before spinlocks of fd tables, pipes
- * and the tty. Every function here may sleep unless it says otherwise.
+ * inode->lock (a mutex: a regular file's data and size) before spinlocks of fd tables, fs
+ * contexts, pipes and the tty. Every function here may sleep unless it says otherwise.
  */
 #ifndef KEEL_VFS_H
 #define KEEL_VFS_H
@@ -30,6 +30,7 @@ struct proc;
 #define SYMLOOP_MAX	40		/* symlinks followed in one lookup before ELOOP */
 #define PIPE_BUF	4096		/* writes up to this size to a pipe are atomic */
 #define FILES_MAX	4096		/* fds per process: RLIMIT_NOFILE's highest hard limit */
+#define UMASK_DEFAULT	022		/* init's umask, and the one kernel threads create with */
 
 /* File types and permission bits (st_mode), Linux values. */
 #define S_IFMT		0170000
@@ -330,6 +331,14 @@ struct files {
 	uint64_t *cloexec;		/* bit per fd */
 };
 
+/* A process's filesystem context (Linux's fs_struct): shared by CLONE_FS, copied by fork. */
+struct fs_struct {
+	int refs;			/* atomic: processes sharing it */
+	struct spinlock lock;		/* cwd */
+	struct inode *cwd;		/* counted; never NULL */
+	uint32_t umask;			/* atomic */
+};
+
 /* ---- mounts (fs/mount.c) ---- */
 #define MS_RDONLY	1
 #define MS_NOSUID	2
@@ -520,6 +529,18 @@ int fd_set_cloexec(struct files *fs, int fd, bool on);
 struct files *files_current(void);
 /* A counted reference to fd of the current process; NULL if bad. */
 struct file *fd_get_file(int fd);
+
+/* ---- filesystem contexts (fs/fs_struct.c) ---- */
+/* A new context in cwd (takes its own reference) with umask; NULL when out of memory. */
+struct fs_struct *fs_struct_new(struct inode *cwd, uint32_t umask);
+/* A private copy of src (fork without CLONE_FS). */
+struct fs_struct *fs_struct_copy(struct fs_struct *src);
+void fs_struct_get(struct fs_struct *fs);
+void fs_struct_put(struct fs_struct *fs);
+/* fs's cwd, counted. Never sleeps. */
+struct inode *fs_cwd(struct fs_struct *fs);
+/* Makes dir (the caller's reference, given) fs's cwd; puts the old one. */
+void fs_set_cwd(struct fs_struct *fs, struct inode *dir);
 
 /* ---- pipes (fs/pipe.c) ---- */
 int pipe_create(struct file **rd, struct file **wr);

@@ -80,7 +80,7 @@ int unix_find(const void *addr, size_t len, int type, struct unix_sock **out)
 static int unix_bind_addr(struct unix_sock *u, struct unix_addr *a)
 {
 	struct proc *p = proc_current();
-	uint32_t mode = S_IFSOCK | (0777 & ~(p ? READ_ONCE(p->umask) : 022));
+	uint32_t mode = S_IFSOCK | (0777 & ~(p ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT));
 	int r;
 
 	if (a->name[2]) {
