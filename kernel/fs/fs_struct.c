@@ -10,6 +10,7 @@
 #include "internal.h"
 #include <keel/heap.h>
 #include <keel/panic.h>
+#include <keel/proc.h>
 
 struct fs_struct *fs_struct_new(struct inode *cwd, uint32_t umask)
 {
@@ -69,4 +70,20 @@ void fs_set_cwd(struct fs_struct *fs, struct inode *dir)
 	fs->cwd = dir;
 	spin_unlock_irqrestore(&fs->lock, f);
 	inode_put(old);			/* may sleep: outside the spinlock */
+}
+
+uint32_t vfs_umask(void)
+{
+	struct proc *p = proc_current();
+
+	return p && p->fs ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT;
+}
+
+uint32_t vfs_umask_swap(uint32_t mask)
+{
+	struct proc *p = proc_current();
+
+	if (!p || !p->fs)
+		return UMASK_DEFAULT;
+	return __atomic_exchange_n(&p->fs->umask, mask & 0777, __ATOMIC_RELAXED);
 }

@@ -13,13 +13,6 @@
 				 O_CLOEXEC | 010000 /* O_DSYNC */ | 04000000 /* O_SYNC */ | \
 				 01000000 /* O_NOATIME */)
 
-static uint32_t current_umask(void)
-{
-	struct proc *p = proc_current();
-
-	return p ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT;
-}
-
 static long do_openat(int dirfd, const char __user *upath, unsigned flags, uint32_t mode)
 {
 	struct inode *base;
@@ -35,7 +28,7 @@ static long do_openat(int dirfd, const char __user *upath, unsigned flags, uint3
 		return r;
 	}
 	flags &= OPEN_FLAGS_KNOWN;
-	r = vfs_open(base, path, flags, mode & ~current_umask() & 07777, &f);
+	r = vfs_open(base, path, flags, mode & ~vfs_umask() & 07777, &f);
 	sys_put_base(base);
 	kfree(path);
 	if (r)

@@ -193,8 +193,7 @@ SYSCALL1(81, fchdir, int, fd)
 
 static long mkdir_op(struct inode *base, const char *path, void *arg)
 {
-	struct proc *p = proc_current();
-	uint32_t mode = *(uint32_t *)arg & ~(p ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT);
+	uint32_t mode = *(uint32_t *)arg & ~vfs_umask();
 
 	return vfs_mkdir(base, path, mode & 07777);
 }
@@ -389,9 +388,5 @@ SYSCALL4(439, faccessat2, int, dirfd, const char __user *, path, int, mode, int,
 
 SYSCALL1(95, umask, uint32_t, mask)
 {
-	struct proc *p = proc_current();
-
-	if (!p)
-		return UMASK_DEFAULT;
-	return __atomic_exchange_n(&p->fs->umask, mask & 0777, __ATOMIC_RELAXED);
+	return vfs_umask_swap(mask);
 }

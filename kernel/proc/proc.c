@@ -137,6 +137,74 @@ struct proc *proc_get(int pid)
 	return found;
 }
 
+struct proc *proc_get_or_self(int pid)
+{
+	struct proc *me = proc_current();
+
+	if (pid < 0 || (pid == 0 && !me))
+		return NULL;
+	return proc_get(pid ? pid : me->pid);
+}
+
+struct uthread *proc_thread_locked(struct proc *p, int tid)
+{
+	assert_spin_held(&p->lock);
+	list_for_each_entry(ut, &p->threads, struct uthread, proc_node)
+		if (ut->thread->tid == tid)
+			return ut;
+	return NULL;
+}
+
+struct tid_find {
+	int tid;
+	struct proc *found;		/* referenced for the caller */
+};
+
+static int has_thread(struct proc *p, void *arg)
+{
+	struct tid_find *tf = arg;
+	bool f = spin_lock_irqsave(&p->lock);
+
+	if (proc_thread_locked(p, tf->tid)) {
+		__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+		tf->found = p;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	return tf->found != NULL;
+}
+
+struct proc *proc_get_by_tid(int tid)
+{
+	struct tid_find tf = { tid, NULL };
+	struct proc *p;
+
+	if (tid <= 0)
+		return NULL;
+	if ((p = proc_get(tid)))		/* a held PID is no other process's TID */
+		return p;
+	proc_for_each(has_thread, &tf);
+	return tf.found;
+}
+
+int uthread_call(int tid, int (*fn)(struct uthread *ut, void *arg), void *arg)
+{
+	struct uthread *me = uthread_current(), *ut;
+	struct proc *p;
+	int r = -ESRCH;
+	bool f;
+
+	if (tid == 0 || tid == me->thread->tid)
+		return fn(me, arg);
+	if (!(p = proc_get_by_tid(tid)))
+		return -ESRCH;
+	f = spin_lock_irqsave(&p->lock);
+	if ((ut = proc_thread_locked(p, tid)))
+		r = fn(ut, arg);
+	spin_unlock_irqrestore(&p->lock, f);
+	proc_put(p);
+	return r;
+}
+
 void proc_put(struct proc *p)
 {
 	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))

@@ -42,27 +42,17 @@ SYSCALL2(273, set_robust_list, void __user *, head, size_t, len)
 	return 0;
 }
 
+static int robust_head_of(struct uthread *ut, void *head)
+{
+	*(uint64_t *)head = READ_ONCE(ut->robust_list);
+	return 0;
+}
+
 SYSCALL3(274, get_robust_list, int, pid, uint64_t __user *, head_ptr, size_t __user *, len_ptr)
 {
-	struct uthread *self = uthread_current();
 	uint64_t head = 0, len = sizeof(struct robust_head);
-	struct proc *p;
-	bool found = false, f;
 
-	if (pid == 0 || pid == self->thread->tid) {
-		head = self->robust_list;
-		found = true;
-	} else if ((p = proc_get(pid))) {	/* a process's main thread (TID = PID) */
-		f = spin_lock_irqsave(&p->lock);
-		list_for_each_entry(ut, &p->threads, struct uthread, proc_node)
-			if (ut->thread->tid == pid) {
-				head = ut->robust_list;
-				found = true;
-			}
-		spin_unlock_irqrestore(&p->lock, f);
-		proc_put(p);
-	}
-	if (!found)
+	if (uthread_call(pid, robust_head_of, &head))
 		return -ESRCH;
 	if (copy_to_user(head_ptr, &head, sizeof(head)) || copy_to_user(len_ptr, &len, sizeof(len)))
 		return -EFAULT;

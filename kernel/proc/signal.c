@@ -240,20 +240,16 @@ int signal_send_thread(struct uthread *ut, int sig)
 
 int sig_send_tid_locked(struct proc *p, int tid, int sig, const struct ksiginfo *info)
 {
-	assert_spin_held(&p->lock);
-	list_for_each(it, &p->threads) {
-		struct uthread *ut = list_entry(it, struct uthread, proc_node);
+	struct uthread *ut = proc_thread_locked(p, tid);
 
-		if (ut->thread->tid != tid)
-			continue;
-		if (sig && p->sighand) {
-			spin_lock(&p->sighand->lock);
-			sig_generate_locked(p, ut, sig, info);
-			spin_unlock(&p->sighand->lock);
-		}
-		return 0;
+	if (!ut)
+		return -ESRCH;
+	if (sig && p->sighand) {
+		spin_lock(&p->sighand->lock);
+		sig_generate_locked(p, ut, sig, info);
+		spin_unlock(&p->sighand->lock);
 	}
-	return -ESRCH;
+	return 0;
 }
 
 bool sig_may_send(struct proc *t, int sig)

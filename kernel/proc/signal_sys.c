@@ -390,25 +390,16 @@ SYSCALL3(234, tgkill, int, tgid, int, tid, int, sig)
 	return err;
 }
 
-struct tkill_find {
-	int tid, sig;
-	long err;
-};
-
-static int tkill_one(struct proc *p, void *arg)
-{
-	struct tkill_find *tk = arg;
-
-	tk->err = sig_send_tid(p, tk->tid, tk->sig);
-	return tk->err != -ESRCH;	/* found: stop */
-}
-
 SYSCALL2(200, tkill, int, tid, int, sig)
 {
-	struct tkill_find tk = { tid, sig, -ESRCH };
+	struct proc *p;
+	long err;
 
 	if (tid <= 0 || (sig && !signal_valid(sig)))
 		return -EINVAL;
-	proc_for_each(tkill_one, &tk);
-	return tk.err;
+	if (!(p = proc_get_by_tid(tid)))
+		return -ESRCH;
+	err = sig_send_tid(p, tid, sig);
+	proc_put(p);
+	return err;
 }

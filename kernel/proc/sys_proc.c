@@ -48,7 +48,7 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 
 	if (pgid < 0)
 		return -EINVAL;
-	p = proc_get(pid ? pid : self->pid);
+	p = proc_get_or_self(pid);
 	if (!p)
 		return -ESRCH;
 	f = spin_lock_irqsave(&proc_tree_lock);
@@ -72,7 +72,7 @@ SYSCALL2(109, setpgid, int, pid, int, pgid)
 /* getpgid and getsid: a field of process pid (0: the caller), or -ESRCH. */
 static long id_of(int pid, bool session)
 {
-	struct proc *p = proc_get(pid ? pid : proc_current()->pid);
+	struct proc *p = proc_get_or_self(pid);
 	long r;
 
 	if (!p)

@@ -88,21 +88,6 @@ static void rlimit_set_locked(struct proc *p, unsigned r, struct k_rlimit l)
 		p->rlimit_stack = l.cur;
 }
 
-/* The process pid names (0: the caller), with a reference; NULL if there is none. */
-static struct proc *proc_lookup(int pid)
-{
-	struct proc *me = proc_current();
-
-	if (pid < 0)
-		return NULL;
-	if (pid == 0 || (me && pid == me->pid)) {
-		if (me)
-			return proc_get(me->pid);
-		return NULL;
-	}
-	return proc_get(pid);
-}
-
 /* Linux's rules for changing p's limits (prlimit64) or priority: another process needs root
  * or, for limits, all of its ids equal the caller's real ones (-EPERM); raising a hard limit
  * needs root. */
@@ -141,7 +126,7 @@ SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __u
 		if (resource == RLIMIT_NOFILE && nl.max > FILES_MAX)
 			return -EPERM;		/* above nr_open */
 	}
-	p = proc_lookup(pid);
+	p = proc_get_or_self(pid);
 	if (!p)
 		return -ESRCH;
 	if (new_ && (err = rlimit_may_set(p, proc_rlimit_get(p, resource), nl))) {
@@ -178,12 +163,12 @@ static struct proc *prio_target(int which, int who)
 
 	switch (which) {
 	case PRIO_PROCESS:
-		return proc_lookup(who);
+		return proc_get_or_self(who);
 	case PRIO_PGRP:
-		return me && (who == 0 || who == me->pgid) ? proc_lookup(0) : NULL;
+		return me && (who == 0 || who == me->pgid) ? proc_get_or_self(0) : NULL;
 	case PRIO_USER:
 		return who == 0 || (me && (uint32_t)who == READ_ONCE(me->cred.uid)) ?
-		       proc_lookup(0) : NULL;
+		       proc_get_or_self(0) : NULL;
 	default:
 		return NULL;
 	}

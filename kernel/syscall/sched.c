@@ -37,54 +37,16 @@ static size_t cpumask_bytes(void)
 }
 
 /* Calls fn(t, arg) for the thread with this TID, under its process's lock. */
-struct tid_call {
-	int tid;
-	int (*fn)(struct thread *t, void *arg);
-	void *arg;
-	int ret;
-};
-
-static int call_if_tid(struct proc *p, void *arg)
+/* uthread_call runs these: unlocked for the caller, under p->lock for another thread. */
+static int get_mask(struct uthread *ut, void *arg)
 {
-	struct tid_call *c = arg;
-	bool f = spin_lock_irqsave(&p->lock), found = false;
-
-	list_for_each(n, &p->threads) {
-		struct uthread *ut = list_entry(n, struct uthread, proc_node);
-
-		if (ut->thread->tid == c->tid) {
-			c->ret = c->fn(ut->thread, c->arg);
-			found = true;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&p->lock, f);
-	return found;
-}
-
-/* fn's result for thread tid (0: the caller, which fn may then sleep in), or -ESRCH. fn runs
- * under a spinlock for any other thread. */
-static int with_thread(int tid, int (*fn)(struct thread *t, void *arg), void *arg)
-{
-	struct thread *me = thread_current();
-	struct tid_call c = { tid, fn, arg, -ESRCH };
-
-	if (tid < 0)
-		return -ESRCH;
-	if (tid == 0 || tid == me->tid)
-		return fn(me, arg);
-	return proc_for_each(call_if_tid, &c) ? c.ret : -ESRCH;
-}
-
-static int get_mask(struct thread *t, void *arg)
-{
-	*(cpumask_t *)arg = t->affinity;	/* a racing change gives the old or the new mask */
+	*(cpumask_t *)arg = ut->thread->affinity;	/* a racing change: the old or the new */
 	return 0;
 }
 
-static int set_mask(struct thread *t, void *arg)
+static int set_mask(struct uthread *ut, void *arg)
 {
-	return thread_set_affinity(t, arg);
+	return thread_set_affinity(ut->thread, arg);
 }
 
 SYSCALL3(204, sched_getaffinity, int, pid, unsigned, len, void __user *, user_mask)
@@ -95,7 +57,7 @@ SYSCALL3(204, sched_getaffinity, int, pid, unsigned, len, void __user *, user_ma
 
 	if (len * 8ULL < cpu_ids() || len % sizeof(long))
 		return -EINVAL;
-	err = with_thread(pid, get_mask, &m);
+	err = uthread_call(pid, get_mask, &m);
 	if (err)
 		return err;
 	for (unsigned i = 0; i < CPU_MAX / 64; i++)
@@ -114,5 +76,5 @@ SYSCALL3(203, sched_setaffinity, int, pid, unsigned, len, const void __user *, u
 		m.bits[i] &= cpu_online_mask.bits[i];
 	if (cpumask_empty(&m))
 		return -EINVAL;
-	return with_thread(pid, set_mask, &m);
+	return uthread_call(pid, set_mask, &m);
 }

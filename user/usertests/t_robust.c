@@ -1,8 +1,9 @@
 /*
  * user/usertests/t_robust.c — robust futexes and rseq, as glibc and musl use them: a process
  * that dies holding a process-shared robust mutex hands it on with EOWNERDEAD (the kernel
- * walks its robust list at exit); set/get_robust_list round-trip; rseq answers as a kernel
- * without it or with it (ENOSYS, or EINVAL for a bad length), never silently "works".
+ * walks its robust list at exit); set/get_robust_list round-trip, for any thread's TID;
+ * rseq answers as a kernel without it or with it (ENOSYS, or EINVAL for a bad length), never
+ * silently "works".
  * They pass on Linux too.
  */
 #include "ut.h"
@@ -94,6 +95,40 @@ static void t_robust_list_syscalls(void)
 	CHECK_ERR(syscall(SYS_get_robust_list, 0x7ffffff0, &got, &len), ESRCH);
 }
 
+static long thread_head[3];
+static volatile int thread_tid, thread_release;
+
+static void *robust_thread(void *arg)
+{
+	thread_head[0] = (long)thread_head;
+	if (syscall(SYS_set_robust_list, thread_head, sizeof(thread_head)) != 0)
+		return (void *)1L;
+	__atomic_store_n(&thread_tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&thread_release, __ATOMIC_ACQUIRE))
+		ut_sleep_ms(1);
+	return NULL;
+}
+
+/* get_robust_list finds any thread by its TID, not only a process's first. */
+static void t_robust_list_of_thread(void)
+{
+	pthread_t t;
+	long got = 0;
+	size_t len = 0;
+	void *r;
+
+	CHECK(pthread_create(&t, NULL, robust_thread, NULL) == 0);
+	while (!__atomic_load_n(&thread_tid, __ATOMIC_ACQUIRE))
+		ut_sleep_ms(1);
+	long rc = syscall(SYS_get_robust_list, thread_tid, &got, &len);
+	__atomic_store_n(&thread_release, 1, __ATOMIC_RELEASE);
+	CHECK(pthread_join(t, &r) == 0 && r == NULL);
+	if (rc != 0)
+		FAIL("get_robust_list(thread %d): %ld (errno %d)", thread_tid, rc, errno);
+	CHECK_EQ(got, (long)thread_head);
+	CHECK_EQ(len, sizeof(thread_head));
+}
+
 static void t_rseq_refused_cleanly(void)
 {
 	static char area[64] __attribute__((aligned(32)));
@@ -108,6 +143,7 @@ const struct ut_test ut_robust_tests[] = {
 	{ "robust_mutex_owner_died", t_robust_mutex_owner_died, 0 },
 	{ "robust_waiter_woken", t_robust_waiter_woken, 0 },
 	{ "robust_list_syscalls", t_robust_list_syscalls, 0 },
+	{ "robust_list_of_thread", t_robust_list_of_thread, 0 },
 	{ "rseq_refused_cleanly", t_rseq_refused_cleanly, 0 },
 	{ NULL, NULL, 0 },
 };

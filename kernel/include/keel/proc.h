@@ -179,6 +179,15 @@ struct uthread *uthread_current(void);
 
 /* Finds a live or zombie process by PID and takes a reference; NULL if none. */
 struct proc *proc_get(int pid);
+/* proc_get where pid 0 names the caller (NULL in a kernel thread); NULL for pid < 0. */
+struct proc *proc_get_or_self(int pid);
+/* The process that has a thread tid (or had, when tid is a PID), referenced; NULL if none. */
+struct proc *proc_get_by_tid(int tid);
+/* p's thread tid, or NULL; p->lock held (the result is valid while it is). */
+struct uthread *proc_thread_locked(struct proc *p, int tid);
+/* fn(ut, arg) for user thread tid (0: the caller, and then fn runs unlocked and may sleep;
+ * any other thread under its process's p->lock); -ESRCH when there is none. */
+int uthread_call(int tid, int (*fn)(struct uthread *ut, void *arg), void *arg);
 void proc_put(struct proc *p);
 /* Calls fn(p, arg) for every process, in PID order, under no lock but with a reference held;
  * stops when fn returns non-zero and returns that value. */

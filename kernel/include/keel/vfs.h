@@ -541,6 +541,10 @@ void fs_struct_put(struct fs_struct *fs);
 struct inode *fs_cwd(struct fs_struct *fs);
 /* Makes dir (the caller's reference, given) fs's cwd; puts the old one. */
 void fs_set_cwd(struct fs_struct *fs, struct inode *dir);
+/* The calling process's umask (UMASK_DEFAULT in kernel threads). Never sleeps. */
+uint32_t vfs_umask(void);
+/* umask(2): sets the caller's umask to mask & 0777 and returns the old one. */
+uint32_t vfs_umask_swap(uint32_t mask);
 
 /* ---- pipes (fs/pipe.c) ---- */
 int pipe_create(struct file **rd, struct file **wr);

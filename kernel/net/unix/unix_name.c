@@ -79,8 +79,7 @@ int unix_find(const void *addr, size_t len, int type, struct unix_sock **out)
 /* Binds u to a (kmalloc'd, taken): makes the socket inode for a path. unix_mtx held. */
 static int unix_bind_addr(struct unix_sock *u, struct unix_addr *a)
 {
-	struct proc *p = proc_current();
-	uint32_t mode = S_IFSOCK | (0777 & ~(p ? READ_ONCE(p->fs->umask) : UMASK_DEFAULT));
+	uint32_t mode = S_IFSOCK | (0777 & ~vfs_umask());
 	int r;
 
 	if (a->name[2]) {
