@@ -133,6 +133,7 @@ __noreturn void thread_exit(int status)
 	struct thread *t = thread_current();
 
 	sched_might_sleep("thread_exit");
+	mutex_check_none_held("thread exit");
 	t->exit_status = status;
 	sched_exit_current();
 }

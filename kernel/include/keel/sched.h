@@ -75,6 +75,11 @@ struct thread {
 	uint64_t timer_deadline;
 	int timer_cpu;			/* -1 when no timer is armed */
 
+	/* The thread itself. Mutexes it holds (sync/mutex.c): none when it returns to user mode
+	 * or exits, which debug builds check (mutex_check_none_held). */
+	unsigned mutexes_held;
+	struct mutex *mutex_last;	/* the last it took */
+
 	/* Ending: exit_status is written before the thread goes DEAD; exited completes after it
 	 * has switched out for the last time, so the joiner may free its stack. */
 	int exit_status;
