@@ -50,7 +50,7 @@ unsigned long mutex_hung_reports;
 #ifdef KEEL_DEBUG
 /* The owner's stack from its context-switch frame (r15 r14 r13 r12 rbx rbp, return address)
  * when it is switched out, asleep (what it waits for while holding the mutex) or preempted
- * (what it is busy with); a running owner's stack is live, so only its CPU is named. */
+ * (what it is busy with); a running owner's CPU prints its own (an NMI). */
 static void hung_owner_backtrace(struct thread *t)
 {
 	enum thread_state s;
@@ -62,6 +62,7 @@ static void hung_owner_backtrace(struct thread *t)
 	if (s == THREAD_RUNNING) {
 		pr_err("mutex: the owner %s (tid %d) is running on CPU %u\n", t->name, t->tid,
 		       thread_cpu(t));
+		arch_backtrace_cpu(thread_cpu(t));
 		return;
 	}
 	if ((s != THREAD_BLOCKED && s != THREAD_RUNNABLE) || !(sp = READ_ONCE(t->sp)))
