@@ -40,6 +40,7 @@ static void stack_frame(void *arg, uintptr_t ret)
 static const char *const thread_state_names[] = {
 	[THREAD_RUNNABLE] = "runnable", [THREAD_RUNNING] = "running",
 	[THREAD_BLOCKED] = "blocked", [THREAD_DEAD] = "dead",
+	[THREAD_NEW] = "new",
 };
 
 /* Fills up to STACK_THREADS records of p's threads; returns how many threads p has. */

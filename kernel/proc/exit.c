@@ -121,6 +121,7 @@ __noreturn void proc_exit_thread(int status)
 	struct proc *p = ut->proc;
 	bool last, f;
 
+	mutex_check_none_held("exit");
 	if (p->mm)
 		robust_list_exit(ut);
 	if (ut->clear_child_tid && p->mm) {

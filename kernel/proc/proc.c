@@ -290,7 +290,7 @@ int uthread_start(struct uthread *ut, int tid, thread_fn fn)
 	spin_unlock_irqrestore(&p->lock, f);
 	if (p->mm)
 		__atomic_add_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
-	thread_start_user(t);
+	thread_start(t);
 	return 0;
 }
 

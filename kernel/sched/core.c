@@ -240,7 +240,7 @@ static bool wake(struct thread *t, bool sticky)
 		rq_enqueue(dst, t, ENQ_WAKE);
 		dst->stats.wakeups++;
 		ok = true;
-	} else if (sticky && t->state != THREAD_DEAD) {
+	} else if (sticky && t->state != THREAD_DEAD && t->state != THREAD_NEW) {
 		t->interrupted = true;
 	}
 	kick = ok && rq_wakeup_preempts(dst, t);

@@ -40,17 +40,28 @@ static bool mask_has_online_cpu(const cpumask_t *m)
 	return false;
 }
 
-/* Makes the new thread t runnable on the least loaded CPU its affinity allows. */
-static void thread_start(struct thread *t)
+/* t->cpu moves to the chosen CPU with both queues locked, as every move of it: a wakeup or
+ * an affinity change may be at t already (see THREAD_NEW), under the lock of the CPU it
+ * names; the choice is re-checked against the affinity under the locks. */
+void thread_start(struct thread *t)
 {
 	bool f = arch_irq_save(), kick;
-	struct sched_cpu *rq = rq_of(balance_new_cpu(t));
+	struct sched_cpu *old = rq_of(READ_ONCE(t->cpu)), *rq;
 
-	spin_lock(&rq->lock);
-	t->cpu = rq->cpu;
+	for (;;) {
+		rq = rq_of(balance_new_cpu(t));
+		rq_lock_two(old, rq);
+		if (cpumask_test(&t->affinity, rq->cpu))
+			break;
+		rq_unlock_two(old, rq);
+	}
+	if (t->state != THREAD_NEW)
+		panic("thread_start: thread %s (tid %d) is not new (state %d)", t->name, t->tid,
+		      t->state);
+	WRITE_ONCE(t->cpu, rq->cpu);
 	rq_enqueue(rq, t, ENQ_NEW);
 	kick = rq->curr == rq->idle && rq_wakeup_preempts(rq, t) && rq_resched(rq);
-	spin_unlock(&rq->lock);
+	rq_unlock_two(old, rq);
 	if (kick)
 		sched_kick(rq->cpu);
 	arch_irq_restore(f);
@@ -78,7 +89,7 @@ static struct thread *thread_alloc(const char *name, thread_fn fn, void *arg,
 	t->fn = fn;
 	t->arg = arg;
 	t->affinity = *affinity;
-	t->state = THREAD_BLOCKED;	/* not yet runnable anywhere */
+	t->state = THREAD_NEW;		/* not yet runnable anywhere */
 	t->sp = arch_thread_stack_init(arch_thread_stack_top(t->stack), thread_entry);
 	list_init(&t->rq_node);
 	list_init(&t->timer_node);
@@ -87,8 +98,8 @@ static struct thread *thread_alloc(const char *name, thread_fn fn, void *arg,
 	return t;
 }
 
-struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
-				const cpumask_t *affinity)
+struct thread *thread_prepare(const char *name, thread_fn fn, void *arg,
+			      const cpumask_t *affinity)
 {
 	struct thread *t = thread_alloc(name, fn, arg, affinity);
 	int tid = t ? tid_alloc() : -1;
@@ -101,7 +112,16 @@ struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
 		return NULL;
 	}
 	t->tid = tid;
-	thread_start(t);
+	return t;
+}
+
+struct thread *thread_create_on(const char *name, thread_fn fn, void *arg,
+				const cpumask_t *affinity)
+{
+	struct thread *t = thread_prepare(name, fn, arg, affinity);
+
+	if (t)
+		thread_start(t);
 	return t;
 }
 
@@ -118,11 +138,6 @@ struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread
 	return t;
 }
 
-void thread_start_user(struct thread *t)
-{
-	thread_start(t);
-}
-
 struct thread *thread_create(const char *name, thread_fn fn, void *arg)
 {
 	return thread_create_on(name, fn, arg, &cpu_online_mask);
@@ -133,6 +148,7 @@ __noreturn void thread_exit(int status)
 	struct thread *t = thread_current();
 
 	sched_might_sleep("thread_exit");
+	mutex_check_none_held("thread exit");
 	t->exit_status = status;
 	sched_exit_current();
 }

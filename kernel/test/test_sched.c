@@ -462,3 +462,35 @@ KTEST(sched_interrupt_while_awake_ends_the_next_sleep_only)
 	arch_irq_restore(f);
 	KT_ASSERT(time_ns() >= near, "a second sleep returned before its deadline");
 }
+
+static int mark_ran(void *arg)
+{
+	WRITE_ONCE(*(int *)arg, 1);
+	return 0;
+}
+
+/* A thread between thread_prepare (thread_create_user) and thread_start can already be found
+ * (a user thread is on its process's list first): a wakeup or a signal's interrupt must leave
+ * it alone, else it runs before its start and then is queued a second time by it. sysfuzz
+ * found this as threads run twice: mutexes handed to a thread that never ran, and a run-queue
+ * assertion (issue 19). */
+KTEST(wakeups_pass_by_a_thread_not_yet_started)
+{
+	int ran = 0;
+	struct thread *th = thread_prepare("kt-new", mark_ran, &ran, &cpu_online_mask);
+	bool woke, interrupted;
+
+	KT_ASSERT(th, "thread_prepare failed");
+	woke = sched_wake(th);
+	interrupted = sched_interrupt(th);
+	sched_sleep_ns(20 * MS);
+	if (woke || interrupted || READ_ONCE(ran)) {
+		thread_join(th);		/* the wakeup started it: let it end */
+		KT_ASSERT(false, "a thread not yet started was woken (wake %d, interrupt %d) and "
+			  "ran %d", woke, interrupted, ran);
+	}
+	KT_ASSERT(!th->interrupted, "the interrupt was kept for a thread not yet started");
+	thread_start(th);
+	KT_EQ(thread_join(th), 0);
+	KT_ASSERT(READ_ONCE(ran), "the started thread did not run");
+}

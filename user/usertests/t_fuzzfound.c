@@ -275,6 +275,67 @@ static void sigkill_ends_threads_sleeping_in_futex(void)
 	}
 }
 
+/* ---- signals sent to threads that are still being created ---- */
+
+/* A new thread is on its process's thread list (where tkill and SIGKILL find it) a moment
+ * before the scheduler starts it; keel's wakeup took it for a sleeper and queued it, and the
+ * start queued it again: the same thread ran on two CPUs at once, which the fuzzer saw as
+ * mutexes held by threads that never ran and run-queue corruption. Here two threads create
+ * threads while two others signal the TIDs they are about to get, and then the process is
+ * killed in the middle of it (before the fix, about one run in three panicked at smp=4). */
+static volatile pid_t last_tid;
+
+static void *note_tid(void *arg)
+{
+	last_tid = (pid_t)syscall(SYS_gettid);
+	return arg;
+}
+
+static void *signal_next_tids(void *arg)
+{
+	pid_t pid = getpid();
+
+	for (;;)
+		for (int d = 1; d <= 3; d++)
+			syscall(SYS_tgkill, pid, last_tid + d, SIGUSR2);
+	return arg;
+}
+
+static void *create_threads(void *arg)
+{
+	for (;;) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, note_tid, NULL) == 0)
+			pthread_join(th, NULL);
+	}
+	return arg;
+}
+
+static void signals_race_thread_start(void)
+{
+	for (int round = 0; round < 8; round++) {
+		pid_t child = fork();
+		int st;
+
+		CHECK(child >= 0);
+		if (child == 0) {
+			pthread_t k;
+
+			signal(SIGUSR2, on_usr2);
+			last_tid = (pid_t)syscall(SYS_gettid);
+			pthread_create(&k, NULL, signal_next_tids, NULL);
+			pthread_create(&k, NULL, signal_next_tids, NULL);
+			pthread_create(&k, NULL, create_threads, NULL);
+			create_threads(NULL);
+		}
+		ut_sleep_ms(400);
+		CHECK(kill(child, SIGKILL) == 0);
+		CHECK(waitpid(child, &st, 0) == child && WIFSIGNALED(st) &&
+		      WTERMSIG(st) == SIGKILL);
+	}
+}
+
 const struct ut_test ut_fuzzfound_tests[] = {
 	{ "tcp_empty_send_on_listener", tcp_empty_send_on_listener, 0 },
 	{ "wait4_interrupted_by_thread_signal", wait4_interrupted_by_thread_signal, 0 },
@@ -283,6 +344,7 @@ const struct ut_test ut_fuzzfound_tests[] = {
 	{ "exit_group_ends_threads_sleeping_in_futex_and_nanosleep",
 	  exit_group_ends_threads_sleeping_in_futex_and_nanosleep, 0 },
 	{ "sigkill_ends_threads_sleeping_in_futex", sigkill_ends_threads_sleeping_in_futex, 0 },
+	{ "signals_race_thread_start", signals_race_thread_start, 0 },
 	{ "open_proc_self_fd_reopens_the_file", open_proc_self_fd_reopens_the_file, 0 },
 	{ "proc_self_cwd_and_dir_fd_links_are_walked", proc_self_cwd_and_dir_fd_links_are_walked, 0 },
 	{ NULL, NULL, 0 },

@@ -140,12 +140,44 @@ void arch_stop_other_cpus(void)
 		kprintf("keel: %d CPU(s) did not answer the stop NMI\n", others - stopped_count);
 }
 
-/* NMI: part of a stop (print where this CPU was, then halt), or reported and survived. */
+/* The CPU asked for its backtrace by arch_backtrace_cpu, or -1. */
+static volatile int backtrace_cpu = -1;
+
+void arch_backtrace_cpu(unsigned cpu)
+{
+	static struct spinlock one_at_a_time = SPINLOCK_INIT("nmi backtrace");
+	uint64_t deadline;
+	bool f;
+
+	if (cpu == this_cpu()->id || !cpumask_test(&cpu_online_mask, cpu))
+		return;
+	f = spin_lock_irqsave(&one_at_a_time);
+	backtrace_cpu = (int)cpu;
+	apic_send_ipi(cpus[cpu]->apic_id, IPI_NMI);
+	deadline = time_ns() + STOP_WAIT_NS;
+	while (backtrace_cpu >= 0 && time_ns() < deadline)
+		arch_relax();
+	if (backtrace_cpu >= 0)
+		kprintf("CPU %u did not answer the backtrace NMI\n", cpu);
+	backtrace_cpu = -1;
+	spin_unlock_irqrestore(&one_at_a_time, f);
+}
+
+/* NMI: a backtrace request, part of a stop (print where this CPU was, then halt), or reported
+ * and survived. */
 void smp_nmi(struct trap_frame *tf)
 {
 	char sym[96];
 
 	ksyms_format(sym, sizeof(sym), tf->rip);
+	if (backtrace_cpu == (int)this_cpu()->id && !stopping) {
+		kprintf("CPU %u was at %016lx <%s>%s, if %d\n", this_cpu()->id, tf->rip, sym,
+			(tf->cs & 3) ? " (user mode)" : "", !!(tf->rflags & RFLAGS_IF));
+		if (!(tf->cs & 3))
+			arch_backtrace(tf->rip, tf->rbp, tf->rsp);
+		backtrace_cpu = -1;
+		return;
+	}
 	if (!stopping) {
 		pr_warn("nmi: unexpected NMI on CPU %u at %016lx <%s>\n", this_cpu()->id, tf->rip,
 			sym);

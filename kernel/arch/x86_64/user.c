@@ -129,6 +129,7 @@ void user_return_work(struct trap_frame *tf)
 		if (!cpu_local()->need_resched && !signal_pending())
 			break;
 	}
+	mutex_check_none_held("return to user");
 	if (!frame_sane(tf)) {
 		arch_irq_restore(true);
 		pr_warn("pid %d (%s) killed: SIGSEGV, bad return frame rip=%#lx rsp=%#lx\n",

@@ -35,6 +35,8 @@ void arch_console_irq_init(void);
  * when known, 0 if not) / starting at the caller. */
 void arch_backtrace(uintptr_t rip, uintptr_t rbp, uintptr_t rsp);
 void arch_backtrace_here(void);
+/* Debug: prints where another CPU is (an NMI makes it print its own backtrace); waits for it. */
+void arch_backtrace_cpu(unsigned cpu);
 /* The return addresses of a switched-out thread's kernel stack, from the frame its context
  * switch saved at sp (innermost first, at most 32), each passed to fn. The thread must stay
  * switched out; if it runs meanwhile the walk still never faults, it only reads nonsense. */

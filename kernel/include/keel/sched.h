@@ -33,7 +33,9 @@
 #define SCHED_SLICE_NS	(SCHED_SLICE_TICKS * SCHED_TICK_NS)
 #define THREAD_NAME_MAX	24
 
-enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
+/* THREAD_NEW: made but not yet started (thread_start). Others may already hold a pointer to
+ * it (a user thread is published before it starts); wakeups and interrupts pass it by. */
+enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD, THREAD_NEW };
 
 typedef int (*thread_fn)(void *arg);
 struct fault_catch;
@@ -75,6 +77,11 @@ struct thread {
 	uint64_t timer_deadline;
 	int timer_cpu;			/* -1 when no timer is armed */
 
+	/* The thread itself. Mutexes it holds (sync/mutex.c): none when it returns to user mode
+	 * or exits, which debug builds check (mutex_check_none_held). */
+	unsigned mutexes_held;
+	struct mutex *mutex_last;	/* the last it took */
+
 	/* Ending: exit_status is written before the thread goes DEAD; exited completes after it
 	 * has switched out for the last time, so the joiner may free its stack. */
 	int exit_status;
@@ -96,13 +103,17 @@ bool tid_is_held(int id);
 int tid_count(void);
 /* The ID tid_alloc handed out last (/proc/loadavg's last field, Linux's last_pid). */
 int tid_last(void);
-/* Prepares a user thread: like thread_create_on, with t->uthread = ut and ut->thread = t set
- * (so its first switch-in loads its address space) and the TID given, but not yet runnable:
- * the caller publishes ut (where others may find ut->thread) and then calls
- * thread_start_user. fn gets ut. */
+/* Like thread_create_on, but the thread is left THREAD_NEW: it runs from thread_start. NULL
+ * when out of memory. */
+struct thread *thread_prepare(const char *name, thread_fn fn, void *arg,
+			      const cpumask_t *affinity);
+/* Prepares a user thread: like thread_prepare, with t->uthread = ut and ut->thread = t set
+ * (so its first switch-in loads its address space) and the TID given: the caller publishes
+ * ut (where others may find ut->thread) and then calls thread_start. fn gets ut. */
 struct thread *thread_create_user(const char *name, thread_fn fn, struct uthread *ut, int tid,
 				  const cpumask_t *affinity);
-void thread_start_user(struct thread *t);
+/* Makes a THREAD_NEW thread runnable on the least loaded CPU its affinity allows. */
+void thread_start(struct thread *t);
 /* Ends the calling thread with status; a joiner receives it. */
 __noreturn void thread_exit(int status);
 /* Waits for t to end, returns its status and frees it. Each thread is joined exactly once. */

@@ -167,6 +167,9 @@ bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 /* True when the calling thread holds m. */
 bool mutex_held(struct mutex *m);
+/* Debug builds report (as a BUG) a calling thread that still holds a mutex; where names the
+ * exit from the kernel: returning to user mode, thread exit. */
+void mutex_check_none_held(const char *where);
 
 /* ---- counting semaphores (sync/semaphore.c) ---- */
 
