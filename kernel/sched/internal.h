@@ -23,6 +23,7 @@
 #define WAKEUP_GRAN_NS		(1000 * 1000ULL)	/* a wakeup preempts if owed more than this */
 #define SLEEPER_CREDIT_NS	(SCHED_SLICE_NS / 2)	/* how far behind a waking thread may start */
 #define NEW_THREAD_DEBIT_NS	(SCHED_SLICE_NS / 2)	/* a new thread starts this far behind */
+#define IDLE_POLL_NS		(100 * 1000ULL)		/* idle polls this long after work, then hlt */
 #define BALANCE_TICKS		25			/* periodic balance every 100 ms */
 #define LOAD_SCALE		1024
 
@@ -30,6 +31,7 @@ struct sched_cpu {
 	struct spinlock lock;		/* the run-queue lock */
 	unsigned cpu;
 	bool started;			/* sched_start_cpu ran: the idle loop serves this queue */
+	bool idle_polling;		/* the idle loop polls need_resched: a kick needs no IPI */
 	struct thread *curr;		/* running here; the idle thread when nothing else */
 	struct thread *idle;
 	struct thread *prev;		/* switched out by the switch now finishing */
@@ -79,6 +81,7 @@ void sched_kick(unsigned cpu);
 /* balance.c */
 unsigned balance_new_cpu(const struct thread *t);
 unsigned balance_wake_cpu(const struct thread *t);
+unsigned balance_wake_sync_cpu(const struct thread *t);
 void balance_requeue(struct thread *t);
 bool balance_idle_steal(struct sched_cpu *rq);
 void balance_periodic(struct sched_cpu *rq);

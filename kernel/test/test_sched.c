@@ -1,6 +1,7 @@
 /*
  * test/test_sched.c — kernel threads and the scheduler: create/exit/join, yield, sleep,
- * affinity, idle parking, stealing, tick and wakeup preemption, and a bounded stress run.
+ * affinity, idle parking and polling, stealing, sync (wake-affine) wakeups, tick and wakeup
+ * preemption, and a bounded stress run.
  *
  * Every test runs on any number of CPUs. Where a behaviour needs a second CPU (stealing, a
  * remote wakeup) and there is one CPU, the test checks what one CPU must do instead and says
@@ -15,6 +16,7 @@
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
+#include <keel/sync.h>
 #include <keel/time.h>
 
 #define MS	(1000 * 1000ULL)
@@ -360,6 +362,7 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 		return;
 	}
 	KT_ASSERT(wait_until_idle(target), "CPU %u never went idle", target);
+	sched_sleep_ns(2 * MS);		/* past its idle poll: halted now */
 	idle0 = cl->idle_entries;
 	ipi0 = cl->ipi_received;
 	KT_ASSERT(idle0 > 0, "idle CPU %u has no idle entries", target);
@@ -370,6 +373,128 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 	KT_ASSERT(cl->ipi_received > ipi0, "CPU %u ran new work without a wakeup IPI", target);
 	KT_ASSERT(wait_until_idle(target), "CPU %u did not go idle again", target);
 	KT_ASSERT(cl->idle_entries > idle0, "CPU %u did not park again", target);
+}
+
+/* ---- wake placement ---- */
+
+struct sleeper {
+	struct wait_queue wq;
+	volatile bool go;
+	volatile unsigned woke_on;
+};
+
+static int sleep_until_go(void *arg)
+{
+	struct sleeper *s = arg;
+
+	wait_event(&s->wq, s->go);
+	s->woke_on = arch_cpu_id();
+	return 0;
+}
+
+/* Wakes a thread asleep on CPU `from` (which then idles), allowed on from and on the
+ * runner's CPU, with a sync or a plain wakeup, and blocks in the join. Returns its CPU. */
+static unsigned wake_from_idle_cpu(unsigned from, bool sync)
+{
+	struct sleeper s = { .woke_on = CPU_MAX };
+	cpumask_t m = cpumask_of(from);
+	struct thread *kid;
+
+	wq_init(&s.wq, "sleeper");
+	kid = thread_create_on("sleeper", sleep_until_go, &s, &m);
+	if (!kid)
+		return CPU_MAX;
+	(void)wait_until_idle(from);	/* placement must not depend on it; it is the usual case */
+	cpumask_set(&m, arch_cpu_id());
+	thread_set_affinity(kid, &m);	/* blocked: takes effect when it wakes */
+	s.go = true;
+	if (sync)
+		wq_wake_all_sync(&s.wq);
+	else
+		wq_wake_all(&s.wq);
+	thread_join(kid);
+	return s.woke_on;
+}
+
+static uint64_t wakeups_on(unsigned cpu)
+{
+	struct sched_stats st;
+
+	return sched_stats(cpu, &st) ? st.wakeups : 0;
+}
+
+KTEST(sync_wakeup_runs_the_wakee_on_the_wakers_cpu)
+{
+	unsigned here = arch_cpu_id(), other = last_cpu(), plain;
+	uint64_t w0;
+
+	if (other == here) {
+		KT_EQ(wake_from_idle_cpu(here, true), here);
+		kprintf("  one CPU: the wakee runs here either way\n");
+		return;
+	}
+	/* The waker blocks right after (the join), with nothing else queued here: the wakee is
+	 * queued here, not on its idle CPU (from which this CPU could also have stolen it). */
+	w0 = wakeups_on(other);
+	KT_EQ(wake_from_idle_cpu(other, true), here);
+	KT_ASSERT(wakeups_on(other) == w0, "a sync wakeup queued the wakee on idle CPU %u", other);
+	/* A plain wakeup queues it on the CPU it last ran on and kicks that CPU; whether that CPU
+	 * wakes before this one idles and steals it is up to the host: only logged. */
+	w0 = wakeups_on(other);
+	plain = wake_from_idle_cpu(other, false);
+	KT_ASSERT(wakeups_on(other) > w0, "a plain wakeup did not queue the wakee on CPU %u",
+		  other);
+	kprintf("  plain wakeup from idle CPU %u ran on CPU %u\n", other, plain);
+}
+
+/* True once cpu's idle loop polls; false after about a second. */
+static bool spin_until_polling(unsigned cpu)
+{
+	struct sched_stats st;
+
+	for (long i = 0; i < 100 * 1000 * 1000; i++)
+		if (sched_stats(cpu, &st) && st.idle_polling)
+			return true;
+	return false;
+}
+
+/* Records the IPIs its CPU had received when it started (before any join's TLB shootdown). */
+static int report_ipis(void *arg)
+{
+	*(volatile uint64_t *)arg = cpu_local()->ipi_received;
+	return 0;
+}
+
+KTEST(idle_poll_runs_new_work_without_an_ipi)
+{
+	unsigned target = last_cpu(), quiet = 0;
+	struct cpu_local *cl = cpu_local_of(target);
+	cpumask_t m = cpumask_of(target);
+	uint64_t seen;
+
+	if (target == arch_cpu_id()) {
+		kprintf("  one CPU: no other CPU to poll\n");
+		return;
+	}
+	/* Each round: a thread runs on target and exits, so target's idle loop polls; work
+	 * queued there now is seen by the poll. The poll may end before the kick (the host
+	 * may stall this CPU), so a few rounds may each send an IPI; one must not. */
+	for (int round = 0; round < 20 && !quiet; round++) {
+		struct thread *kid = thread_create_on("poll", report_ipis, &seen, &m);
+		uint64_t ipi0;
+
+		KT_ASSERT(kid, "thread_create failed");
+		thread_join(kid);
+		if (!spin_until_polling(target))
+			continue;
+		ipi0 = cl->ipi_received;
+		kid = thread_create_on("polled", report_ipis, &seen, &m);
+		KT_ASSERT(kid, "thread_create failed");
+		thread_join(kid);
+		quiet += seen == ipi0;
+	}
+	KT_ASSERT(quiet, "CPU %u needed an IPI for work queued during each of 20 idle polls",
+		  target);
 }
 
 struct hog {
