@@ -25,6 +25,7 @@
 #include <keel/time.h>
 
 cpumask_t sched_ready_mask, sched_idle_mask;
+uint64_t sched_idle_poll_ns = 100 * 1000;
 
 /* Makes cpu look at its queue. A CPU whose idle loop polls need_resched, already set by the
  * caller (rq_resched), needs no IPI: the fence pairs with the one in idle_poll, so either it
@@ -72,6 +73,9 @@ static void __schedule(struct sched_cpu *rq, enum enqueue_how requeue)
 	if (unlikely(preempt_count() != 1))
 		panic("schedule: thread %s switching out with preempt_count %d (a spinlock is "
 		      "held or preemption is disabled)", prev->name, preempt_count() - 1);
+	if (unlikely(READ_ONCE(rq->idle_polling)))
+		panic("schedule: CPU %u switches away while its idle loop is marked polling",
+		      rq->cpu);
 	rq_update_curr(rq);
 	WRITE_ONCE(cpu_local()->need_resched, false);
 	if (prev->state == THREAD_RUNNING && prev != rq->idle) {
@@ -337,17 +341,21 @@ static bool tick_running(struct sched_cpu *rq)
 }
 
 /*
- * After running work, an idle CPU polls for up to IDLE_POLL_NS before it halts: a wakeup that
- * comes soon (the other half of a ping-pong) then costs no IPI and no halted virtual CPU that a
- * busy host must first schedule again. Interrupts stay on, so the tick, IPIs and devices are
- * served as usual; the bound keeps an idle CPU from burning a host core. Called and returns
- * with interrupts off; polling is over on return (the hand-shake is in sched_kick).
+ * After running work, an idle CPU polls for up to sched_idle_poll_ns before it halts: a wakeup
+ * that comes soon (the other half of a ping-pong) then costs no IPI and no halted virtual CPU
+ * that a busy host must first schedule again. Interrupts stay on, so the tick, IPIs and devices
+ * are served, but preemption is off: rq->idle_polling must mean "the idle thread is in this
+ * loop" (sched_kick drops the IPI on its word), so an interrupt must not switch to the new work
+ * from inside it; the loop sees need_resched and the idle loop switches. The bound keeps an
+ * idle CPU from burning a host core. Called and returns with interrupts off; polling is over on
+ * return (the hand-shake is in sched_kick).
  */
 static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
 {
-	uint64_t end = time_ns() + IDLE_POLL_NS;
+	uint64_t end = time_ns() + READ_ONCE(sched_idle_poll_ns);
 
 	cl->idle_entries++;
+	preempt_disable();
 	WRITE_ONCE(rq->idle_polling, true);
 	arch_irq_restore(true);
 	while (!READ_ONCE(rq->nr_queued) && !READ_ONCE(cl->need_resched) && time_ns() < end)
@@ -355,6 +363,7 @@ static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
 	arch_irq_save();
 	WRITE_ONCE(rq->idle_polling, false);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	preempt_enable_no_resched();	/* the idle loop looks at need_resched next */
 }
 
 /*

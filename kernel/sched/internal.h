@@ -23,7 +23,6 @@
 #define WAKEUP_GRAN_NS		(1000 * 1000ULL)	/* a wakeup preempts if owed more than this */
 #define SLEEPER_CREDIT_NS	(SCHED_SLICE_NS / 2)	/* how far behind a waking thread may start */
 #define NEW_THREAD_DEBIT_NS	(SCHED_SLICE_NS / 2)	/* a new thread starts this far behind */
-#define IDLE_POLL_NS		(100 * 1000ULL)		/* idle polls this long after work, then hlt */
 #define BALANCE_TICKS		25			/* periodic balance every 100 ms */
 #define LOAD_SCALE		1024
 

@@ -146,6 +146,9 @@ bool sched_interrupt(struct thread *t);
 void sched_might_sleep(const char *what);
 
 void sched_init(void);
+/* How long an idle CPU polls for new work after running some before it halts (100 us; 0: never
+ * polls). Read at each poll's start; a ktest lengthens it to make the poll outlast its kick. */
+extern uint64_t sched_idle_poll_ns;
 __noreturn void sched_start_cpu(void);
 /* user: the tick interrupted user mode (charged as user time, else system time). */
 void sched_tick(bool user);
