@@ -27,15 +27,10 @@
 cpumask_t sched_ready_mask, sched_idle_mask;
 uint64_t sched_idle_poll_ns = 100 * 1000;
 
-/* Makes cpu look at its queue. A CPU whose idle loop polls need_resched, already set by the
- * caller (rq_resched), needs no IPI: the fence pairs with the one in idle_poll, so either it
- * sees need_resched or we see it has stopped polling. A kick without need_resched (an idle CPU
- * asked to steal) always interrupts. */
+/* Makes cpu look at its queue: a reschedule IPI. (A CPU whose idle loop polls needs none;
+ * rq_resched tells its caller so.) */
 void sched_kick(unsigned cpu)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (READ_ONCE(rq_of(cpu)->idle_polling) && READ_ONCE(cpu_local_of(cpu)->need_resched))
-		return;
 	smp_send_reschedule(cpu);
 }
 
@@ -345,10 +340,10 @@ static bool tick_running(struct sched_cpu *rq)
  * that comes soon (the other half of a ping-pong) then costs no IPI and no halted virtual CPU
  * that a busy host must first schedule again. Interrupts stay on, so the tick, IPIs and devices
  * are served, but preemption is off: rq->idle_polling must mean "the idle thread is in this
- * loop" (sched_kick drops the IPI on its word), so an interrupt must not switch to the new work
+ * loop" (rq_resched skips the IPI on its word), so an interrupt must not switch to the new work
  * from inside it; the loop sees need_resched and the idle loop switches. The bound keeps an
  * idle CPU from burning a host core. Called and returns with interrupts off; polling is over on
- * return (the hand-shake is in sched_kick).
+ * return (the hand-shake is in rq_resched).
  */
 static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
 {
