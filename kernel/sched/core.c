@@ -341,9 +341,11 @@ static bool tick_running(struct sched_cpu *rq)
  * that a busy host must first schedule again. Interrupts stay on, so the tick, IPIs and devices
  * are served, but preemption is off: rq->idle_polling must mean "the idle thread is in this
  * loop" (rq_resched skips the IPI on its word), so an interrupt must not switch to the new work
- * from inside it; the loop sees need_resched and the idle loop switches. The bound keeps an
- * idle CPU from burning a host core. Called and returns with interrupts off; polling is over on
- * return (the hand-shake is in rq_resched).
+ * from inside it; the loop sees need_resched and the idle loop switches. It waits for
+ * need_resched alone, not for nr_queued: whoever queues work here sets need_resched after it
+ * (rq_resched) and then looks at the flag, and a poll that ended on the queue alone would make
+ * that look see it clear and send the IPI anyway. The bound keeps an idle CPU from burning a
+ * host core. Called and returns with interrupts off; polling is over on return.
  */
 static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
 {
@@ -353,7 +355,7 @@ static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
 	preempt_disable();
 	WRITE_ONCE(rq->idle_polling, true);
 	arch_irq_restore(true);
-	while (!READ_ONCE(rq->nr_queued) && !READ_ONCE(cl->need_resched) && time_ns() < end)
+	while (!READ_ONCE(cl->need_resched) && time_ns() < end)
 		arch_relax();
 	arch_irq_save();
 	WRITE_ONCE(rq->idle_polling, false);

@@ -458,16 +458,16 @@ static bool spin_until_polling(unsigned cpu)
 	return false;
 }
 
-/* Records the IPIs its CPU had received when it started (before any join's TLB shootdown). */
+/* Records the reschedule IPIs its CPU had received when it started. */
 static int report_ipis(void *arg)
 {
-	*(volatile uint64_t *)arg = cpu_local()->ipi_received;
+	*(volatile uint64_t *)arg = cpu_local()->resched_ipis;
 	return 0;
 }
 
 /* Runs `rounds` rounds on target: a thread runs there and exits, so target's idle loop polls;
  * then a second thread is queued there during the poll. Counts the rounds where the poll was
- * seen and those where the second thread started with no IPI received meanwhile. */
+ * seen and those where the second thread started with no reschedule IPI received meanwhile. */
 static void poll_rounds(unsigned target, int rounds, unsigned *polled, unsigned *quiet)
 {
 	struct cpu_local *cl = cpu_local_of(target);
@@ -483,7 +483,7 @@ static void poll_rounds(unsigned target, int rounds, unsigned *polled, unsigned 
 		if (!spin_until_polling(target))
 			continue;
 		++*polled;
-		ipi0 = cl->ipi_received;
+		ipi0 = cl->resched_ipis;
 		kid = thread_create_on("polled", report_ipis, &seen, &m);
 		if (!kid)
 			return;
@@ -502,8 +502,8 @@ KTEST(idle_poll_runs_new_work_without_an_ipi)
 		return;
 	}
 	/* The poll lasts a second here, far longer than making a thread takes even on a stalled
-	 * host, so each kick finds target polling. Other IPIs (a shootdown from a join) may land
-	 * in a round; most rounds must be quiet. */
+	 * host, so each kick finds target polling and needs no reschedule IPI. (The host may still
+	 * stall the poller past a kick in a round; most rounds must be quiet.) */
 	sched_idle_poll_ns = 1000 * MS;
 	poll_rounds(target, 10, &polled, &quiet);
 	sched_idle_poll_ns = poll0;
