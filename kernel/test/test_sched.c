@@ -372,6 +372,9 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 	KT_EQ(ran_on, target);
 	KT_ASSERT(cl->ipi_received > ipi0, "CPU %u ran new work without a wakeup IPI", target);
 	KT_ASSERT(wait_until_idle(target), "CPU %u did not go idle again", target);
+	/* Its idle thread runs before its idle loop counts the entry: give it a second. */
+	for (int i = 0; i < 1000 && READ_ONCE(cl->idle_entries) == idle0; i++)
+		sched_sleep_ns(1 * MS);
 	KT_ASSERT(cl->idle_entries > idle0, "CPU %u did not park again", target);
 }
 
