@@ -116,7 +116,7 @@ static ssize_t pipe_write_some(struct pipe *p, const char *buf, size_t n, bool a
 		put = (ssize_t)ring_copy_in(p, buf, n);
 	mutex_unlock(&p->lock);
 	if (put > 0) {
-		wq_wake_all(&p->rd_wq);
+		wq_wake_all_sync(&p->rd_wq);	/* the writer usually blocks next: reads the reply */
 		poll_wake(&p->poll, POLLIN | POLLRDNORM);
 	}
 	return put;

@@ -25,7 +25,10 @@
 #include <keel/time.h>
 
 cpumask_t sched_ready_mask, sched_idle_mask;
+uint64_t sched_idle_poll_ns = 100 * 1000;
 
+/* Makes cpu look at its queue: a reschedule IPI. (A CPU whose idle loop polls needs none;
+ * rq_resched tells its caller so.) */
 void sched_kick(unsigned cpu)
 {
 	smp_send_reschedule(cpu);
@@ -65,6 +68,9 @@ static void __schedule(struct sched_cpu *rq, enum enqueue_how requeue)
 	if (unlikely(preempt_count() != 1))
 		panic("schedule: thread %s switching out with preempt_count %d (a spinlock is "
 		      "held or preemption is disabled)", prev->name, preempt_count() - 1);
+	if (unlikely(READ_ONCE(rq->idle_polling)))
+		panic("schedule: CPU %u switches away while its idle loop is marked polling",
+		      rq->cpu);
 	rq_update_curr(rq);
 	WRITE_ONCE(cpu_local()->need_resched, false);
 	if (prev->state == THREAD_RUNNING && prev != rq->idle) {
@@ -219,14 +225,19 @@ void sched_block(struct spinlock *lk, uint64_t deadline)
 		timer_cancel(t);
 }
 
-/* With sticky, a thread not blocked now gets t->interrupted, which ends its next sleep. */
-static bool wake(struct thread *t, bool sticky)
+/* With sticky, a thread not blocked now gets t->interrupted, which ends its next sleep. With
+ * sync, the caller blocks next: t may join its CPU (balance_wake_sync_cpu), and then no idle
+ * CPU is kicked to steal t, since this CPU is about to run it. */
+static bool wake(struct thread *t, bool sticky, bool sync)
 {
-	bool f = arch_irq_save(), kick, ok = false;
+	bool f = arch_irq_save(), kick, ok = false, affine = false;
 	struct sched_cpu *src, *dst;
 
 	for (;;) {
-		unsigned cpu = READ_ONCE(t->cpu), to = balance_wake_cpu(t);
+		unsigned cpu = READ_ONCE(t->cpu);
+		unsigned to = sync ? balance_wake_sync_cpu(t) : balance_wake_cpu(t);
+
+		affine = sync && to == arch_cpu_id();
 
 		src = rq_of(cpu);
 		dst = rq_of(to);
@@ -250,7 +261,7 @@ static bool wake(struct thread *t, bool sticky)
 	rq_unlock_two(src, dst);
 	if (kick)
 		sched_kick(dst->cpu);
-	else if (ok && READ_ONCE(dst->curr) != dst->idle)
+	else if (ok && !affine && READ_ONCE(dst->curr) != dst->idle)
 		balance_kick_idle(t, dst->cpu);
 	arch_irq_restore(f);
 	preempt_schedule();		/* a local preemption, if we may take it here */
@@ -259,12 +270,17 @@ static bool wake(struct thread *t, bool sticky)
 
 bool sched_wake(struct thread *t)
 {
-	return wake(t, false);
+	return wake(t, false, false);
+}
+
+bool sched_wake_sync(struct thread *t)
+{
+	return wake(t, false, true);
 }
 
 bool sched_interrupt(struct thread *t)
 {
-	return wake(t, true);
+	return wake(t, true, false);
 }
 
 void sched_tick(bool user)
@@ -320,15 +336,44 @@ static bool tick_running(struct sched_cpu *rq)
 }
 
 /*
- * The idle thread: runs queued work, else steals, else parks in hlt with interrupts on until
- * an interrupt (the tick, a reschedule IPI, a device) makes it look again. Without a running
- * tick a sleeper's deadline would never be noticed in hlt, so with a timer pending and no
- * tick the idle loop polls the clock instead (see docs/scheduler.md).
+ * After running work, an idle CPU polls for up to sched_idle_poll_ns before it halts: a wakeup
+ * that comes soon (the other half of a ping-pong) then costs no IPI and no halted virtual CPU
+ * that a busy host must first schedule again. Interrupts stay on, so the tick, IPIs and devices
+ * are served, but preemption is off: rq->idle_polling must mean "the idle thread is in this
+ * loop" (rq_resched skips the IPI on its word), so an interrupt must not switch to the new work
+ * from inside it; the loop sees need_resched and the idle loop switches. It waits for
+ * need_resched alone, not for nr_queued: whoever queues work here sets need_resched after it
+ * (rq_resched) and then looks at the flag, and a poll that ended on the queue alone would make
+ * that look see it clear and send the IPI anyway. The bound keeps an idle CPU from burning a
+ * host core. Called and returns with interrupts off; polling is over on return.
+ */
+static void idle_poll(struct sched_cpu *rq, struct cpu_local *cl)
+{
+	uint64_t end = time_ns() + READ_ONCE(sched_idle_poll_ns);
+
+	cl->idle_entries++;
+	preempt_disable();
+	WRITE_ONCE(rq->idle_polling, true);
+	arch_irq_restore(true);
+	while (!READ_ONCE(cl->need_resched) && time_ns() < end)
+		arch_relax();
+	arch_irq_save();
+	WRITE_ONCE(rq->idle_polling, false);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	preempt_enable_no_resched();	/* the idle loop looks at need_resched next */
+}
+
+/*
+ * The idle thread: runs queued work, else steals, else (after a bounded poll when it has just
+ * run work) parks in hlt with interrupts on until an interrupt (the tick, a reschedule IPI, a
+ * device) makes it look again. Without a running tick a sleeper's deadline would never be
+ * noticed in hlt, so with a timer pending and no tick the idle loop polls the clock instead
+ * (see docs/scheduler.md).
  */
 static __noreturn void idle_loop(struct sched_cpu *rq)
 {
 	struct cpu_local *cl = cpu_local();
-	bool polling = false;
+	bool polling = false, ran = false;
 
 	for (;;) {
 		arch_irq_save();
@@ -338,7 +383,13 @@ static __noreturn void idle_loop(struct sched_cpu *rq)
 		if (READ_ONCE(rq->nr_queued) || READ_ONCE(cl->need_resched)) {
 			polling = false;
 			schedule_now(ENQ_PREEMPTED);
+			ran = true;
 			continue;
+		}
+		if (ran) {
+			ran = false;
+			idle_poll(rq, cl);
+			continue;	/* look again: queue, timers, steal */
 		}
 		if (!timer_pending(rq) || tick_running(rq)) {
 			cl->idle_entries++;
@@ -419,6 +470,7 @@ bool sched_stats(unsigned cpu, struct sched_stats *st)
 	st->nr_queued = rq->nr_queued;
 	st->load_avg_milli = rq->load_avg > 0 ? (unsigned)(rq->load_avg * 1000 / LOAD_SCALE) : 0;
 	st->running_tid = rq->curr ? rq->curr->tid : 0;
+	st->idle_polling = READ_ONCE(rq->idle_polling);
 	spin_unlock_irqrestore(&rq->lock, f);
 	return true;
 }

@@ -30,6 +30,7 @@ struct sched_cpu {
 	struct spinlock lock;		/* the run-queue lock */
 	unsigned cpu;
 	bool started;			/* sched_start_cpu ran: the idle loop serves this queue */
+	bool idle_polling;		/* the idle loop polls need_resched: a kick needs no IPI */
 	struct thread *curr;		/* running here; the idle thread when nothing else */
 	struct thread *idle;
 	struct thread *prev;		/* switched out by the switch now finishing */
@@ -79,6 +80,7 @@ void sched_kick(unsigned cpu);
 /* balance.c */
 unsigned balance_new_cpu(const struct thread *t);
 unsigned balance_wake_cpu(const struct thread *t);
+unsigned balance_wake_sync_cpu(const struct thread *t);
 void balance_requeue(struct thread *t);
 bool balance_idle_steal(struct sched_cpu *rq);
 void balance_periodic(struct sched_cpu *rq);

@@ -253,12 +253,18 @@ bool rq_wakeup_preempts(struct sched_cpu *rq, struct thread *t)
 	return vr_before(t->vruntime + WAKEUP_GRAN_NS, curr->vruntime);
 }
 
-/* Marks rq's CPU as due to reschedule. Returns true when that CPU is not this one and was not
- * already marked: the caller then sends it a kick (sched_kick) after unlocking. */
+/*
+ * Marks rq's CPU as due to reschedule (rq->lock held). Returns true when the caller must then
+ * kick that CPU (sched_kick, after unlocking): it is not this one, was not already marked, and
+ * its idle loop is not polling. A polling CPU needs no IPI: the exchange is a full barrier and
+ * pairs with the fence in idle_poll after it clears idle_polling, so either we see the flag
+ * still set and the poller then sees need_resched (in its loop, or in the idle loop's look
+ * after the fence), or we see it clear and send the IPI.
+ */
 bool rq_resched(struct sched_cpu *rq)
 {
 	struct cpu_local *cl = cpu_local_of(rq->cpu);
-	bool was = __atomic_exchange_n(&cl->need_resched, true, __ATOMIC_ACQ_REL);
+	bool was = __atomic_exchange_n(&cl->need_resched, true, __ATOMIC_SEQ_CST);
 
-	return !was && rq->cpu != arch_cpu_id();
+	return !was && rq->cpu != arch_cpu_id() && !READ_ONCE(rq->idle_polling);
 }

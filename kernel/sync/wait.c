@@ -80,7 +80,8 @@ int wq_wait_interruptible_locked(struct wait_queue *wq, struct waiter *w, uint64
 	}
 }
 
-struct thread *wq_wake_one_locked(struct wait_queue *wq)
+/* Unlinks and wakes the oldest waiter; sync: the caller is about to block (sched_wake_sync). */
+static struct thread *wake_first(struct wait_queue *wq, bool sync)
 {
 	struct waiter *w;
 	struct thread *t;
@@ -91,17 +92,39 @@ struct thread *wq_wake_one_locked(struct wait_queue *wq)
 	list_remove(&w->node);
 	w->woken = true;
 	t = w->thread;
-	sched_wake(t);
+	if (sync)
+		sched_wake_sync(t);
+	else
+		sched_wake(t);
 	return t;
+}
+
+struct thread *wq_wake_one_locked(struct wait_queue *wq)
+{
+	return wake_first(wq, false);
+}
+
+static unsigned wake_all_locked(struct wait_queue *wq, bool sync)
+{
+	unsigned n = 0;
+
+	while (wake_first(wq, sync))
+		n++;
+	return n;
+}
+
+static unsigned wake_all(struct wait_queue *wq, bool sync)
+{
+	bool f = spin_lock_irqsave(&wq->lock);
+	unsigned n = wake_all_locked(wq, sync);
+
+	spin_unlock_irqrestore(&wq->lock, f);
+	return n;
 }
 
 unsigned wq_wake_all_locked(struct wait_queue *wq)
 {
-	unsigned n = 0;
-
-	while (wq_wake_one_locked(wq))
-		n++;
-	return n;
+	return wake_all_locked(wq, false);
 }
 
 bool wq_wake_one(struct wait_queue *wq)
@@ -114,9 +137,10 @@ bool wq_wake_one(struct wait_queue *wq)
 
 unsigned wq_wake_all(struct wait_queue *wq)
 {
-	bool f = spin_lock_irqsave(&wq->lock);
-	unsigned n = wq_wake_all_locked(wq);
+	return wake_all(wq, false);
+}
 
-	spin_unlock_irqrestore(&wq->lock, f);
-	return n;
+unsigned wq_wake_all_sync(struct wait_queue *wq)
+{
+	return wake_all(wq, true);
 }

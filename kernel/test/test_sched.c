@@ -1,6 +1,7 @@
 /*
  * test/test_sched.c — kernel threads and the scheduler: create/exit/join, yield, sleep,
- * affinity, idle parking, stealing, tick and wakeup preemption, and a bounded stress run.
+ * affinity, idle parking and polling, stealing, sync (wake-affine) wakeups, tick and wakeup
+ * preemption, and a bounded stress run.
  *
  * Every test runs on any number of CPUs. Where a behaviour needs a second CPU (stealing, a
  * remote wakeup) and there is one CPU, the test checks what one CPU must do instead and says
@@ -15,6 +16,7 @@
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/string.h>
+#include <keel/sync.h>
 #include <keel/time.h>
 
 #define MS	(1000 * 1000ULL)
@@ -360,6 +362,7 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 		return;
 	}
 	KT_ASSERT(wait_until_idle(target), "CPU %u never went idle", target);
+	sched_sleep_ns(2 * MS);		/* past its idle poll: halted now */
 	idle0 = cl->idle_entries;
 	ipi0 = cl->ipi_received;
 	KT_ASSERT(idle0 > 0, "idle CPU %u has no idle entries", target);
@@ -369,7 +372,147 @@ KTEST(idle_cpu_parks_and_wakes_for_pinned_work)
 	KT_EQ(ran_on, target);
 	KT_ASSERT(cl->ipi_received > ipi0, "CPU %u ran new work without a wakeup IPI", target);
 	KT_ASSERT(wait_until_idle(target), "CPU %u did not go idle again", target);
+	/* Its idle thread runs before its idle loop counts the entry: give it a second. */
+	for (int i = 0; i < 1000 && READ_ONCE(cl->idle_entries) == idle0; i++)
+		sched_sleep_ns(1 * MS);
 	KT_ASSERT(cl->idle_entries > idle0, "CPU %u did not park again", target);
+}
+
+/* ---- wake placement ---- */
+
+struct sleeper {
+	struct wait_queue wq;
+	volatile bool go;
+	volatile unsigned woke_on;
+};
+
+static int sleep_until_go(void *arg)
+{
+	struct sleeper *s = arg;
+
+	wait_event(&s->wq, s->go);
+	s->woke_on = arch_cpu_id();
+	return 0;
+}
+
+/* Wakes a thread asleep on CPU `from` (which then idles), allowed on from and on the
+ * runner's CPU, with a sync or a plain wakeup, and blocks in the join. Returns its CPU. */
+static unsigned wake_from_idle_cpu(unsigned from, bool sync)
+{
+	struct sleeper s = { .woke_on = CPU_MAX };
+	cpumask_t m = cpumask_of(from);
+	struct thread *kid;
+
+	wq_init(&s.wq, "sleeper");
+	kid = thread_create_on("sleeper", sleep_until_go, &s, &m);
+	if (!kid)
+		return CPU_MAX;
+	(void)wait_until_idle(from);	/* placement must not depend on it; it is the usual case */
+	cpumask_set(&m, arch_cpu_id());
+	thread_set_affinity(kid, &m);	/* blocked: takes effect when it wakes */
+	s.go = true;
+	if (sync)
+		wq_wake_all_sync(&s.wq);
+	else
+		wq_wake_all(&s.wq);
+	thread_join(kid);
+	return s.woke_on;
+}
+
+static uint64_t wakeups_on(unsigned cpu)
+{
+	struct sched_stats st;
+
+	return sched_stats(cpu, &st) ? st.wakeups : 0;
+}
+
+KTEST(sync_wakeup_runs_the_wakee_on_the_wakers_cpu)
+{
+	unsigned here = arch_cpu_id(), other = last_cpu(), plain;
+	uint64_t w0;
+
+	if (other == here) {
+		KT_EQ(wake_from_idle_cpu(here, true), here);
+		kprintf("  one CPU: the wakee runs here either way\n");
+		return;
+	}
+	/* The waker blocks right after (the join), with nothing else queued here: the wakee is
+	 * queued here, not on its idle CPU (from which this CPU could also have stolen it). */
+	w0 = wakeups_on(other);
+	KT_EQ(wake_from_idle_cpu(other, true), here);
+	KT_ASSERT(wakeups_on(other) == w0, "a sync wakeup queued the wakee on idle CPU %u", other);
+	/* A plain wakeup queues it on the CPU it last ran on and kicks that CPU; whether that CPU
+	 * wakes before this one idles and steals it is up to the host: only logged. */
+	w0 = wakeups_on(other);
+	plain = wake_from_idle_cpu(other, false);
+	KT_ASSERT(wakeups_on(other) > w0, "a plain wakeup did not queue the wakee on CPU %u",
+		  other);
+	kprintf("  plain wakeup from idle CPU %u ran on CPU %u\n", other, plain);
+}
+
+/* True once cpu's idle loop polls; false after about a second. */
+static bool spin_until_polling(unsigned cpu)
+{
+	struct sched_stats st;
+
+	for (long i = 0; i < 100 * 1000 * 1000; i++)
+		if (sched_stats(cpu, &st) && st.idle_polling)
+			return true;
+	return false;
+}
+
+/* Records the reschedule IPIs its CPU had received when it started. */
+static int report_ipis(void *arg)
+{
+	*(volatile uint64_t *)arg = cpu_local()->resched_ipis;
+	return 0;
+}
+
+/* Runs `rounds` rounds on target: a thread runs there and exits, so target's idle loop polls;
+ * then a second thread is queued there during the poll. Counts the rounds where the poll was
+ * seen and those where the second thread started with no reschedule IPI received meanwhile. */
+static void poll_rounds(unsigned target, int rounds, unsigned *polled, unsigned *quiet)
+{
+	struct cpu_local *cl = cpu_local_of(target);
+	cpumask_t m = cpumask_of(target);
+	uint64_t seen, ipi0;
+
+	for (int round = 0; round < rounds; round++) {
+		struct thread *kid = thread_create_on("poll", report_ipis, &seen, &m);
+
+		if (!kid)
+			return;
+		thread_join(kid);
+		if (!spin_until_polling(target))
+			continue;
+		++*polled;
+		ipi0 = cl->resched_ipis;
+		kid = thread_create_on("polled", report_ipis, &seen, &m);
+		if (!kid)
+			return;
+		thread_join(kid);
+		*quiet += seen == ipi0;
+	}
+}
+
+KTEST(idle_poll_runs_new_work_without_an_ipi)
+{
+	unsigned target = last_cpu(), quiet = 0, polled = 0;
+	uint64_t poll0 = sched_idle_poll_ns;
+
+	if (target == arch_cpu_id()) {
+		kprintf("  one CPU: no other CPU to poll\n");
+		return;
+	}
+	/* The poll lasts a second here, far longer than making a thread takes even on a stalled
+	 * host, so each kick finds target polling and needs no reschedule IPI. (The host may still
+	 * stall the poller past a kick in a round; most rounds must be quiet.) */
+	sched_idle_poll_ns = 1000 * MS;
+	poll_rounds(target, 10, &polled, &quiet);
+	sched_idle_poll_ns = poll0;
+	KT_ASSERT(polled >= 5, "CPU %u polled after only %u of 10 threads", target, polled);
+	KT_ASSERT(quiet * 2 > polled, "CPU %u needed an IPI for work queued during %u of %u idle "
+		  "polls", target, polled - quiet, polled);
 }
 
 struct hog {

@@ -48,10 +48,11 @@ static void simulated_tick(void)
 
 static bool tick_is_running(void)
 {
-	uint64_t t0 = ticks_of(arch_cpu_id());
+	unsigned cpu = arch_cpu_id();	/* the sleep may end on another CPU */
+	uint64_t t0 = ticks_of(cpu);
 
 	sched_sleep_ns(3 * SCHED_TICK_NS);
-	return ticks_of(arch_cpu_id()) > t0 + 1;
+	return ticks_of(cpu) > t0 + 1;
 }
 
 /* Spins until the flag is set. With a timer it takes no lock and calls nothing that could
@@ -81,18 +82,20 @@ static int set_flag(void *arg)
 KTEST(tick_preempts_a_thread_after_its_slice)
 {
 	struct spin_pair p = { false, tick_is_running() };
-	cpumask_t here = cpumask_of(arch_cpu_id());
+	unsigned cpu = arch_cpu_id();
+	cpumask_t here = cpumask_of(cpu);
 	struct sched_stats s0, s1;
 	struct thread *spinner, *setter;
 
-	sched_stats(arch_cpu_id(), &s0);
+	/* The counts are the pair's CPU's: this thread may wake from the join on another one. */
+	sched_stats(cpu, &s0);
 	spinner = thread_create_on("spinner", spin_until_flag, &p, &here);
 	setter = thread_create_on("setter", set_flag, &p, &here);
 	KT_ASSERT(spinner && setter, "thread_create failed");
 	/* The spinner runs first and never blocks: only a tick can let the setter in. */
 	KT_EQ(thread_join(spinner), 0);
 	thread_join(setter);
-	sched_stats(arch_cpu_id(), &s1);
+	sched_stats(cpu, &s1);
 	KT_ASSERT(s1.tick_preemptions > s0.tick_preemptions, "no tick preemption counted");
 	kprintf("  %s ticks, %lu slice preemptions\n", p.timer ? "timer" : "simulated",
 		s1.tick_preemptions - s0.tick_preemptions);

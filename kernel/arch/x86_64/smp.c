@@ -99,6 +99,7 @@ static void call_irq(struct trap_frame *tf)
 static void resched_irq(struct trap_frame *tf)
 {
 	this_cpu()->local.ipi_received++;
+	this_cpu()->local.resched_ipis++;
 	apic_eoi();
 	sched_ipi();
 }

@@ -143,6 +143,11 @@ void sched_block(struct spinlock *lk, uint64_t deadline);
 /* Makes a BLOCKED thread runnable (on its CPU, or one its affinity allows); false if it was
  * not blocked. Callable from interrupt handlers. */
 bool sched_wake(struct thread *t);
+/* sched_wake from a thread about to block until t answers (a pipe write before the writer
+ * reads the reply): when the caller's CPU has nothing else queued, t may be placed there
+ * (wake-affine), so it runs when the caller blocks, without waking another CPU. Not from
+ * interrupt handlers. */
+bool sched_wake_sync(struct thread *t);
 /* sched_wake for a wakeup that must not be lost although the waker holds no lock the sleeper
  * checks its condition under (signals): when t is not blocked, its next sched_block returns
  * at once instead (a spurious wakeup), so a sleeper that checked before the event and blocks
@@ -152,6 +157,9 @@ bool sched_interrupt(struct thread *t);
 void sched_might_sleep(const char *what);
 
 void sched_init(void);
+/* How long an idle CPU polls for new work after running some before it halts (100 us; 0: never
+ * polls). Read at each poll's start; a ktest lengthens it to make the poll outlast its kick. */
+extern uint64_t sched_idle_poll_ns;
 __noreturn void sched_start_cpu(void);
 /* user: the tick interrupted user mode (charged as user time, else system time). */
 void sched_tick(bool user);
@@ -172,6 +180,7 @@ struct sched_stats {
 	unsigned load_avg_milli;	/* long-term average of runnable threads, x1000 */
 	uint64_t user_ticks, system_ticks, idle_ticks;	/* what each tick found running */
 	int running_tid;		/* the running thread, 0 for idle */
+	bool idle_polling;		/* its idle loop polls (for a while) before halting */
 };
 /* False if cpu has no scheduler. */
 bool sched_stats(unsigned cpu, struct sched_stats *st);

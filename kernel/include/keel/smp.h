@@ -22,6 +22,7 @@ struct cpu_local {
 	bool need_resched;		/* set by wakeups/ticks, honoured at the next safe point */
 	/* counters */
 	uint64_t ctx_switches, idle_entries, ipi_sent, ipi_received;
+	uint64_t resched_ipis;		/* of ipi_received: reschedule IPIs (a kick) */
 	uint64_t interrupts;		/* hardware interrupts and IPIs taken (vectors >= 32) */
 };
 

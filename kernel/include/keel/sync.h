@@ -59,6 +59,9 @@ unsigned wq_wake_all_locked(struct wait_queue *wq);
 /* The same, taking the lock. */
 bool wq_wake_one(struct wait_queue *wq);
 unsigned wq_wake_all(struct wait_queue *wq);
+/* wq_wake_all from a thread that is about to block on the answer (a pipe's writer that will read
+ * the reply): the woken may be placed on the caller's CPU (sched_wake_sync). Not in interrupts. */
+unsigned wq_wake_all_sync(struct wait_queue *wq);
 
 /*
  * wait_event(wq, cond): sleeps until cond is true. cond is evaluated with wq->lock held, so
