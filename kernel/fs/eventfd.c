@@ -147,12 +147,12 @@ static long eventfd_create(unsigned initval, int flags)
 	return fd_install_current(f, flags & EFD_CLOEXEC);
 }
 
-SYSCALL1(284, eventfd, unsigned, initval)
+SYSCALL1(eventfd, unsigned, initval)
 {
 	return eventfd_create(initval, 0);
 }
 
-SYSCALL2(290, eventfd2, unsigned, initval, int, flags)
+SYSCALL2(eventfd2, unsigned, initval, int, flags)
 {
 	return eventfd_create(initval, flags);
 }

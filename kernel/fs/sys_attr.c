@@ -130,22 +130,22 @@ static long do_fchmodat(int dirfd, const char __user *path, uint32_t mode, int f
 	return set_mode(ino, mode);
 }
 
-SYSCALL2(90, chmod, const char __user *, path, uint32_t, mode)
+SYSCALL2(chmod, const char __user *, path, uint32_t, mode)
 {
 	return do_fchmodat(AT_FDCWD, path, mode, 0);
 }
 
-SYSCALL3(268, fchmodat, int, dirfd, const char __user *, path, uint32_t, mode)
+SYSCALL3(fchmodat, int, dirfd, const char __user *, path, uint32_t, mode)
 {
 	return do_fchmodat(dirfd, path, mode, 0);
 }
 
-SYSCALL4(452, fchmodat2, int, dirfd, const char __user *, path, uint32_t, mode, int, flags)
+SYSCALL4(fchmodat2, int, dirfd, const char __user *, path, uint32_t, mode, int, flags)
 {
 	return do_fchmodat(dirfd, path, mode, flags);
 }
 
-SYSCALL2(91, fchmod, int, fd, uint32_t, mode)
+SYSCALL2(fchmod, int, fd, uint32_t, mode)
 {
 	struct inode *ino;
 	int err = fd_inode(fd, &ino);
@@ -178,23 +178,23 @@ static long do_fchownat(int dirfd, const char __user *path, uint32_t uid, uint32
 	return err ? err : chown_ids(ino, uid, gid);
 }
 
-SYSCALL3(92, chown, const char __user *, path, uint32_t, uid, uint32_t, gid)
+SYSCALL3(chown, const char __user *, path, uint32_t, uid, uint32_t, gid)
 {
 	return do_fchownat(AT_FDCWD, path, uid, gid, 0);
 }
 
-SYSCALL3(94, lchown, const char __user *, path, uint32_t, uid, uint32_t, gid)
+SYSCALL3(lchown, const char __user *, path, uint32_t, uid, uint32_t, gid)
 {
 	return do_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
 }
 
-SYSCALL5(260, fchownat, int, dirfd, const char __user *, path, uint32_t, uid, uint32_t, gid,
+SYSCALL5(fchownat, int, dirfd, const char __user *, path, uint32_t, uid, uint32_t, gid,
 	 int, flags)
 {
 	return do_fchownat(dirfd, path, uid, gid, flags);
 }
 
-SYSCALL3(93, fchown, int, fd, uint32_t, uid, uint32_t, gid)
+SYSCALL3(fchown, int, fd, uint32_t, uid, uint32_t, gid)
 {
 	struct inode *ino;
 	int err = fd_inode(fd, &ino);
@@ -239,7 +239,7 @@ static int utimes_perm(struct inode *ino, const struct k_timespec64 *ts)
 	return perm_utimes(ino, ts && (ts[0].nsec != UTIME_NOW || ts[1].nsec != UTIME_NOW), &c);
 }
 
-SYSCALL4(280, utimensat, int, dirfd, const char __user *, path,
+SYSCALL4(utimensat, int, dirfd, const char __user *, path,
 	 const struct k_timespec64 __user *, utimes, int, flags)
 {
 	struct k_timespec64 ts[2];
@@ -302,7 +302,7 @@ static void statx_ts(struct k_statx_ts *t, uint64_t sec, uint64_t nsec)
 	t->nsec = (uint32_t)nsec;
 }
 
-SYSCALL5(332, statx, int, dirfd, const char __user *, path, int, flags, uint32_t, mask,
+SYSCALL5(statx, int, dirfd, const char __user *, path, int, flags, uint32_t, mask,
 	 struct k_statx __user *, buf)
 {
 	struct k_statx sx;

@@ -36,17 +36,17 @@ static long epoll_create_common(unsigned flags)
 	return fd_install_current(f, flags & EPOLL_CLOEXEC);
 }
 
-SYSCALL1(213, epoll_create, int, size)
+SYSCALL1(epoll_create, int, size)
 {
 	return size <= 0 ? -EINVAL : epoll_create_common(0);
 }
 
-SYSCALL1(291, epoll_create1, int, flags)
+SYSCALL1(epoll_create1, int, flags)
 {
 	return epoll_create_common((unsigned)flags);
 }
 
-SYSCALL4(233, epoll_ctl, int, epfd, int, op, int, fd, const struct epoll_event __user *, uev)
+SYSCALL4(epoll_ctl, int, epfd, int, op, int, fd, const struct epoll_event __user *, uev)
 {
 	struct epoll_event ev = { 0, 0 };
 	struct file *ef, *tf;
@@ -131,19 +131,19 @@ static uint64_t ms_deadline(int timeout)
 	return timeout < 0 ? UINT64_MAX : timeout ? sched_deadline((uint64_t)timeout * 1000000) : 0;
 }
 
-SYSCALL4(232, epoll_wait, int, epfd, struct epoll_event __user *, uev, int, maxevents,
+SYSCALL4(epoll_wait, int, epfd, struct epoll_event __user *, uev, int, maxevents,
 	 int, timeout)
 {
 	return epoll_wait_common(epfd, uev, maxevents, ms_deadline(timeout), NULL, 0);
 }
 
-SYSCALL6(281, epoll_pwait, int, epfd, struct epoll_event __user *, uev, int, maxevents,
+SYSCALL6(epoll_pwait, int, epfd, struct epoll_event __user *, uev, int, maxevents,
 	 int, timeout, const sigset_t __user *, umask, size_t, sigsetsize)
 {
 	return epoll_wait_common(epfd, uev, maxevents, ms_deadline(timeout), umask, sigsetsize);
 }
 
-SYSCALL6(441, epoll_pwait2, int, epfd, struct epoll_event __user *, uev, int, maxevents,
+SYSCALL6(epoll_pwait2, int, epfd, struct epoll_event __user *, uev, int, maxevents,
 	 const int64_t __user *, uts, const sigset_t __user *, umask, size_t, sigsetsize)
 {
 	uint64_t deadline = UINT64_MAX;

@@ -9,7 +9,7 @@
 
 #define FSTYPE_MAX	32
 
-SYSCALL5(165, mount, const char __user *, usource, const char __user *, utarget,
+SYSCALL5(mount, const char __user *, usource, const char __user *, utarget,
 	 const char __user *, utype, unsigned long, flags, const void __user *, data)
 {
 	char type[FSTYPE_MAX], *source = NULL, *target = NULL;
@@ -34,7 +34,7 @@ out:
 	return r;
 }
 
-SYSCALL2(166, umount2, const char __user *, utarget, int, flags)
+SYSCALL2(umount2, const char __user *, utarget, int, flags)
 {
 	char *target;
 	long r = sys_get_path(utarget, &target);
@@ -46,7 +46,7 @@ SYSCALL2(166, umount2, const char __user *, utarget, int, flags)
 	return r;
 }
 
-SYSCALL0(162, sync)
+SYSCALL0(sync)
 {
 	vfs_sync_all();
 	return 0;
@@ -69,17 +69,17 @@ static int syncfs_op(struct inode *ino, bool unused)
 	return vfs_syncfs(ino);
 }
 
-SYSCALL1(306, syncfs, int, fd)
+SYSCALL1(syncfs, int, fd)
 {
 	return on_fd(fd, syncfs_op, false);
 }
 
-SYSCALL1(74, fsync, int, fd)
+SYSCALL1(fsync, int, fd)
 {
 	return on_fd(fd, vfs_fsync, false);
 }
 
-SYSCALL1(75, fdatasync, int, fd)
+SYSCALL1(fdatasync, int, fd)
 {
 	return on_fd(fd, vfs_fsync, true);
 }
@@ -92,7 +92,7 @@ static long put_statfs(struct inode *ino, struct kstatfs __user *ubuf)
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-SYSCALL2(137, statfs, const char __user *, upath, struct kstatfs __user *, buf)
+SYSCALL2(statfs, const char __user *, upath, struct kstatfs __user *, buf)
 {
 	struct inode *ino;
 	char *path;
@@ -109,7 +109,7 @@ SYSCALL2(137, statfs, const char __user *, upath, struct kstatfs __user *, buf)
 	return r;
 }
 
-SYSCALL2(138, fstatfs, int, fd, struct kstatfs __user *, buf)
+SYSCALL2(fstatfs, int, fd, struct kstatfs __user *, buf)
 {
 	struct file *f = fd_get_file(fd);
 	long r;
@@ -143,12 +143,12 @@ out:
 	return r;
 }
 
-SYSCALL2(86, link, const char __user *, old, const char __user *, new_)
+SYSCALL2(link, const char __user *, old, const char __user *, new_)
 {
 	return link_at(AT_FDCWD, old, AT_FDCWD, new_, 0);
 }
 
-SYSCALL5(265, linkat, int, olddirfd, const char __user *, old, int, newdirfd,
+SYSCALL5(linkat, int, olddirfd, const char __user *, old, int, newdirfd,
 	 const char __user *, new_, int, flags)
 {
 	return link_at(olddirfd, old, newdirfd, new_, flags);

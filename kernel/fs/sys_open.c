@@ -42,22 +42,22 @@ static long do_openat(int dirfd, const char __user *upath, unsigned flags, uint3
 	return r;
 }
 
-SYSCALL3(2, open, const char __user *, path, int, flags, uint32_t, mode)
+SYSCALL3(open, const char __user *, path, int, flags, uint32_t, mode)
 {
 	return do_openat(AT_FDCWD, path, (unsigned)flags, mode);
 }
 
-SYSCALL4(257, openat, int, dirfd, const char __user *, path, int, flags, uint32_t, mode)
+SYSCALL4(openat, int, dirfd, const char __user *, path, int, flags, uint32_t, mode)
 {
 	return do_openat(dirfd, path, (unsigned)flags, mode);
 }
 
-SYSCALL2(85, creat, const char __user *, path, uint32_t, mode)
+SYSCALL2(creat, const char __user *, path, uint32_t, mode)
 {
 	return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
-SYSCALL1(3, close, int, fd)
+SYSCALL1(close, int, fd)
 {
 	struct files *fs = files_current();
 	long r = fs ? fd_close(fs, fd) : -EBADF;
@@ -87,12 +87,12 @@ static long do_dup(int oldfd, int newfd, int min, bool cloexec)
 	return r;
 }
 
-SYSCALL1(32, dup, int, fd)
+SYSCALL1(dup, int, fd)
 {
 	return do_dup(fd, -1, 0, false);
 }
 
-SYSCALL2(33, dup2, int, oldfd, int, newfd)
+SYSCALL2(dup2, int, oldfd, int, newfd)
 {
 	if (oldfd == newfd) {
 		struct file *f = fd_get_file(oldfd);
@@ -105,7 +105,7 @@ SYSCALL2(33, dup2, int, oldfd, int, newfd)
 	return newfd < 0 ? -EBADF : do_dup(oldfd, newfd, 0, false);
 }
 
-SYSCALL3(292, dup3, int, oldfd, int, newfd, int, flags)
+SYSCALL3(dup3, int, oldfd, int, newfd, int, flags)
 {
 	if ((flags & ~O_CLOEXEC) || oldfd == newfd)
 		return -EINVAL;
@@ -124,7 +124,7 @@ static long fcntl_setfl(struct file *f, unsigned long arg)
 	return 0;
 }
 
-SYSCALL3(72, fcntl, int, fd, int, cmd, unsigned long, arg)
+SYSCALL3(fcntl, int, fd, int, cmd, unsigned long, arg)
 {
 	struct files *fs = files_current();
 	struct file *f = fs ? files_get_file(fs, fd) : NULL;
@@ -195,17 +195,17 @@ out:
 	return r;
 }
 
-SYSCALL1(22, pipe, int __user *, fds)
+SYSCALL1(pipe, int __user *, fds)
 {
 	return do_pipe(fds, 0);
 }
 
-SYSCALL2(293, pipe2, int __user *, fds, int, flags)
+SYSCALL2(pipe2, int __user *, fds, int, flags)
 {
 	return do_pipe(fds, flags);
 }
 
-SYSCALL3(217, getdents64, int, fd, void __user *, dirp, unsigned, count)
+SYSCALL3(getdents64, int, fd, void __user *, dirp, unsigned, count)
 {
 	struct file *f = fd_get_file(fd);
 	size_t n = MIN((size_t)count, (size_t)32768);

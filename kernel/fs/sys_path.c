@@ -55,21 +55,21 @@ static long stat_op(struct inode *base, const char *path, void *arg)
 	return r;
 }
 
-SYSCALL2(4, stat, const char __user *, path, struct kstat __user *, buf)
+SYSCALL2(stat, const char __user *, path, struct kstat __user *, buf)
 {
 	struct stat_arg a = { buf, true };
 
 	return with_path(AT_FDCWD, path, stat_op, &a);
 }
 
-SYSCALL2(6, lstat, const char __user *, path, struct kstat __user *, buf)
+SYSCALL2(lstat, const char __user *, path, struct kstat __user *, buf)
 {
 	struct stat_arg a = { buf, false };
 
 	return with_path(AT_FDCWD, path, stat_op, &a);
 }
 
-SYSCALL2(5, fstat, int, fd, struct kstat __user *, buf)
+SYSCALL2(fstat, int, fd, struct kstat __user *, buf)
 {
 	struct file *f = fd_get_file(fd);
 	long r;
@@ -108,7 +108,7 @@ static long fstatat_empty(int dirfd, const char __user *upath, struct kstat __us
 	return r;
 }
 
-SYSCALL4(262, newfstatat, int, dirfd, const char __user *, path, struct kstat __user *, buf,
+SYSCALL4(newfstatat, int, dirfd, const char __user *, path, struct kstat __user *, buf,
 	 int, flags)
 {
 	struct stat_arg a = { buf, !(flags & AT_SYMLINK_NOFOLLOW) };
@@ -123,7 +123,7 @@ SYSCALL4(262, newfstatat, int, dirfd, const char __user *, path, struct kstat __
 
 /* ---- cwd ---- */
 
-SYSCALL2(79, getcwd, char __user *, ubuf, size_t, size)
+SYSCALL2(getcwd, char __user *, ubuf, size_t, size)
 {
 	struct inode *cwd = vfs_cwd();
 	size_t n = MIN(size, (size_t)PATH_MAX);
@@ -171,12 +171,12 @@ static long chdir_op(struct inode *base, const char *path, void *arg)
 	return r ? r : set_cwd(d);
 }
 
-SYSCALL1(80, chdir, const char __user *, path)
+SYSCALL1(chdir, const char __user *, path)
 {
 	return with_path(AT_FDCWD, path, chdir_op, NULL);
 }
 
-SYSCALL1(81, fchdir, int, fd)
+SYSCALL1(fchdir, int, fd)
 {
 	struct file *f = fd_get_file(fd);
 	struct inode *d;
@@ -198,12 +198,12 @@ static long mkdir_op(struct inode *base, const char *path, void *arg)
 	return vfs_mkdir(base, path, mode & 07777);
 }
 
-SYSCALL2(83, mkdir, const char __user *, path, uint32_t, mode)
+SYSCALL2(mkdir, const char __user *, path, uint32_t, mode)
 {
 	return with_path(AT_FDCWD, path, mkdir_op, &mode);
 }
 
-SYSCALL3(258, mkdirat, int, dirfd, const char __user *, path, uint32_t, mode)
+SYSCALL3(mkdirat, int, dirfd, const char __user *, path, uint32_t, mode)
 {
 	return with_path(dirfd, path, mkdir_op, &mode);
 }
@@ -213,21 +213,21 @@ static long unlink_op(struct inode *base, const char *path, void *arg)
 	return *(int *)arg & AT_REMOVEDIR ? vfs_rmdir(base, path) : vfs_unlink(base, path);
 }
 
-SYSCALL1(87, unlink, const char __user *, path)
+SYSCALL1(unlink, const char __user *, path)
 {
 	int flags = 0;
 
 	return with_path(AT_FDCWD, path, unlink_op, &flags);
 }
 
-SYSCALL1(84, rmdir, const char __user *, path)
+SYSCALL1(rmdir, const char __user *, path)
 {
 	int flags = AT_REMOVEDIR;
 
 	return with_path(AT_FDCWD, path, unlink_op, &flags);
 }
 
-SYSCALL3(263, unlinkat, int, dirfd, const char __user *, path, int, flags)
+SYSCALL3(unlinkat, int, dirfd, const char __user *, path, int, flags)
 {
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
@@ -257,14 +257,14 @@ static long rename_op(struct inode *obase, const char *old, void *arg)
 	return r;
 }
 
-SYSCALL2(82, rename, const char __user *, old, const char __user *, new_)
+SYSCALL2(rename, const char __user *, old, const char __user *, new_)
 {
 	struct two_paths t = { AT_FDCWD, new_, NULL };
 
 	return with_path(AT_FDCWD, old, rename_op, &t);
 }
 
-SYSCALL4(264, renameat, int, olddirfd, const char __user *, old, int, newdirfd,
+SYSCALL4(renameat, int, olddirfd, const char __user *, old, int, newdirfd,
 	 const char __user *, new_)
 {
 	struct two_paths t = { newdirfd, new_, NULL };
@@ -289,12 +289,12 @@ static long do_symlinkat(const char __user *utarget, int dirfd, const char __use
 	return r;
 }
 
-SYSCALL2(88, symlink, const char __user *, target, const char __user *, path)
+SYSCALL2(symlink, const char __user *, target, const char __user *, path)
 {
 	return do_symlinkat(target, AT_FDCWD, path);
 }
 
-SYSCALL3(266, symlinkat, const char __user *, target, int, dirfd, const char __user *, path)
+SYSCALL3(symlinkat, const char __user *, target, int, dirfd, const char __user *, path)
 {
 	return do_symlinkat(target, dirfd, path);
 }
@@ -331,12 +331,12 @@ static long do_readlinkat(int dirfd, const char __user *path, char __user *buf, 
 	return with_path(dirfd, path, readlink_op, &a);
 }
 
-SYSCALL3(89, readlink, const char __user *, path, char __user *, buf, int, size)
+SYSCALL3(readlink, const char __user *, path, char __user *, buf, int, size)
 {
 	return do_readlinkat(AT_FDCWD, path, buf, size);
 }
 
-SYSCALL4(267, readlinkat, int, dirfd, const char __user *, path, char __user *, buf,
+SYSCALL4(readlinkat, int, dirfd, const char __user *, path, char __user *, buf,
 	 int, size)
 {
 	return do_readlinkat(dirfd, path, buf, size);
@@ -371,22 +371,22 @@ static long do_faccessat(int dirfd, const char __user *path, int mode, int flags
 	return with_path(dirfd, path, access_op, &a);
 }
 
-SYSCALL2(21, access, const char __user *, path, int, mode)
+SYSCALL2(access, const char __user *, path, int, mode)
 {
 	return do_faccessat(AT_FDCWD, path, mode, 0);
 }
 
-SYSCALL3(269, faccessat, int, dirfd, const char __user *, path, int, mode)
+SYSCALL3(faccessat, int, dirfd, const char __user *, path, int, mode)
 {
 	return do_faccessat(dirfd, path, mode, 0);
 }
 
-SYSCALL4(439, faccessat2, int, dirfd, const char __user *, path, int, mode, int, flags)
+SYSCALL4(faccessat2, int, dirfd, const char __user *, path, int, mode, int, flags)
 {
 	return do_faccessat(dirfd, path, mode, flags);
 }
 
-SYSCALL1(95, umask, uint32_t, mask)
+SYSCALL1(umask, uint32_t, mask)
 {
 	return vfs_umask_swap(mask);
 }

@@ -245,7 +245,7 @@ static long poll_timed(struct pollfd __user *ufds, unsigned nfds, uint64_t deadl
 	return r;
 }
 
-SYSCALL3(7, poll, struct pollfd __user *, ufds, unsigned, nfds, int, timeout)
+SYSCALL3(poll, struct pollfd __user *, ufds, unsigned, nfds, int, timeout)
 {
 	uint64_t deadline = timeout < 0 ? UINT64_MAX :
 			    timeout ? sched_deadline((uint64_t)timeout * 1000000) : 0;
@@ -317,7 +317,7 @@ static int sigmask_begin(const sigset_t __user *umask, size_t size)
 	return 0;
 }
 
-SYSCALL5(271, ppoll, struct pollfd __user *, ufds, unsigned, nfds,
+SYSCALL5(ppoll, struct pollfd __user *, ufds, unsigned, nfds,
 	 struct ktimespec __user *, tsp, const sigset_t __user *, umask, size_t, sigsetsize)
 {
 	uint64_t deadline;
@@ -421,7 +421,7 @@ static long select_user(int n, void __user *uin, void __user *uout, void __user 
 	return r;
 }
 
-SYSCALL5(23, select, int, n, void __user *, uin, void __user *, uout, void __user *, uex,
+SYSCALL5(select, int, n, void __user *, uin, void __user *, uout, void __user *, uex,
 	 struct ktimespec __user *, tvp)
 {
 	uint64_t deadline;
@@ -433,7 +433,7 @@ SYSCALL5(23, select, int, n, void __user *, uin, void __user *, uout, void __use
 	return timeout_finish(tvp, true, deadline, r);
 }
 
-SYSCALL6(270, pselect6, int, n, void __user *, uin, void __user *, uout, void __user *, uex,
+SYSCALL6(pselect6, int, n, void __user *, uin, void __user *, uout, void __user *, uex,
 	 struct ktimespec __user *, tsp, const uint64_t __user *, usig)
 {
 	uint64_t deadline, sig[2] = { 0, 0 };

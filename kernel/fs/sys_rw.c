@@ -84,22 +84,22 @@ static long rw_fd(int fd, void __user *ubuf, size_t n, bool write, int64_t off)
 	return r;
 }
 
-SYSCALL3(0, read, int, fd, void __user *, buf, size_t, count)
+SYSCALL3(read, int, fd, void __user *, buf, size_t, count)
 {
 	return rw_fd(fd, buf, count, false, -1);
 }
 
-SYSCALL3(1, write, int, fd, const void __user *, buf, size_t, count)
+SYSCALL3(write, int, fd, const void __user *, buf, size_t, count)
 {
 	return rw_fd(fd, (void __user *)buf, count, true, -1);
 }
 
-SYSCALL4(17, pread64, int, fd, void __user *, buf, size_t, count, int64_t, off)
+SYSCALL4(pread64, int, fd, void __user *, buf, size_t, count, int64_t, off)
 {
 	return off < 0 ? -EINVAL : rw_fd(fd, buf, count, false, off);
 }
 
-SYSCALL4(18, pwrite64, int, fd, const void __user *, buf, size_t, count, int64_t, off)
+SYSCALL4(pwrite64, int, fd, const void __user *, buf, size_t, count, int64_t, off)
 {
 	return off < 0 ? -EINVAL : rw_fd(fd, (void __user *)buf, count, true, off);
 }
@@ -147,12 +147,12 @@ out:
 	return done ? done : r;
 }
 
-SYSCALL3(19, readv, int, fd, const struct iovec __user *, iov, int, cnt)
+SYSCALL3(readv, int, fd, const struct iovec __user *, iov, int, cnt)
 {
 	return rw_vec(fd, iov, cnt, false);
 }
 
-SYSCALL3(20, writev, int, fd, const struct iovec __user *, iov, int, cnt)
+SYSCALL3(writev, int, fd, const struct iovec __user *, iov, int, cnt)
 {
 	return rw_vec(fd, iov, cnt, true);
 }
@@ -197,7 +197,7 @@ static long do_sendfile(struct file *out, struct file *in, int64_t __user *uoff,
 	return done ? (long)done : (w < 0 ? w : r);
 }
 
-SYSCALL4(40, sendfile, int, out_fd, int, in_fd, int64_t __user *, offset, size_t, count)
+SYSCALL4(sendfile, int, out_fd, int, in_fd, int64_t __user *, offset, size_t, count)
 {
 	struct file *in = fd_get_file(in_fd), *out = fd_get_file(out_fd);
 	long r = -EBADF;
@@ -211,7 +211,7 @@ SYSCALL4(40, sendfile, int, out_fd, int, in_fd, int64_t __user *, offset, size_t
 	return r;
 }
 
-SYSCALL3(8, lseek, int, fd, int64_t, off, int, whence)
+SYSCALL3(lseek, int, fd, int64_t, off, int, whence)
 {
 	struct file *f = fd_get_file(fd);
 	long r;
@@ -223,7 +223,7 @@ SYSCALL3(8, lseek, int, fd, int64_t, off, int, whence)
 	return r;
 }
 
-SYSCALL2(77, ftruncate, int, fd, int64_t, len)
+SYSCALL2(ftruncate, int, fd, int64_t, len)
 {
 	struct file *f = fd_get_file(fd);
 	long r;
@@ -235,7 +235,7 @@ SYSCALL2(77, ftruncate, int, fd, int64_t, len)
 	return r;
 }
 
-SYSCALL2(76, truncate, const char __user *, upath, int64_t, len)
+SYSCALL2(truncate, const char __user *, upath, int64_t, len)
 {
 	struct file *f;
 	char *path;
@@ -307,7 +307,7 @@ static long ioctl_generic(int fd, struct file *f, unsigned cmd, void __user *arg
 	return r;
 }
 
-SYSCALL3(16, ioctl, int, fd, unsigned, cmd, void __user *, arg)
+SYSCALL3(ioctl, int, fd, unsigned, cmd, void __user *, arg)
 {
 	struct file *f = fd_get_file(fd);
 	const struct ioctl_arg *a = NULL;

@@ -199,7 +199,7 @@ static int tfd_start_thread(void)
 	return r;
 }
 
-SYSCALL2(283, timerfd_create, int, clock, int, flags)
+SYSCALL2(timerfd_create, int, clock, int, flags)
 {
 	struct timerfd *t;
 	struct file *f;
@@ -286,7 +286,7 @@ static uint64_t tfd_deadline(struct timerfd *t, const struct itimerspec *new, in
 	return v ? v : 1;
 }
 
-SYSCALL4(286, timerfd_settime, int, fd, int, flags, const struct itimerspec __user *, unew,
+SYSCALL4(timerfd_settime, int, fd, int, flags, const struct itimerspec __user *, unew,
 	 struct itimerspec __user *, uold)
 {
 	struct itimerspec new, old;
@@ -319,7 +319,7 @@ SYSCALL4(286, timerfd_settime, int, fd, int, flags, const struct itimerspec __us
 	return uold && copy_to_user(uold, &old, sizeof(old)) ? -EFAULT : 0;
 }
 
-SYSCALL2(287, timerfd_gettime, int, fd, struct itimerspec __user *, ucur)
+SYSCALL2(timerfd_gettime, int, fd, struct itimerspec __user *, ucur)
 {
 	struct itimerspec cur;
 	struct timerfd *t;

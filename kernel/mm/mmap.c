@@ -290,7 +290,7 @@ static long mmap_file(struct mm *mm, uintptr_t *a, size_t len, unsigned vflags,
 	return err;
 }
 
-SYSCALL6(9, mmap, uintptr_t, addr, size_t, len, unsigned long, prot, unsigned long, flags,
+SYSCALL6(mmap, uintptr_t, addr, size_t, len, unsigned long, prot, unsigned long, flags,
 	 int, fd, uint64_t, off)
 {
 	struct mm *mm = mm_current();
@@ -314,7 +314,7 @@ SYSCALL6(9, mmap, uintptr_t, addr, size_t, len, unsigned long, prot, unsigned lo
 	return err ? err : (long)addr;
 }
 
-SYSCALL2(11, munmap, uintptr_t, addr, size_t, len)
+SYSCALL2(munmap, uintptr_t, addr, size_t, len)
 {
 	struct mm *mm = mm_current();
 	long err;
@@ -328,7 +328,7 @@ SYSCALL2(11, munmap, uintptr_t, addr, size_t, len)
 	return err;
 }
 
-SYSCALL3(10, mprotect, uintptr_t, addr, size_t, len, unsigned long, prot)
+SYSCALL3(mprotect, uintptr_t, addr, size_t, len, unsigned long, prot)
 {
 	struct mm *mm = mm_current();
 	long err;
@@ -365,7 +365,7 @@ static bool range_mapped(struct mm *mm, uintptr_t addr, uintptr_t end)
 
 /* A shared file mapping maps the file's own pages (ramfs: they are the file), so there is
  * nothing to write back or invalidate: msync checks its arguments as Linux does. */
-SYSCALL3(26, msync, uintptr_t, addr, size_t, len, int, flags)
+SYSCALL3(msync, uintptr_t, addr, size_t, len, int, flags)
 {
 	struct mm *mm = mm_current();
 	bool ok;
@@ -401,7 +401,7 @@ static void drop_private(struct mm *mm, uintptr_t addr, uintptr_t end)
 	tlb_batch_flush(&b);
 }
 
-SYSCALL3(28, madvise, uintptr_t, addr, size_t, len, int, advice)
+SYSCALL3(madvise, uintptr_t, addr, size_t, len, int, advice)
 {
 	struct mm *mm = mm_current();
 
@@ -453,7 +453,7 @@ static bool set_brk(struct mm *mm, uintptr_t new_brk, uint64_t lim)
 	return true;
 }
 
-SYSCALL1(12, brk, uintptr_t, addr)
+SYSCALL1(brk, uintptr_t, addr)
 {
 	struct mm *mm = mm_current();
 	uint64_t lim = as_limit();

@@ -147,12 +147,12 @@ static long sock_msg_fd(int fd, struct umsghdr __user *uh, unsigned flags, bool 
 	return r;
 }
 
-SYSCALL3(46, sendmsg, int, fd, struct umsghdr __user *, msg, unsigned, flags)
+SYSCALL3(sendmsg, int, fd, struct umsghdr __user *, msg, unsigned, flags)
 {
 	return sock_msg_fd(fd, msg, flags, true);
 }
 
-SYSCALL3(47, recvmsg, int, fd, struct umsghdr __user *, msg, unsigned, flags)
+SYSCALL3(recvmsg, int, fd, struct umsghdr __user *, msg, unsigned, flags)
 {
 	return sock_msg_fd(fd, msg, flags, false);
 }
@@ -190,14 +190,14 @@ static long sock_xfer(int fd, void __user *buf, size_t len, unsigned flags, void
 	return r;
 }
 
-SYSCALL6(44, sendto, int, fd, const void __user *, buf, size_t, len, unsigned, flags,
+SYSCALL6(sendto, int, fd, const void __user *, buf, size_t, len, unsigned, flags,
 	 const void __user *, addr, int, alen)
 {
 	return sock_xfer(fd, (void __user *)buf, len, flags, (void __user *)addr, NULL, alen,
 			 true);
 }
 
-SYSCALL6(45, recvfrom, int, fd, void __user *, buf, size_t, len, unsigned, flags,
+SYSCALL6(recvfrom, int, fd, void __user *, buf, size_t, len, unsigned, flags,
 	 void __user *, addr, int __user *, alen)
 {
 	return sock_xfer(fd, buf, len, flags, addr, alen, 0, false);
@@ -244,12 +244,12 @@ static long sock_mmsg(int fd, struct ummsghdr __user *v, unsigned vlen, unsigned
 	return i ? (long)i : r;
 }
 
-SYSCALL4(307, sendmmsg, int, fd, struct ummsghdr __user *, v, unsigned, vlen, unsigned, flags)
+SYSCALL4(sendmmsg, int, fd, struct ummsghdr __user *, v, unsigned, vlen, unsigned, flags)
 {
 	return sock_mmsg(fd, v, vlen, flags, true, 0);
 }
 
-SYSCALL5(299, recvmmsg, int, fd, struct ummsghdr __user *, v, unsigned, vlen, unsigned, flags,
+SYSCALL5(recvmmsg, int, fd, struct ummsghdr __user *, v, unsigned, vlen, unsigned, flags,
 	 const struct ktimespec __user *, utimeout)
 {
 	struct ktimespec ts;

@@ -36,7 +36,7 @@ static int sock_new(int family, int type, int protocol, bool nonblock, struct so
 	return sock_alloc(fam, family, type, protocol, nonblock, out);
 }
 
-SYSCALL3(41, socket, int, family, int, type, int, protocol)
+SYSCALL3(socket, int, family, int, type, int, protocol)
 {
 	struct socket *s;
 	bool nonblock, cloexec;
@@ -74,7 +74,7 @@ static long sock_install_pair(struct socket *a, struct socket *b, bool cloexec,
 	return 0;
 }
 
-SYSCALL4(53, socketpair, int, family, int, type, int, protocol, int __user *, sv)
+SYSCALL4(socketpair, int, family, int, type, int, protocol, int __user *, sv)
 {
 	struct socket *a, *b;
 	bool nonblock, cloexec;
@@ -118,17 +118,17 @@ static long sock_addr_call(int fd, const void __user *uaddr, int len, bool conne
 	return r;
 }
 
-SYSCALL3(49, bind, int, fd, const void __user *, addr, int, len)
+SYSCALL3(bind, int, fd, const void __user *, addr, int, len)
 {
 	return sock_addr_call(fd, addr, len, false);
 }
 
-SYSCALL3(42, connect, int, fd, const void __user *, addr, int, len)
+SYSCALL3(connect, int, fd, const void __user *, addr, int, len)
 {
 	return sock_addr_call(fd, addr, len, true);
 }
 
-SYSCALL2(50, listen, int, fd, int, backlog)
+SYSCALL2(listen, int, fd, int, backlog)
 {
 	struct socket *s;
 	struct file *f;
@@ -190,17 +190,17 @@ out:
 	return r;
 }
 
-SYSCALL3(43, accept, int, fd, void __user *, addr, int __user *, len)
+SYSCALL3(accept, int, fd, void __user *, addr, int __user *, len)
 {
 	return sock_accept(fd, addr, len, 0);
 }
 
-SYSCALL4(288, accept4, int, fd, void __user *, addr, int __user *, len, int, flags)
+SYSCALL4(accept4, int, fd, void __user *, addr, int __user *, len, int, flags)
 {
 	return sock_accept(fd, addr, len, flags);
 }
 
-SYSCALL2(48, shutdown, int, fd, int, how)
+SYSCALL2(shutdown, int, fd, int, how)
 {
 	struct socket *s;
 	struct file *f;
@@ -233,12 +233,12 @@ static long sock_getname(int fd, void __user *uaddr, int __user *ulen, bool peer
 	return r;
 }
 
-SYSCALL3(51, getsockname, int, fd, void __user *, addr, int __user *, len)
+SYSCALL3(getsockname, int, fd, void __user *, addr, int __user *, len)
 {
 	return sock_getname(fd, addr, len, false);
 }
 
-SYSCALL3(52, getpeername, int, fd, void __user *, addr, int __user *, len)
+SYSCALL3(getpeername, int, fd, void __user *, addr, int __user *, len)
 {
 	return sock_getname(fd, addr, len, true);
 }
@@ -265,7 +265,7 @@ static int sock_set_timeo(uint64_t *ns, const void *val, size_t len)
 	return 0;
 }
 
-SYSCALL5(54, setsockopt, int, fd, int, level, int, name, const void __user *, uval, int, ulen)
+SYSCALL5(setsockopt, int, fd, int, level, int, name, const void __user *, uval, int, ulen)
 {
 	char val[SOCKOPT_MAX];
 	size_t len = ulen < 0 ? 0 : MIN((size_t)ulen, sizeof(val));
@@ -314,7 +314,7 @@ static int sock_get_generic(struct socket *s, int name, void *val, size_t *len)
 	return sockopt_put(val, len, &v, sizeof(v));
 }
 
-SYSCALL5(55, getsockopt, int, fd, int, level, int, name, void __user *, uval,
+SYSCALL5(getsockopt, int, fd, int, level, int, name, void __user *, uval,
 	 int __user *, ulen)
 {
 	char val[SOCKOPT_MAX];

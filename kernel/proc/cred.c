@@ -218,32 +218,32 @@ static uint32_t cur_id(bool user, int which)
 	return cred_ids(&c, user)[which];
 }
 
-SYSCALL0(102, getuid) { return cur_id(true, ID_REAL); }
-SYSCALL0(104, getgid) { return cur_id(false, ID_REAL); }
-SYSCALL0(107, geteuid) { return cur_id(true, ID_EFF); }
-SYSCALL0(108, getegid) { return cur_id(false, ID_EFF); }
-SYSCALL1(105, setuid, uint32_t, uid) { return set_one(true, uid); }
-SYSCALL1(106, setgid, uint32_t, gid) { return set_one(false, gid); }
-SYSCALL2(113, setreuid, uint32_t, r, uint32_t, e) { return set_re(true, r, e); }
-SYSCALL2(114, setregid, uint32_t, r, uint32_t, e) { return set_re(false, r, e); }
-SYSCALL3(117, setresuid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_res(true, r, e, s); }
-SYSCALL3(119, setresgid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_res(false, r, e, s); }
-SYSCALL1(122, setfsuid, uint32_t, uid) { return set_fs(true, uid); }
-SYSCALL1(123, setfsgid, uint32_t, gid) { return set_fs(false, gid); }
+SYSCALL0(getuid) { return cur_id(true, ID_REAL); }
+SYSCALL0(getgid) { return cur_id(false, ID_REAL); }
+SYSCALL0(geteuid) { return cur_id(true, ID_EFF); }
+SYSCALL0(getegid) { return cur_id(false, ID_EFF); }
+SYSCALL1(setuid, uint32_t, uid) { return set_one(true, uid); }
+SYSCALL1(setgid, uint32_t, gid) { return set_one(false, gid); }
+SYSCALL2(setreuid, uint32_t, r, uint32_t, e) { return set_re(true, r, e); }
+SYSCALL2(setregid, uint32_t, r, uint32_t, e) { return set_re(false, r, e); }
+SYSCALL3(setresuid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_res(true, r, e, s); }
+SYSCALL3(setresgid, uint32_t, r, uint32_t, e, uint32_t, s) { return set_res(false, r, e, s); }
+SYSCALL1(setfsuid, uint32_t, uid) { return set_fs(true, uid); }
+SYSCALL1(setfsgid, uint32_t, gid) { return set_fs(false, gid); }
 
-SYSCALL3(118, getresuid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
+SYSCALL3(getresuid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
 {
 	return get_res(true, r, e, s);
 }
 
-SYSCALL3(120, getresgid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
+SYSCALL3(getresgid, uint32_t __user *, r, uint32_t __user *, e, uint32_t __user *, s)
 {
 	return get_res(false, r, e, s);
 }
 
 /* ---- supplementary groups ---- */
 
-SYSCALL2(115, getgroups, int, size, uint32_t __user *, list)
+SYSCALL2(getgroups, int, size, uint32_t __user *, list)
 {
 	struct cred c;
 
@@ -269,7 +269,7 @@ static void groups_sort(uint32_t *g, unsigned n)
 		}
 }
 
-SYSCALL2(116, setgroups, int, size, const uint32_t __user *, list)
+SYSCALL2(setgroups, int, size, const uint32_t __user *, list)
 {
 	struct proc *p = proc_current();
 	uint32_t g[CRED_NGROUPS];

@@ -315,7 +315,7 @@ static int copy_vector(struct argbuf *ab, const uint64_t __user *uv)
 	return 0;
 }
 
-SYSCALL3(59, execve, const char __user *, upath, const uint64_t __user *, uargv,
+SYSCALL3(execve, const char __user *, upath, const uint64_t __user *, uargv,
 	 const uint64_t __user *, uenvp)
 {
 	struct argbuf ab = { kmalloc(ARG_MAX), 0, kmalloc(ARGV_MAX * sizeof(char *)), 0 };

@@ -159,7 +159,7 @@ __noreturn void proc_exit_group(int status)
 	proc_exit_thread(status);
 }
 
-SYSCALL1(60, exit, int, code)
+SYSCALL1(exit, int, code)
 {
 	struct proc *p = proc_current();
 
@@ -168,7 +168,7 @@ SYSCALL1(60, exit, int, code)
 	proc_exit_thread(W_EXITCODE(code, 0));
 }
 
-SYSCALL1(231, exit_group, int, code)
+SYSCALL1(exit_group, int, code)
 {
 	proc_exit_group(W_EXITCODE(code, 0));
 }
@@ -243,7 +243,7 @@ static void rusage_fill(struct proc *self, struct proc *c, struct rusage_k *ru)
 	ru->stime_usec = s % 1000000;
 }
 
-SYSCALL4(61, wait4, int, pid, int __user *, wstatus, int, options, void __user *, rusage)
+SYSCALL4(wait4, int, pid, int __user *, wstatus, int, options, void __user *, rusage)
 {
 	struct proc *self = proc_current(), *c;
 	struct rusage_k ru = { 0 };

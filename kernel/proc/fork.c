@@ -211,7 +211,7 @@ static long do_clone(const struct clone_args_k *a)
 	return tid;
 }
 
-SYSCALL5(56, clone, unsigned long, flags, uintptr_t, stack, int __user *, parent_tid,
+SYSCALL5(clone, unsigned long, flags, uintptr_t, stack, int __user *, parent_tid,
 	 int __user *, child_tid, uintptr_t, tls)
 {
 	struct clone_args_k a = { flags, stack, tls, parent_tid, child_tid };
@@ -219,14 +219,14 @@ SYSCALL5(56, clone, unsigned long, flags, uintptr_t, stack, int __user *, parent
 	return do_clone(&a);
 }
 
-SYSCALL0(57, fork)
+SYSCALL0(fork)
 {
 	struct clone_args_k a = { SIGCHLD, 0, 0, NULL, NULL };
 
 	return do_clone(&a);
 }
 
-SYSCALL0(58, vfork)
+SYSCALL0(vfork)
 {
 	struct clone_args_k a = { CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, NULL, NULL };
 

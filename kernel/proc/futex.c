@@ -423,7 +423,7 @@ static long sys_futex_requeue(uint32_t __user *uaddr, bool priv, int nr_wake, in
 	return futex_requeue_key(&k1, &k2, nr_wake, nr_requeue, kword, cmpval);
 }
 
-SYSCALL6(202, futex, uint32_t __user *, uaddr, int, op, uint32_t, val,
+SYSCALL6(futex, uint32_t __user *, uaddr, int, op, uint32_t, val,
 	 const struct k_timespec __user *, utime, uint32_t __user *, uaddr2, uint32_t, val3)
 {
 	int cmd = op & FUTEX_CMD_MASK;

@@ -34,7 +34,7 @@ struct robust_head {
 	uint64_t pending;
 };
 
-SYSCALL2(273, set_robust_list, void __user *, head, size_t, len)
+SYSCALL2(set_robust_list, void __user *, head, size_t, len)
 {
 	if (len != sizeof(struct robust_head))
 		return -EINVAL;
@@ -48,7 +48,7 @@ static int robust_head_of(struct uthread *ut, void *head)
 	return 0;
 }
 
-SYSCALL3(274, get_robust_list, int, pid, uint64_t __user *, head_ptr, size_t __user *, len_ptr)
+SYSCALL3(get_robust_list, int, pid, uint64_t __user *, head_ptr, size_t __user *, len_ptr)
 {
 	uint64_t head = 0, len = sizeof(struct robust_head);
 
@@ -59,7 +59,7 @@ SYSCALL3(274, get_robust_list, int, pid, uint64_t __user *, head_ptr, size_t __u
 	return 0;
 }
 
-SYSCALL4(334, rseq, void __user *, rseq, uint32_t, len, int, flags, uint32_t, sig)
+SYSCALL4(rseq, void __user *, rseq, uint32_t, len, int, flags, uint32_t, sig)
 {
 	return -ENOSYS;
 }

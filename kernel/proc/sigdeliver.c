@@ -20,6 +20,7 @@
 #include <keel/sched.h>
 #include <keel/arch.h>
 #include <arch/signal.h>
+#include <uapi/syscalls.h>
 #include "signal_internal.h"
 
 static __noreturn void sig_kill_report(struct trap_frame *tf, int sig, uint64_t addr)
@@ -222,7 +223,7 @@ void signal_deliver(struct trap_frame *tf)
 		sig_run_handler(tf, ut, sig, &info, NULL, &ka, oldmask);
 	}
 	if (restart_pending && ret == -ERESTART_RESTARTBLOCK)
-		arch_syscall_restart_nr(tf, SYS_RESTART_SYSCALL);
+		arch_syscall_restart_nr(tf, __NR_restart_syscall);
 	else if (restart_pending)
 		arch_syscall_restart(tf);
 	sig_restore_saved_mask(ut);

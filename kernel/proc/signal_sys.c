@@ -108,7 +108,7 @@ static void sig_set_action(struct proc *p, int sig, const struct k_sigaction *ac
 	spin_unlock_irqrestore(&p->lock, f);
 }
 
-SYSCALL4(13, rt_sigaction, int, sig, const struct k_sigaction __user *, uact,
+SYSCALL4(rt_sigaction, int, sig, const struct k_sigaction __user *, uact,
 	 struct k_sigaction __user *, uoact, size_t, sigsetsize)
 {
 	struct k_sigaction act, old;
@@ -144,7 +144,7 @@ static sigset_t sig_change_mask(struct uthread *ut, int how, sigset_t set)
 	return old;
 }
 
-SYSCALL4(14, rt_sigprocmask, int, how, const sigset_t __user *, uset,
+SYSCALL4(rt_sigprocmask, int, how, const sigset_t __user *, uset,
 	 sigset_t __user *, uoset, size_t, sigsetsize)
 {
 	struct uthread *ut = uthread_current();
@@ -164,7 +164,7 @@ SYSCALL4(14, rt_sigprocmask, int, how, const sigset_t __user *, uset,
 	return 0;
 }
 
-SYSCALL2(127, rt_sigpending, sigset_t __user *, uset, size_t, sigsetsize)
+SYSCALL2(rt_sigpending, sigset_t __user *, uset, size_t, sigsetsize)
 {
 	struct uthread *ut = uthread_current();
 	struct sighand *sh = ut->proc->sighand;
@@ -179,7 +179,7 @@ SYSCALL2(127, rt_sigpending, sigset_t __user *, uset, size_t, sigsetsize)
 	return copy_to_user(uset, &set, sigsetsize) ? -EFAULT : 0;
 }
 
-SYSCALL2(130, rt_sigsuspend, const sigset_t __user *, uset, size_t, sigsetsize)
+SYSCALL2(rt_sigsuspend, const sigset_t __user *, uset, size_t, sigsetsize)
 {
 	sigset_t set;
 
@@ -223,7 +223,7 @@ void signal_end_temp_mask(bool interrupted)
 }
 
 /* After -ERESTART_RESTARTBLOCK: resumes the interrupted call from its restart block. */
-SYSCALL0(SYS_RESTART_SYSCALL, restart_syscall)
+SYSCALL0(restart_syscall)
 {
 	struct restart_block *rb = &uthread_current()->restart;
 	long (*fn)(struct restart_block *) = rb->fn;
@@ -232,7 +232,7 @@ SYSCALL0(SYS_RESTART_SYSCALL, restart_syscall)
 	return fn ? fn(rb) : -EINTR;
 }
 
-SYSCALL0(34, pause)
+SYSCALL0(pause)
 {
 	sig_wait(uthread_current());
 	return -ERESTARTNOHAND;
@@ -240,7 +240,7 @@ SYSCALL0(34, pause)
 
 /* --- rt_sigreturn, sigaltstack --- */
 
-SYSCALL0(15, rt_sigreturn)
+SYSCALL0(rt_sigreturn)
 {
 	struct uthread *ut = uthread_current();
 	struct trap_frame *tf = arch_user_frame(ut->thread);
@@ -269,7 +269,7 @@ SYSCALL0(15, rt_sigreturn)
 	return (long)st.rax;
 }
 
-SYSCALL2(131, sigaltstack, const struct linux_stack __user *, uss,
+SYSCALL2(sigaltstack, const struct linux_stack __user *, uss,
 	 struct linux_stack __user *, uoss)
 {
 	struct uthread *ut = uthread_current();
@@ -327,7 +327,7 @@ static int kill_all_one(struct proc *p, void *arg)
 	return 0;
 }
 
-SYSCALL2(62, kill, int, pid, int, sig)
+SYSCALL2(kill, int, pid, int, sig)
 {
 	struct ksiginfo info = sig_user_info(SI_USER);
 	struct proc *p;
@@ -375,7 +375,7 @@ static long sig_send_tid(struct proc *p, int tid, int sig)
 	return err;
 }
 
-SYSCALL3(234, tgkill, int, tgid, int, tid, int, sig)
+SYSCALL3(tgkill, int, tgid, int, tid, int, sig)
 {
 	struct proc *p;
 	long err;
@@ -390,7 +390,7 @@ SYSCALL3(234, tgkill, int, tgid, int, tid, int, sig)
 	return err;
 }
 
-SYSCALL2(200, tkill, int, tid, int, sig)
+SYSCALL2(tkill, int, tid, int, sig)
 {
 	struct proc *p;
 	long err;

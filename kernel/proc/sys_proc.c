@@ -12,12 +12,12 @@
 #include <keel/uvm.h>
 #include "internal.h"
 
-SYSCALL0(39, getpid)
+SYSCALL0(getpid)
 {
 	return proc_current()->pid;
 }
 
-SYSCALL0(110, getppid)
+SYSCALL0(getppid)
 {
 	struct proc *p = proc_current();
 	bool f = spin_lock_irqsave(&proc_tree_lock);
@@ -27,12 +27,12 @@ SYSCALL0(110, getppid)
 	return ppid;
 }
 
-SYSCALL0(186, gettid)
+SYSCALL0(gettid)
 {
 	return thread_current()->tid;
 }
 
-SYSCALL1(218, set_tid_address, int __user *, tidptr)
+SYSCALL1(set_tid_address, int __user *, tidptr)
 {
 	uthread_current()->clear_child_tid = (uintptr_t)tidptr;
 	return thread_current()->tid;
@@ -40,7 +40,7 @@ SYSCALL1(218, set_tid_address, int __user *, tidptr)
 
 /* setpgid: a process may move itself or a child into a new group named by its PID, or into a
  * group that exists in its session (EPERM otherwise, as Linux). */
-SYSCALL2(109, setpgid, int, pid, int, pgid)
+SYSCALL2(setpgid, int, pid, int, pgid)
 {
 	struct proc *self = proc_current(), *p;
 	long err = 0;
@@ -82,17 +82,17 @@ static long id_of(int pid, bool session)
 	return r;
 }
 
-SYSCALL1(121, getpgid, int, pid)
+SYSCALL1(getpgid, int, pid)
 {
 	return id_of(pid, false);
 }
 
-SYSCALL0(111, getpgrp)
+SYSCALL0(getpgrp)
 {
 	return proc_current()->pgid;
 }
 
-SYSCALL0(112, setsid)
+SYSCALL0(setsid)
 {
 	struct proc *p = proc_current();
 	long r;
@@ -111,7 +111,7 @@ SYSCALL0(112, setsid)
 	return r;
 }
 
-SYSCALL1(124, getsid, int, pid)
+SYSCALL1(getsid, int, pid)
 {
 	return id_of(pid, true);
 }
@@ -170,7 +170,7 @@ int proc_start_init(const char *path, char *const args[])
 #define PR_GET_NAME	16
 
 /* prctl: the process name (comm) only; other options are -EINVAL, as for an unknown one. */
-SYSCALL5(157, prctl, int, option, uint64_t, arg2, uint64_t, arg3, uint64_t, arg4,
+SYSCALL5(prctl, int, option, uint64_t, arg2, uint64_t, arg3, uint64_t, arg4,
 	 uint64_t, arg5)
 {
 	struct proc *p = proc_current();

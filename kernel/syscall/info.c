@@ -27,7 +27,7 @@ struct k_utsname {
 	char domainname[UTS_LEN];
 };
 
-SYSCALL1(63, uname, struct k_utsname __user *, buf)
+SYSCALL1(uname, struct k_utsname __user *, buf)
 {
 	struct k_utsname u;
 
@@ -62,7 +62,7 @@ static int count_proc(struct proc *p, void *arg)
 	return 0;
 }
 
-SYSCALL1(99, sysinfo, struct k_sysinfo __user *, info)
+SYSCALL1(sysinfo, struct k_sysinfo __user *, info)
 {
 	struct k_sysinfo si;
 	struct frame_stats fs;
@@ -96,7 +96,7 @@ SYSCALL1(99, sysinfo, struct k_sysinfo __user *, info)
  * RANDOM and INSECURE all read the same stream. A large request is served in chunks and may
  * end early with a partial count when a signal arrives (never before the first chunk).
  */
-SYSCALL3(318, getrandom, void __user *, buf, size_t, count, unsigned, flags)
+SYSCALL3(getrandom, void __user *, buf, size_t, count, unsigned, flags)
 {
 	uint8_t chunk[GETRANDOM_CHUNK];
 	size_t done = 0;

@@ -216,7 +216,7 @@ void itimer_proc_exit(struct proc *p)
 	}
 }
 
-SYSCALL2(36, getitimer, int, which, struct k_itimerval __user *, uv)
+SYSCALL2(getitimer, int, which, struct k_itimerval __user *, uv)
 {
 	struct k_itimerval v;
 	bool f;
@@ -230,7 +230,7 @@ SYSCALL2(36, getitimer, int, which, struct k_itimerval __user *, uv)
 }
 
 /* A NULL new value disarms, as Linux does for old callers. */
-SYSCALL3(38, setitimer, int, which, const struct k_itimerval __user *, unew,
+SYSCALL3(setitimer, int, which, const struct k_itimerval __user *, unew,
 	 struct k_itimerval __user *, uold)
 {
 	struct k_itimerval v = { { 0, 0 }, { 0, 0 } }, old;
@@ -250,7 +250,7 @@ SYSCALL3(38, setitimer, int, which, const struct k_itimerval __user *, unew,
 
 /* Linux's alarm: the old value in whole seconds, rounded to nearest, and never 0 for a timer
  * that was armed. */
-SYSCALL1(37, alarm, unsigned, seconds)
+SYSCALL1(alarm, unsigned, seconds)
 {
 	struct k_itimerval old;
 	int err = itimer_set((uint64_t)seconds * NSEC_PER_SEC, 0, &old);

@@ -108,7 +108,7 @@ static int rlimit_may_set(struct proc *p, struct k_rlimit old, struct k_rlimit n
 	return nl.max > old.max ? -EPERM : 0;
 }
 
-SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __user *, new_,
+SYSCALL4(prlimit64, int, pid, unsigned, resource, const struct k_rlimit __user *, new_,
 	 struct k_rlimit __user *, old)
 {
 	struct k_rlimit nl, ol;
@@ -144,12 +144,12 @@ SYSCALL4(302, prlimit64, int, pid, unsigned, resource, const struct k_rlimit __u
 	return 0;
 }
 
-SYSCALL2(97, getrlimit, unsigned, resource, struct k_rlimit __user *, rlim)
+SYSCALL2(getrlimit, unsigned, resource, struct k_rlimit __user *, rlim)
 {
 	return sys_prlimit64(0, resource, NULL, rlim);
 }
 
-SYSCALL2(160, setrlimit, unsigned, resource, const struct k_rlimit __user *, rlim)
+SYSCALL2(setrlimit, unsigned, resource, const struct k_rlimit __user *, rlim)
 {
 	return sys_prlimit64(0, resource, rlim, NULL);
 }
@@ -175,7 +175,7 @@ static struct proc *prio_target(int which, int who)
 }
 
 /* Returns 20 - nice (1..40), as the Linux syscall does; the C library turns it back. */
-SYSCALL2(140, getpriority, int, which, int, who)
+SYSCALL2(getpriority, int, which, int, who)
 {
 	struct proc *p;
 	int nice;
@@ -205,7 +205,7 @@ static int prio_may_set(struct proc *p, int nice)
 	return nice < READ_ONCE(p->nice) ? -EACCES : 0;
 }
 
-SYSCALL3(141, setpriority, int, which, int, who, int, nice)
+SYSCALL3(setpriority, int, which, int, who, int, nice)
 {
 	struct proc *p;
 	int err;

@@ -14,7 +14,7 @@
 #include <keel/spinlock.h>
 #include <keel/string.h>
 
-SYSCALL0(24, sched_yield)
+SYSCALL0(sched_yield)
 {
 	sched_yield();
 	return 0;
@@ -49,7 +49,7 @@ static int set_mask(struct uthread *ut, void *arg)
 	return thread_set_affinity(ut->thread, arg);
 }
 
-SYSCALL3(204, sched_getaffinity, int, pid, unsigned, len, void __user *, user_mask)
+SYSCALL3(sched_getaffinity, int, pid, unsigned, len, void __user *, user_mask)
 {
 	size_t size = MIN((size_t)len, cpumask_bytes());
 	cpumask_t m;
@@ -65,7 +65,7 @@ SYSCALL3(204, sched_getaffinity, int, pid, unsigned, len, void __user *, user_ma
 	return copy_to_user(user_mask, &m, size) ? -EFAULT : (long)size;
 }
 
-SYSCALL3(203, sched_setaffinity, int, pid, unsigned, len, const void __user *, user_mask)
+SYSCALL3(sched_setaffinity, int, pid, unsigned, len, const void __user *, user_mask)
 {
 	cpumask_t m;
 

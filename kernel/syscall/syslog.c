@@ -51,7 +51,7 @@ static long syslog_read(char __user *ubuf, int len, enum log_ring_how how)
 	return (long)n;
 }
 
-SYSCALL3(103, syslog, int, type, char __user *, buf, int, len)
+SYSCALL3(syslog, int, type, char __user *, buf, int, len)
 {
 	switch (type) {
 	case SYSLOG_CLOSE:

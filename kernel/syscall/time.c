@@ -117,7 +117,7 @@ static int clock_read(int clock, uint64_t *ns)
 	}
 }
 
-SYSCALL2(228, clock_gettime, int, clock, struct k_timespec __user *, tp)
+SYSCALL2(clock_gettime, int, clock, struct k_timespec __user *, tp)
 {
 	uint64_t ns;
 	int err = clock_read(clock, &ns);
@@ -125,7 +125,7 @@ SYSCALL2(228, clock_gettime, int, clock, struct k_timespec __user *, tp)
 	return err ? err : timespec_to_user(tp, ns);
 }
 
-SYSCALL2(229, clock_getres, int, clock, struct k_timespec __user *, res)
+SYSCALL2(clock_getres, int, clock, struct k_timespec __user *, res)
 {
 	uint64_t ns;
 	int err = clock_read(clock, &ns);
@@ -138,7 +138,7 @@ SYSCALL2(229, clock_getres, int, clock, struct k_timespec __user *, res)
 }
 
 /* Only the wall clock can be set; every process is root. */
-SYSCALL2(227, clock_settime, int, clock, const struct k_timespec __user *, tp)
+SYSCALL2(clock_settime, int, clock, const struct k_timespec __user *, tp)
 {
 	uint64_t ns;
 	int err;
@@ -152,7 +152,7 @@ SYSCALL2(227, clock_settime, int, clock, const struct k_timespec __user *, tp)
 	return 0;
 }
 
-SYSCALL2(96, gettimeofday, struct k_timeval __user *, tv, void __user *, tz)
+SYSCALL2(gettimeofday, struct k_timeval __user *, tv, void __user *, tz)
 {
 	uint64_t ns = rtc_realtime_ns();
 	struct k_timeval v = { (int64_t)(ns / NSEC_PER_SEC),
@@ -166,7 +166,7 @@ SYSCALL2(96, gettimeofday, struct k_timeval __user *, tv, void __user *, tz)
 	return 0;
 }
 
-SYSCALL1(201, time, int64_t __user *, tloc)
+SYSCALL1(time, int64_t __user *, tloc)
 {
 	int64_t s = (int64_t)(rtc_realtime_ns() / NSEC_PER_SEC);
 
@@ -189,7 +189,7 @@ static long sleep_with_rem(uint64_t deadline, struct k_timespec __user *rem)
 	return err;
 }
 
-SYSCALL2(35, nanosleep, const struct k_timespec __user *, req, struct k_timespec __user *, rem)
+SYSCALL2(nanosleep, const struct k_timespec __user *, req, struct k_timespec __user *, rem)
 {
 	uint64_t ns;
 	int err = timespec_from_user(req, &ns);
@@ -197,7 +197,7 @@ SYSCALL2(35, nanosleep, const struct k_timespec __user *, req, struct k_timespec
 	return err ? err : sleep_with_rem(sched_deadline(ns), rem);
 }
 
-SYSCALL4(230, clock_nanosleep, int, clock, int, flags, const struct k_timespec __user *, req,
+SYSCALL4(clock_nanosleep, int, clock, int, flags, const struct k_timespec __user *, req,
 	 struct k_timespec __user *, rem)
 {
 	uint64_t ns;

@@ -27,7 +27,7 @@ struct k_tms {
 };
 
 /* Returns clock ticks since boot (Linux: since an arbitrary point), never an error value. */
-SYSCALL1(100, times, struct k_tms __user *, buf)
+SYSCALL1(times, struct k_tms __user *, buf)
 {
 	struct proc_cputime ct;
 	struct k_tms t;
@@ -58,7 +58,7 @@ static void set_tv(int64_t *sec, int64_t *usec, uint64_t ticks)
 	*usec = (int64_t)(us % 1000000);
 }
 
-SYSCALL2(98, getrusage, int, who, struct k_rusage __user *, usage)
+SYSCALL2(getrusage, int, who, struct k_rusage __user *, usage)
 {
 	struct thread *self = thread_current();
 	struct proc_cputime ct;

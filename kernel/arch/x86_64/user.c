@@ -268,7 +268,7 @@ uint64_t arch_hwcap(void)
 #define ARCH_GET_FS	0x1003
 #define ARCH_GET_GS	0x1004
 
-SYSCALL2(158, arch_prctl, int, code, uint64_t, addr)
+SYSCALL2(arch_prctl, int, code, uint64_t, addr)
 {
 	struct uthread *ut = uthread_current();
 

@@ -26,8 +26,6 @@
 #define SIGRTMIN	32
 
 /* Signals that are never blocked, caught or ignored. */
-/* restart_syscall(2): what -ERESTART_RESTARTBLOCK restarts as (keel/errno.h). */
-#define SYS_RESTART_SYSCALL	219
 #define SIG_UNBLOCKABLE		(sig_bit(SIGKILL) | sig_bit(SIGSTOP))
 /* Signals raised by the faulting instruction itself: delivered before any other. */
 #define SIG_SYNCHRONOUS		(sig_bit(SIGSEGV) | sig_bit(SIGBUS) | sig_bit(SIGILL) | \
