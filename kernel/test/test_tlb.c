@@ -197,3 +197,44 @@ KTEST(tlb_shootdown_of_an_mm_loaded_nowhere_sends_no_ipi)
 	mm_put(a);
 	KT_EQ(after.ipis, before.ipis);
 }
+
+/* ---- batches ---- */
+
+#define BIG_PAGES	2048		/* 8 MiB: 32 batches of TLB_BATCH_FRAMES */
+
+static unsigned released;
+
+static void count_and_put(phys_addr_t pa)
+{
+	released++;
+	user_page_put(pa);
+}
+
+/* A large unmap grows its batch instead of flushing every TLB_BATCH_FRAMES frames: nothing is
+ * released (so no shootdown was waited for) until the caller's flush, which releases all. */
+KTEST(tlb_batch_grows_so_a_large_unmap_flushes_once)
+{
+	struct mm *mm = mm_create();
+	uintptr_t a = UADDR;
+	struct tlb_batch b;
+	int err;
+
+	KT_ASSERT(mm, "no memory");
+	mutex_lock(&mm->lock);
+	err = uvm_map(mm, &a, BIG_PAGES * PAGE_SIZE, VMA_READ | VMA_WRITE | VMA_SHARED, true,
+		      NULL, 0, 0);
+	if (!err) {
+		released = 0;
+		tlb_batch_init(&b, &mm->pt, count_and_put);
+		err = vm_unmap_release(&mm->pt, a, BIG_PAGES * PAGE_SIZE, &b);
+		KT_EQ(released, 0u);
+		KT_ASSERT(b.block, "the batch did not grow");
+		KT_EQ(b.nframes, (unsigned)BIG_PAGES);
+		tlb_batch_flush(&b);
+		KT_EQ(released, (unsigned)BIG_PAGES);
+		KT_ASSERT(!b.block && b.frames == b.own_frames, "the flush kept the grown block");
+	}
+	mutex_unlock(&mm->lock);
+	mm_put(mm);
+	KT_EQ(err, 0);
+}

@@ -1,7 +1,8 @@
 /*
  * user/bench/rows_mm.c — rows for memory: anonymous first-touch page faults, mmap+touch+munmap
  * of 1 MiB, munmap of a touched page while 0, 1 or 3 other threads of the process spin on other
- * CPUs (the TLB shootdown's cost), and memcpy bandwidth.
+ * CPUs (the TLB shootdown's cost), munmap of 16 MiB with 3 (how many shootdowns a large unmap
+ * waits for), and memcpy bandwidth.
  *
  * Linux (Debian's kernels) backs 2 MiB-aligned anonymous memory with huge pages by default
  * (THP "always"); the page-fault row asks for 4 KiB pages with MADV_NOHUGEPAGE so both systems
@@ -99,18 +100,22 @@ static void *spinner_main(void *arg)
 	return NULL;
 }
 
-static const char *unmap_loop(long *n, uint64_t *ticks)
+/* Times only the munmap of `pages` freshly touched 4 KiB pages. */
+static const char *unmap_loop(long *n, uint64_t *ticks, long pages)
 {
+	size_t len = (size_t)pages * PAGE;
 	uint64_t sum = 0;
 	long i;
 
 	BENCH_LOOP(i, *n) {
-		volatile char *p = map_anon(PAGE);
+		volatile char *p = map_anon(len);
 		if (!p)
 			return fail_errno("mmap");
-		p[0] = 1;
+		madvise((void *)p, len, MADV_NOHUGEPAGE);
+		for (long k = 0; k < pages; k++)
+			p[k * PAGE] = 1;
 		uint64_t t0 = rdtsc();
-		if (munmap((void *)p, PAGE) < 0)
+		if (munmap((void *)p, len) < 0)
 			return fail_errno("munmap");
 		sum += rdtsc() - t0;
 	}
@@ -119,8 +124,8 @@ static const char *unmap_loop(long *n, uint64_t *ticks)
 	return NULL;
 }
 
-/* Times munmap of one touched page on CPU 0 while cpus-1 threads spin on CPUs 1..cpus-1. */
-static const char *shootdown(long *n, uint64_t *ticks, int cpus)
+/* Times munmap of `pages` touched pages on CPU 0 while cpus-1 threads spin on CPUs 1..cpus-1. */
+static const char *shootdown(long *n, uint64_t *ticks, int cpus, long pages)
 {
 	static char spin_page[PAGE];
 	struct spin s = { 0, 0, 0, spin_page };
@@ -145,7 +150,7 @@ static const char *shootdown(long *n, uint64_t *ticks, int cpus)
 		}
 	}
 	if (!why)
-		why = unmap_loop(n, ticks);
+		why = unmap_loop(n, ticks, pages);
 	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < started; i++)
 		pthread_join(sp[i].t, NULL);
@@ -155,17 +160,22 @@ static const char *shootdown(long *n, uint64_t *ticks, int cpus)
 
 static const char *row_unmap_1(long *n, uint64_t *ticks)
 {
-	return shootdown(n, ticks, 1);
+	return shootdown(n, ticks, 1, 1);
 }
 
 static const char *row_unmap_2(long *n, uint64_t *ticks)
 {
-	return shootdown(n, ticks, 2);
+	return shootdown(n, ticks, 2, 1);
 }
 
 static const char *row_unmap_4(long *n, uint64_t *ticks)
 {
-	return shootdown(n, ticks, 4);
+	return shootdown(n, ticks, 4, 1);
+}
+
+static const char *row_unmap_16m_4(long *n, uint64_t *ticks)
+{
+	return shootdown(n, ticks, 4, 16 * MIB / PAGE);
 }
 
 /* ---- memcpy bandwidth: ns per MiB copied, between two touched 1 MiB buffers */
@@ -204,6 +214,8 @@ const struct bench_row bench_rows_mm[] = {
 	  500, 2, row_unmap_2 },
 	{ "munmap_4cpu", "munmap of 1 touched page, 3 threads spinning on 3 other CPUs", 500, 4,
 	  row_unmap_4 },
+	{ "munmap_16m_4cpu", "munmap of 16 MiB of touched 4 KiB pages, 3 threads spinning on 3 "
+	  "other CPUs", 20, 4, row_unmap_16m_4 },
 	{ "memcpy_1m", "memcpy of 1 MiB between touched buffers (ns per MiB)", 50, 1,
 	  row_memcpy },
 	{ 0 }

@@ -473,19 +473,20 @@ void vm_pagetable_destroy(struct pagetable *pt, vm_page_fn release)
 	pt->root = 0;
 }
 
-/* Clears leaves from *at on until the batch is full; true when the range is done. */
+/* Clears leaves from *at on until the batch is full; true when the range is done (a full
+ * batch may hold the last leaf: the caller then flushes it as the end of the range). */
 static bool unmap_some(struct pagetable *pt, uintptr_t *at, uintptr_t end, struct tlb_batch *b)
 {
 	uint64_t *e;
 
-	while (b->nframes < TLB_BATCH_FRAMES && (e = next_user_leaf(pt, *at, end, at))) {
+	while (!tlb_batch_full(b) && (e = next_user_leaf(pt, *at, end, at))) {
 		b->frames[b->nframes++] = *e & PTE_ADDR;
 		*e = 0;
 		flush_one(pt, *at);
 		tlb_batch_add(b, *at);
 		*at += PAGE_SIZE;
 	}
-	return b->nframes < TLB_BATCH_FRAMES || *at >= end;
+	return !tlb_batch_full(b) || *at >= end;
 }
 
 int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, struct tlb_batch *b)
@@ -505,7 +506,8 @@ int vm_unmap_release(struct pagetable *pt, uintptr_t va, size_t len, struct tlb_
 		spin_unlock_irqrestore(&pt->lock, f);
 		if (done)
 			return 0;
-		tlb_batch_flush(b);	/* full: shoot down, release, go on */
+		if (!tlb_batch_grow(b))
+			tlb_batch_flush(b);	/* full: shoot down, release, go on */
 	}
 }
 

@@ -17,9 +17,11 @@
 #include <keel/arch.h>
 #include <keel/asid.h>
 #include <keel/cmdline.h>
+#include <keel/frame.h>
 #include <keel/log.h>
 #include <keel/panic.h>
 #include <keel/smp.h>
+#include <keel/string.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/percpu.h>
@@ -396,7 +398,29 @@ void tlb_batch_init(struct tlb_batch *b, struct pagetable *pt, vm_page_fn releas
 	b->start = b->end = 0;
 	b->tables = 0;
 	b->nframes = 0;
+	b->cap = TLB_BATCH_FRAMES;
+	b->frames = b->own_frames;
+	b->block = NULL;
 	b->release = release;
+}
+
+bool tlb_batch_grow(struct tlb_batch *b)
+{
+	struct page *p = NULL;
+	int order;
+
+	if (b->block)
+		return false;
+	for (order = TLB_BATCH_GROW_ORDER; order >= 0 && !p; order--)
+		p = frame_alloc((unsigned)order, PAGE_KERNEL);
+	if (!p)
+		return false;
+	b->block = p;
+	b->block_order = (unsigned)(order + 1);
+	b->frames = page_address(p);
+	memcpy(b->frames, b->own_frames, b->nframes * sizeof(b->frames[0]));
+	b->cap = (unsigned)((PAGE_SIZE << b->block_order) / sizeof(b->frames[0]));
+	return true;
 }
 
 void tlb_batch_add(struct tlb_batch *b, uintptr_t va)
@@ -418,6 +442,8 @@ void tlb_batch_flush(struct tlb_batch *b)
 	for (unsigned i = 0; i < b->nframes; i++)
 		b->release(b->frames[i]);
 	mmu_free_table_list(b->tables);
+	if (b->block)
+		frame_free(b->block, b->block_order);
 	tlb_batch_init(b, b->pt, b->release);
 }
 

@@ -21,20 +21,35 @@
 
 /* A shootdown of more pages than this flushes the whole context instead. */
 #define TLB_FULL_FLUSH_PAGES	32
-/* Frames one batch holds before it must be flushed and released. */
+/* Frames a batch holds in itself (on its caller's stack) before it grows or is flushed. */
 #define TLB_BATCH_FRAMES	64
+/* A full batch grows once into a block of this order (4096 frames) when memory allows: a
+ * large unmap then waits for one shootdown per 16 MiB instead of one per 256 KiB. */
+#define TLB_BATCH_GROW_ORDER	3
 
+/* frames points into the batch itself: a batch is never copied. */
 struct tlb_batch {
 	struct pagetable *pt;
 	uintptr_t start, end;		/* user translations changed in [start, end); empty: none */
 	phys_addr_t tables;		/* page-table pages to free after the flush (linked list) */
-	unsigned nframes;
-	phys_addr_t frames[TLB_BATCH_FRAMES];	/* user frames to release after the flush */
+	unsigned nframes, cap;
+	phys_addr_t *frames;		/* user frames to release after the flush: [0, nframes) */
+	struct page *block;		/* the grown frames array, or NULL: frames is own_frames */
+	unsigned block_order;
+	phys_addr_t own_frames[TLB_BATCH_FRAMES];
 	vm_page_fn release;
 };
 
 
 void tlb_batch_init(struct tlb_batch *b, struct pagetable *pt, vm_page_fn release);
+/* True when the batch holds no more frames: grow or flush it. */
+static inline bool tlb_batch_full(const struct tlb_batch *b)
+{
+	return b->nframes >= b->cap;
+}
+/* Makes room in a full batch without flushing, once, if memory allows; false: flush it. Any
+ * context that may not sleep; the frames collected so far stay in it. */
+bool tlb_batch_grow(struct tlb_batch *b);
 /* Records that the translation of the user page at va changed. */
 void tlb_batch_add(struct tlb_batch *b, uintptr_t va);
 /* Shoots the recorded range down on every CPU that needs it, then releases what was
